@@ -1,0 +1,36 @@
+"""The audit log table. Rows are never updated or deleted; triggers in the database refuse it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.core.types import BigSerial, JSONDocument, UTCDateTime
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_occurred_at", "occurred_at"),
+        Index("ix_audit_log_actor_sub", "actor_sub"),
+        Index("ix_audit_log_resource", "resource_type", "resource_id"),
+        Index("ix_audit_log_action", "action"),
+    )
+
+    seq: int = Field(sa_column=Column(BigSerial, primary_key=True, autoincrement=False))
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor_sub: str = Field(max_length=200)
+    actor_roles: str = Field(default="", max_length=200)
+    actor_region: str = Field(default="", max_length=12)
+    action: str = Field(max_length=100)
+    resource_type: str = Field(default="", max_length=60)
+    resource_id: str = Field(default="", max_length=100)
+    request_id: str | None = Field(default=None, max_length=100)
+    client_addr: str | None = Field(default=None, max_length=100)
+    outcome: str = Field(default="ok", max_length=10)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)

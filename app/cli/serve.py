@@ -1,0 +1,75 @@
+"""``serve`` and ``migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from app.core.config import get_settings
+from app.core.db import Database
+from app.core.logs import configure_logging
+from app.core.migrations import current, downgrade, upgrade
+from app.reference import load_reference
+
+
+def prepare(*, migrate: bool = True) -> None:
+    """Apply migrations and load shipped reference data."""
+    settings = get_settings()
+    settings.check_production()
+    if migrate:
+        upgrade(settings.database_url)
+
+    async def _load() -> None:
+        db = Database(settings)
+        try:
+            await load_reference(db, settings)
+        finally:
+            await db.dispose()
+
+    asyncio.run(_load())
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    prepare(migrate=settings.auto_migrate and not args.no_migrate)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.action == "upgrade":
+        upgrade(settings.database_url, args.revision or "head")
+    elif args.action == "downgrade":
+        downgrade(settings.database_url, args.revision or "-1")
+    else:
+        current(settings.database_url)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("serve", help="migrate, load reference data and serve HTTP")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int)
+    p.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
+    p.set_defaults(handler=_serve)
+
+    m = commands.add_parser("migrate", help="apply or roll back database migrations")
+    m.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    m.add_argument("revision", nargs="?", help="target revision (upgrade: head; downgrade: -1)")
+    m.set_defaults(handler=_migrate)

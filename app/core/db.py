@@ -1,0 +1,159 @@
+"""Engines, sessions and the shared metadata.
+
+One :class:`Database` per process holds the async engine and two session factories. Requests
+get a session from :func:`read_session` or :func:`write_session`; the session commits when the
+endpoint returns and rolls back when it raises, before the response is sent. Services never
+commit.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout. Its transactions are begun by
+hand (the driver's implicit transactions are switched off) so that write requests take the
+write lock up front with ``BEGIN IMMEDIATE``: a deferred transaction that reads, then writes,
+can fail with SQLITE_BUSY_SNAPSHOT when another writer committed in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlmodel import SQLModel
+
+from app.core.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata = SQLModel.metadata
+
+_BEGIN_OPTION = "mzbrain_sqlite_begin"
+
+
+def _sqlite_connect_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url
+    if settings.is_sqlite:
+        path = settings.sqlite_path()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}}
+        if path is None:
+            kwargs["poolclass"] = StaticPool
+        engine = create_async_engine(url, echo=settings.db_echo, **kwargs)
+        _sqlite_connect_hooks(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    server_settings = {"application_name": "mzbrain"}
+    if settings.db_statement_timeout_ms:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    return create_async_engine(
+        url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+        pool_pre_ping=settings.db_pool_pre_ping,
+        pool_recycle=1800,
+        connect_args={"server_settings": server_settings, "timeout": settings.db_pool_timeout_s},
+    )
+
+
+class Database:
+    """The engine and session factories of one process."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.is_postgres = self.engine.dialect.name == "postgresql"
+        write_engine = (
+            self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else self.engine
+        )
+        self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.writer = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def pool_status(self) -> dict[str, int]:
+        pool: Any = self.engine.sync_engine.pool
+        out: dict[str, int] = {}
+        for name in ("size", "checkedout", "checkedin", "overflow"):
+            method = getattr(pool, name, None)
+            if callable(method):
+                out[name] = int(method())
+        return out
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in _session(get_database(request).reader):
+        yield session
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in _session(get_database(request).writer):
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+"""A request's session for reading (it still commits, for audit events written by reads)."""
+
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
+"""A request's session for writing; on SQLite it holds the write lock from the start."""
+
+
+def sqlite_file(engine: AsyncEngine) -> Path | None:
+    database = engine.url.database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """``postgresql`` or ``sqlite``: the engine behind a session."""
+    bind = session.bind
+    return bind.dialect.name if bind is not None else ""

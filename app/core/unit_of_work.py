@@ -1,0 +1,181 @@
+"""The one write path.
+
+Every create, update and soft delete of a syncable record goes through a :class:`UnitOfWork`.
+In the caller's transaction it stamps ``version``, ``updated_at`` and ``origin``, appends the
+``change_log`` row (with the PostgreSQL transaction id) and appends the audit event. The
+request's session commits all three together or none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.audit.actor import Actor
+from app.core.changelog import ChangeLog
+from app.core.db import dialect_of
+from app.core.errors import Conflict, PreconditionFailed
+from app.core.record import SyncRecord, entity_of, snapshot
+from app.core.types import utcnow
+
+SHIPPED_ORIGIN = "000000000000"
+"""Origin of reference data shipped with the service: identical on every node, version 1."""
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        node_region: str,
+        owns_shipped: bool = True,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.node_region = node_region
+        self.owns_shipped = owns_shipped
+
+    @property
+    def is_postgres(self) -> bool:
+        return dialect_of(self.session) == "postgresql"
+
+    def check_writable(self, record: SyncRecord) -> None:
+        """Only the owning node changes a record; replicas are read-only."""
+        if record.origin == self.node_region:
+            return
+        if record.origin == SHIPPED_ORIGIN and self.owns_shipped and entity_of(record).kind == "reference":
+            return
+        raise Conflict(
+            f"this record is a read-only replica owned by node {record.origin}; change it at its origin",
+            extra={"origin": record.origin},
+        )
+
+    @staticmethod
+    def check_version(record: SyncRecord, expected_version: int | None) -> None:
+        if expected_version is not None and record.version != expected_version:
+            raise PreconditionFailed(
+                f"the record is at version {record.version}, not {expected_version}; "
+                "fetch it again and retry",
+                extra={"current_version": record.version},
+            )
+
+    async def create(
+        self,
+        record: SyncRecord,
+        *,
+        action: str | None = None,
+        details: dict[str, Any] | None = None,
+        origin: str | None = None,
+        audit_event: bool = True,
+    ) -> SyncRecord:
+        now = utcnow()
+        record.version = 1
+        record.origin = origin or self.node_region
+        record.created_at = now
+        record.updated_at = now
+        record.updated_by = self.actor.sub[:200]
+        self.session.add(record)
+        await self.session.flush()
+        await self._log(record, "upsert", action or "create", details, audit_event)
+        return record
+
+    async def update(
+        self,
+        record: SyncRecord,
+        *,
+        expected_version: int | None,
+        changed: Iterable[str] = (),
+        action: str | None = None,
+        details: dict[str, Any] | None = None,
+        audit_event: bool = True,
+    ) -> SyncRecord:
+        """Record changes the caller already made on ``record`` (loaded for update)."""
+        self.check_writable(record)
+        self.check_version(record, expected_version)
+        if record.origin == SHIPPED_ORIGIN:
+            record.origin = self.node_region
+        record.version += 1
+        record.updated_at = utcnow()
+        record.updated_by = self.actor.sub[:200]
+        self.session.add(record)
+        await self.session.flush()
+        merged = {"fields": sorted(set(changed))} if changed else {}
+        merged.update(details or {})
+        await self._log(record, "upsert", action or "update", merged, audit_event)
+        return record
+
+    async def delete(
+        self,
+        record: SyncRecord,
+        *,
+        expected_version: int | None,
+        action: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> SyncRecord:
+        self.check_writable(record)
+        self.check_version(record, expected_version)
+        now = utcnow()
+        record.deleted_at = now
+        record.version += 1
+        record.updated_at = now
+        record.updated_by = self.actor.sub[:200]
+        self.session.add(record)
+        await self.session.flush()
+        await self._log(record, "delete", action or "delete", details, True)
+        return record
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        resource_type: str = "",
+        resource_id: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> str:
+        """An audit event in this transaction for a change that is not a record write."""
+        return await audit.append(
+            self.session,
+            self.actor,
+            action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            details=details,
+        )
+
+    async def _log(
+        self,
+        record: SyncRecord,
+        op: str,
+        verb: str,
+        details: dict[str, Any] | None,
+        audit_event: bool,
+    ) -> None:
+        spec = entity_of(record)
+        values: dict[str, Any] = {
+            "entity": spec.name,
+            "record_id": record.id,
+            "op": op,
+            "version": record.version,
+            "region_code": record.region_code,
+            "origin": record.origin,
+            "changed_at": record.updated_at,
+            "snapshot": snapshot(record),
+        }
+        if self.is_postgres:
+            values["xid"] = func.pg_current_xact_id()
+        await self.session.execute(insert(ChangeLog).values(**values))
+        if audit_event:
+            action = verb if "." in verb else f"{spec.name}.{verb}"
+            await audit.append(
+                self.session,
+                self.actor,
+                action,
+                resource_type=spec.name,
+                resource_id=str(record.id),
+                details={"version": record.version, **(details or {})},
+            )

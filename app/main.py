@@ -1,0 +1,122 @@
+"""The application factory: settings, database, middleware, routers — wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from app import __version__
+from app.audit.router import router as audit_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.docs import install_docs
+from app.core.errors import Problem, install_error_handlers, render_domain_error
+from app.core.health import router as health_router
+from app.core.metrics import Metrics
+from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.migrations import head_revision
+from app.core.pagination import CursorCodec
+from app.region.router import router as region_router
+from app.security.dependencies import install_denial_handlers
+from app.security.pii import PiiCipher
+from app.security.tokens import TokenVerifier
+
+OPENAPI_URL = "/openapi.json"
+
+TAGS = [
+    {"name": "operations", "description": "Liveness, readiness and metrics (open)."},
+    {"name": "regions", "description": "行政区划 — administrative divisions."},
+    {"name": "audit", "description": "The hash-chained audit log."},
+]
+
+ROUTERS = [health_router, region_router, audit_router]
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in components["Problem"].pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+    db = database or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if database is None:
+                await db.dispose()
+
+    app = FastAPI(
+        title="mzbrain",
+        version=__version__,
+        description=(
+            "Data service of Huzhou's civil-affairs 民政大脑: social-assistance recipients, "
+            "elderly capability assessments, charity trusts, standard addresses, task "
+            "indicators, and the province–city–county sync. Errors are RFC 9457 "
+            "`application/problem+json`."
+        ),
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        telemetry={"tracing": False, "metrics": False},
+    )
+    metrics = Metrics()
+    metrics.watch_pool(db.pool_status)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.metrics = metrics
+    app.state.tokens = TokenVerifier(settings)
+    app.state.pii = PiiCipher.from_settings(settings)
+    app.state.cursor_codec = CursorCodec(settings.cursor_secret)
+    app.state.owns_shipped = not any(p.relation == "parent" for p in settings.sync_peers)
+    app.state.migration_head = head_revision()
+
+    install_error_handlers(app)
+    install_denial_handlers(app, render_domain_error)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
+        )
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.import_max_body_bytes
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_docs(app, OPENAPI_URL)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,18 @@
+"""Imports every table module so the metadata is complete (for alembic and the catalog)."""
+
+from __future__ import annotations
+
+import importlib
+
+TABLE_MODULES = (
+    "app.audit.models",
+    "app.core.changelog",
+    "app.core.idempotency",
+    "app.security.models",
+    "app.region.models",
+)
+
+
+def import_all_models() -> None:
+    for name in TABLE_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,82 @@
+"""Every query on regions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.pagination import PageParams, keyset
+from app.region.models import Region
+from app.security.scope import scope_filter
+
+
+class RegionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, code: str, *, for_update: bool = False) -> Region | None:
+        query = select(Region).where(col(Region.code) == code, col(Region.deleted_at).is_(None))
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_many(self, codes: Sequence[str]) -> Sequence[Region]:
+        if not codes:
+            return []
+        query = select(Region).where(col(Region.code).in_(codes)).order_by(col(Region.code))
+        return (await self.session.execute(query)).scalars().all()
+
+    async def existing_codes(self) -> set[str]:
+        return set((await self.session.execute(select(col(Region.code)))).scalars().all())
+
+    async def children(self, code: str) -> Sequence[Region]:
+        query = (
+            select(Region)
+            .where(col(Region.parent_code) == code, col(Region.deleted_at).is_(None))
+            .order_by(col(Region.code))
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    def _filtered(
+        self, scope: str, parent: str | None, level: str | None, q: str | None, valid_on: date | None
+    ) -> Select[Region]:
+        query = select(Region).where(col(Region.deleted_at).is_(None), scope_filter(col(Region.code), scope))
+        if parent:
+            query = query.where(col(Region.parent_code) == parent)
+        if level:
+            query = query.where(col(Region.level) == level)
+        if q:
+            query = query.where(
+                or_(
+                    col(Region.name).contains(q, autoescape=True),
+                    col(Region.code).startswith(q, autoescape=True),
+                )
+            )
+        if valid_on:
+            query = query.where(
+                or_(col(Region.valid_from).is_(None), col(Region.valid_from) <= valid_on),
+                or_(col(Region.valid_to).is_(None), col(Region.valid_to) >= valid_on),
+            )
+        return query
+
+    async def list(
+        self,
+        scope: str,
+        params: PageParams,
+        *,
+        parent: str | None,
+        level: str | None,
+        q: str | None,
+        valid_on: date | None,
+    ) -> tuple[Sequence[Region], int | None]:
+        base = self._filtered(scope, parent, level, q, valid_on)
+        rows = (await self.session.execute(keyset(base, [col(Region.code)], params))).scalars().all()
+        total = None
+        if params.count:
+            counted = select(func.count()).select_from(base.subquery())
+            total = int((await self.session.execute(counted)).scalar_one())
+        return rows, total

@@ -1,0 +1,83 @@
+"""Region endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.core.concurrency import IfMatch, set_etag
+from app.core.db import ReadSession
+from app.core.errors import error_responses
+from app.core.pagination import Page, Paging
+from app.core.validators import normalize_region_code
+from app.region import service
+from app.region.schemas import Level, RegionCreate, RegionDetail, RegionRead, RegionUpdate
+from app.security.dependencies import Writer, require
+from app.security.principal import Principal
+
+router = APIRouter(prefix="/api/v1/regions", tags=["regions"], responses=error_responses(401, 403))
+
+CodePath = Annotated[str, Path(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit region code")]
+Reader = Annotated[Principal, require("region:read")]
+Admin = Annotated[Principal, require("region:write")]
+
+
+@router.get("", name="region-list", response_model=Page[RegionRead], responses=error_responses(400, 422))
+async def list_regions(
+    session: ReadSession,
+    principal: Reader,
+    paging: Paging,
+    parent: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
+    level: Level | None = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="Name contains, or code starts with")
+    ] = None,
+    valid_on: date | None = None,
+) -> Page[RegionRead]:
+    return await service.list_regions(
+        session,
+        principal,
+        paging,
+        parent=normalize_region_code(parent) if parent else None,
+        level=level,
+        q=q,
+        valid_on=valid_on,
+    )
+
+
+@router.get("/{code}", name="region-get", response_model=RegionDetail, responses=error_responses(404, 422))
+async def get_region(
+    code: CodePath, session: ReadSession, principal: Reader, response: Response
+) -> RegionDetail:
+    detail = await service.get(session, principal, normalize_region_code(code))
+    set_etag(response, detail.version)
+    return detail
+
+
+@router.post(
+    "",
+    name="region-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegionRead,
+    responses=error_responses(409, 422),
+)
+async def create_region(data: RegionCreate, uow: Writer, principal: Admin, response: Response) -> RegionRead:
+    region = await service.create(uow, principal, data)
+    set_etag(response, region.version)
+    return region
+
+
+@router.patch(
+    "/{code}",
+    name="region-update",
+    response_model=RegionRead,
+    responses=error_responses(404, 409, 412, 422, 428),
+)
+async def update_region(
+    code: CodePath, data: RegionUpdate, expected: IfMatch, uow: Writer, principal: Admin, response: Response
+) -> RegionRead:
+    region = await service.update(uow, principal, normalize_region_code(code), data, expected)
+    set_etag(response, region.version)
+    return region

@@ -1,0 +1,1 @@
+"""Tokens, principals and roles, region scope, personal-data protection."""

@@ -1,0 +1,61 @@
+"""Region scope: a principal scoped to a region sees every code that region's prefix starts.
+
+``330502000000`` (吴兴区) has the prefix ``330502``; ``330000000000`` (浙江省) has ``33``;
+``330502001000`` (月河街道) has ``330502001``. The prefix is the code without its trailing
+all-zero segments (segments: province 2, city 2, county 2, township 3, village 3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.core.validators import normalize_region_code
+
+_SEGMENT_ENDS = (2, 4, 6, 9, 12)
+
+
+def region_prefix(code: str) -> str:
+    """The shortest prefix that identifies the region (its own level)."""
+    full = normalize_region_code(code)
+    for end in _SEGMENT_ENDS:
+        if set(full[end:]) <= {"0"}:
+            return full[:end]
+    return full
+
+
+def region_level(code: str) -> str:
+    """``province``, ``city``, ``county``, ``township`` or ``village`` from the code's shape."""
+    length = len(region_prefix(code))
+    return {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}[length]
+
+
+def in_scope(scope: str, code: str) -> bool:
+    """Whether ``code`` lies inside (or is) the region ``scope``."""
+    return normalize_region_code(code).startswith(region_prefix(scope))
+
+
+def scope_filter(column: Any, scope: str) -> ColumnElement[bool]:
+    """SQL condition: ``column`` lies inside ``scope`` (a LIKE on the prefix, index-friendly)."""
+    result: ColumnElement[bool] = column.startswith(region_prefix(scope), autoescape=True)
+    return result
+
+
+def parent_code(code: str) -> str | None:
+    """The code of the region one level up, or None for a province."""
+    prefix = region_prefix(code)
+    shorter = [end for end in _SEGMENT_ENDS if end < len(prefix)]
+    if not shorter:
+        return None
+    return prefix[: shorter[-1]].ljust(12, "0")
+
+
+def ancestors(code: str) -> list[str]:
+    """Codes of every enclosing region, province first."""
+    out: list[str] = []
+    current = parent_code(code)
+    while current:
+        out.append(current)
+        current = parent_code(current)
+    return list(reversed(out))
