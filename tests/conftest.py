@@ -129,7 +129,7 @@ def pytest_report_header() -> list[str]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """Under CI=true nothing may skip: a skipped test (PostgreSQL unreachable, say) fails."""
     outcome = yield
     report = outcome.get_result()
