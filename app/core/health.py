@@ -24,12 +24,18 @@ class Health(BaseModel):
     expected_migration: str | None = None
 
 
-@router.get("/healthz", name="health-live", response_model=Health)
+@router.get("/healthz", name="health-live", response_model=Health, response_model_exclude_none=True)
 async def healthz(request: Request) -> Health:
     return Health(status="ok", node_region=request.app.state.settings.node_region)
 
 
-@router.get("/readyz", name="health-ready", response_model=Health, responses=error_responses(503))
+@router.get(
+    "/readyz",
+    name="health-ready",
+    response_model=Health,
+    response_model_exclude_none=True,
+    responses=error_responses(503),
+)
 async def readyz(request: Request, response: Response) -> Health:
     db: Database = request.app.state.db
     expected: str | None = request.app.state.migration_head
