@@ -22,20 +22,27 @@ from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
+from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
 from app.security.pii import PiiCipher
 from app.security.tokens import TokenVerifier
+from app.standard.router import router as standard_router
 
 OPENAPI_URL = "/openapi.json"
 
 TAGS = [
     {"name": "operations", "description": "Liveness, readiness and metrics (open)."},
     {"name": "regions", "description": "行政区划 — administrative divisions."},
+    {"name": "standards", "description": "政策标准 — dated per-region policy standards (dibao standard …)."},
+    {
+        "name": "recipients",
+        "description": "社会救助 — assistance households, workflow, eligibility, payments.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
-ROUTERS = [health_router, region_router, audit_router]
+ROUTERS = [health_router, region_router, standard_router, recipient_router, audit_router]
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -10,6 +10,8 @@ TABLE_MODULES = (
     "app.core.idempotency",
     "app.security.models",
     "app.region.models",
+    "app.standard.models",
+    "app.recipient.models",
 )
 
 

@@ -10,6 +10,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.unit_of_work import UnitOfWork
 from app.region.reference import load_regions
+from app.standard.service import load_standards
 
 log = logging.getLogger("app.reference")
 
@@ -18,6 +19,7 @@ Loader = Callable[[UnitOfWork], Awaitable[int]]
 # Order matters: later loaders refer to regions.
 LOADERS: list[tuple[str, Loader]] = [
     ("regions", load_regions),
+    ("standards", load_standards),
 ]
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import pool
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import JSON, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.sql.sqltypes import AutoString
 
 from app.core.config import get_settings
 from app.core.db import metadata
+from app.core.types import UTCDateTime
 from app.models import import_all_models
 
 import_all_models()
@@ -29,10 +32,26 @@ def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, com
     return not (type_ == "table" and name is not None and (name.startswith("sqlite_") or "_fts" in name))
 
 
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Render the project's column types as plain SQLAlchemy ones, so revisions stay readable
+    and do not import application code."""
+    if type_ != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if isinstance(obj, JSON):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=_include_object,

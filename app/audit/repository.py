@@ -39,7 +39,7 @@ class AuditRepository:
     async def insert(self, values: dict[str, Any]) -> None:
         await self.session.execute(insert(AuditEvent).values(**values))
 
-    async def list(
+    async def search(
         self,
         *,
         actor: str | None,

@@ -115,7 +115,7 @@ async def list_events(
     before_seq: int | None = None,
     limit: int = 50,
 ) -> Sequence[AuditEvent]:
-    return await AuditRepository(session).list(
+    return await AuditRepository(session).search(
         actor=actor,
         action=action,
         resource_type=resource_type,

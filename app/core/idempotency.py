@@ -10,12 +10,13 @@ concurrent repeats create one record.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import Column, delete, select, update
@@ -53,9 +54,11 @@ IdempotencyKey = Annotated[
 ]
 
 
-def fingerprint(route: str, payload: Any) -> str:
+def fingerprint(route: str, payload: Any, key: bytes) -> str:
+    """A keyed digest of the request (bodies can hold personal data; a plain hash of them could
+    be brute-forced)."""
     doc = json.dumps([route, jsonable_encoder(payload)], sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(doc.encode()).hexdigest()
+    return hmac.new(key, doc.encode(), hashlib.sha256).hexdigest()
 
 
 async def _claim(session: AsyncSession, principal: str, key: str, fp: str, ttl_s: int) -> bool:
@@ -84,13 +87,14 @@ async def run_idempotent(
     route: str,
     payload: Any,
     ttl_s: int,
+    key_secret: bytes,
     create: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
 ) -> JSONResponse:
     """Run ``create`` at most once per (principal, key); returns the response to send."""
     if key is None:
         status, body, headers = await create()
         return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
-    fp = fingerprint(route, payload)
+    fp = fingerprint(route, payload, key_secret)
     claimed = await _claim(session, principal, key, fp, ttl_s)
     if not claimed:
         found = (
@@ -113,6 +117,7 @@ async def run_idempotent(
                 route=route,
                 payload=payload,
                 ttl_s=ttl_s,
+                key_secret=key_secret,
                 create=create,
             )
         if found.fingerprint != fp:
@@ -138,3 +143,27 @@ async def purge_expired(session: AsyncSession) -> int:
         delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) <= utcnow())
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def respond_once(
+    request: Request,
+    session: AsyncSession,
+    *,
+    principal: str,
+    key: str | None,
+    payload: Any,
+    create: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
+) -> JSONResponse:
+    """:func:`run_idempotent` with the route, TTL and key taken from the request and settings."""
+    settings = request.app.state.settings
+    route = getattr(request.scope.get("route"), "name", request.url.path)
+    return await run_idempotent(
+        session,
+        principal=principal,
+        key=key,
+        route=route,
+        payload=payload,
+        ttl_s=settings.idempotency_ttl_s,
+        key_secret=settings.pii_index_key.encode(),
+        create=create,
+    )

@@ -25,6 +25,7 @@ from app.core.types import UTCDateTime
 
 T = TypeVar("T")
 R = TypeVar("R")
+Q = TypeVar("Q", bound=Select[Any])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -115,12 +116,12 @@ def _coerce(column: Any, value: Any) -> Any:
 
 
 def keyset(
-    query: Select[Any],
+    query: Q,
     columns: Sequence[Any],
     params: PageParams,
     *,
     descending: bool = False,
-) -> Select[Any]:
+) -> Q:
     """Order ``query`` by ``columns`` (unique together) and start after the cursor."""
     ordered = [c.desc() if descending else c.asc() for c in columns]
     query = query.order_by(*ordered).limit(params.limit + 1)

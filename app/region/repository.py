@@ -63,7 +63,7 @@ class RegionRepository:
             )
         return query
 
-    async def list(
+    async def search(
         self,
         scope: str,
         params: PageParams,

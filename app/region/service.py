@@ -45,7 +45,7 @@ async def list_regions(
     q: str | None = None,
     valid_on: date | None = None,
 ) -> Page[RegionRead]:
-    rows, total = await RegionRepository(session).list(
+    rows, total = await RegionRepository(session).search(
         principal.region, params, parent=parent, level=level, q=q, valid_on=valid_on
     )
     return build_page(rows, params, lambda r: [r.code], RegionRead.model_validate, total)

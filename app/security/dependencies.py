@@ -164,3 +164,23 @@ def install_denial_handlers(
 
     app.add_exception_handler(Unauthorized, on_unauthorized)
     app.add_exception_handler(Forbidden, on_forbidden)
+
+
+async def audit_reveal(request: Request, principal: Principal, resource_type: str, resource_id: str) -> None:
+    """Record that personal data was shown in clear. Raises when the audit cannot be written,
+    so nothing is revealed without its audit event."""
+    db: Database = request.app.state.db
+    async with db.writer() as session, session.begin():
+        await audit.append(
+            session,
+            actor_of(request, principal),
+            "pii.reveal",
+            resource_type=resource_type,
+            resource_id=resource_id,
+            details={"route": route_template(request.scope)},
+        )
+
+
+def check_reveal(principal: Principal) -> None:
+    if not allowed(principal.roles, "pii:reveal"):
+        raise Forbidden(f"roles {', '.join(principal.roles)} may not reveal personal data")

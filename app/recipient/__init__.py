@@ -1,0 +1,1 @@
+"""Social-assistance recipients: households, members, the assistance workflow, payments."""

@@ -1,0 +1,82 @@
+"""Proactive discovery (服务找人, seed clause 3): rules that find people entitled to help they
+do not yet receive. Pure functions over one member and its household."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFacts:
+    household_category: str
+    household_status: str
+    birth_date: date
+    disability_grade: int | None
+    subsidies: frozenset[str]
+    latest_level_code: str | None
+    latest_assessed_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    title: str
+
+
+RULES = (
+    Rule(
+        "disability_living_subsidy_missing",
+        "disabled member of a dibao or tekun household without the living subsidy",
+    ),
+    Rule("disability_nursing_subsidy_missing", "disability grade 1–2 without the nursing subsidy"),
+    Rule(
+        "elderly_care_missing",
+        "aged 60+ in a dibao household, assessed severe or total, without elderly care",
+    ),
+    Rule("elderly_assessment_missing", "aged 60+ with no capability assessment in the last 12 months"),
+)
+RULE_CODES = tuple(rule.code for rule in RULES)
+
+
+def _months_ago(on: date, months: int) -> date:
+    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    day = min(on.day, 28)
+    return date(year, month + 1, day)
+
+
+def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:
+    """``(rule code, reason)`` for every rule the member meets."""
+    found: list[tuple[str, str]] = []
+    age = (
+        on.year
+        - facts.birth_date.year
+        - ((on.month, on.day) < (facts.birth_date.month, facts.birth_date.day))
+    )
+    if (
+        facts.disability_grade is not None
+        and facts.household_category in {"dibao", "tekun"}
+        and "disability_living" not in facts.subsidies
+    ):
+        found.append(
+            (
+                RULES[0].code,
+                f"disability grade {facts.disability_grade} in a "
+                f"{facts.household_category} household, no living subsidy",
+            )
+        )
+    if facts.disability_grade in {1, 2} and "disability_nursing" not in facts.subsidies:
+        found.append((RULES[1].code, f"disability grade {facts.disability_grade}, no nursing subsidy"))
+    if (
+        age >= 60
+        and facts.household_category == "dibao"
+        and facts.latest_level_code in {"severe", "total"}
+        and "elderly_care" not in facts.subsidies
+    ):
+        found.append(
+            (RULES[2].code, f"aged {age}, latest assessment {facts.latest_level_code}, no elderly care")
+        )
+    if age >= 60 and (facts.latest_assessed_on is None or facts.latest_assessed_on < _months_ago(on, 12)):
+        last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
+        found.append((RULES[3].code, f"aged {age}, last assessed {last}"))
+    return found

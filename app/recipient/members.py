@@ -1,0 +1,82 @@
+"""Household members: building them from input (encrypting personal data) and shaping them
+for responses (masked unless revealed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.core.validators import id_number_birth_date, id_number_sex
+from app.recipient.models import Household, Member
+from app.recipient.schemas import MemberIn, MemberRead
+from app.security.pii import PiiCipher, mask_id_number, mask_phone
+
+
+def id_hash(pii: PiiCipher, id_number: str) -> str:
+    return pii.blind_index("id_number", id_number)
+
+
+def build(pii: PiiCipher, household: Household, data: MemberIn) -> Member:
+    member = Member(
+        household_id=household.id,
+        region_code=household.region_code,
+        name=data.name,
+        relation=data.relation,
+        id_number_enc="",
+        id_number_hash="",
+        id_number_masked="",
+        birth_date=id_number_birth_date(data.id_number),
+        sex=id_number_sex(data.id_number),
+    )
+    apply(pii, member, data)
+    return member
+
+
+def apply(pii: PiiCipher, member: Member, data: MemberIn) -> list[str]:
+    """Copy input onto a member; returns the names of the fields that changed."""
+    changed: list[str] = []
+    plain = {
+        "name": data.name,
+        "relation": data.relation,
+        "disability_grade": data.disability_grade,
+        "subsidies": ",".join(data.subsidies),
+    }
+    for key, value in plain.items():
+        if getattr(member, key) != value:
+            setattr(member, key, value)
+            changed.append(key)
+    digest = id_hash(pii, data.id_number)
+    if member.id_number_hash != digest:
+        member.id_number_hash = digest
+        member.id_number_enc = pii.encrypt("id_number", data.id_number)
+        member.id_number_masked = mask_id_number(data.id_number)
+        member.birth_date = id_number_birth_date(data.id_number)
+        member.sex = id_number_sex(data.id_number)
+        changed.append("id_number")
+    current_phone = pii.decrypt("phone", member.phone_enc) if member.phone_enc else None
+    if current_phone != data.phone:
+        member.phone_enc = pii.encrypt("phone", data.phone) if data.phone else None
+        member.phone_masked = mask_phone(data.phone) if data.phone else None
+        changed.append("phone")
+    return changed
+
+
+def read(pii: PiiCipher, member: Member, *, reveal: bool, today: date | None = None) -> MemberRead:
+    id_number = pii.decrypt("id_number", member.id_number_enc) if reveal else member.id_number_masked
+    phone = member.phone_masked
+    if reveal and member.phone_enc:
+        phone = pii.decrypt("phone", member.phone_enc)
+    return MemberRead(
+        id=member.id,
+        name=member.name,
+        relation=member.relation,
+        id_number=id_number,
+        phone=phone,
+        sex=member.sex,
+        age=age_from_birth(member.birth_date, today or date.today()),
+        disability_grade=member.disability_grade,
+        subsidies=[s for s in member.subsidies.split(",") if s],
+    )
+
+
+def age_from_birth(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -1,0 +1,236 @@
+"""Every query on recipients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.pagination import PageParams, keyset
+from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
+from app.recipient.workflow import ACTIVE_STATUSES
+from app.security.scope import scope_filter
+
+
+def _live_household() -> Select[Household]:
+    return select(Household).where(col(Household.deleted_at).is_(None))
+
+
+class RecipientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, household_id: uuid.UUID, scope: str, *, for_update: bool = False) -> Household | None:
+        """A live household inside ``scope`` (the scope is part of the query)."""
+        query = _live_household().where(
+            col(Household.id) == household_id, scope_filter(col(Household.region_code), scope)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_any(self, household_id: uuid.UUID) -> Household | None:
+        return await self.session.get(Household, household_id)
+
+    async def members(self, household_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Member]:
+        if not household_ids:
+            return []
+        query = (
+            select(Member)
+            .where(col(Member.household_id).in_(household_ids), col(Member.deleted_at).is_(None))
+            .order_by(col(Member.household_id), col(Member.id))
+        )
+        if for_update:
+            query = query.with_for_update()
+        return list((await self.session.execute(query)).scalars().all())
+
+    def _filtered(
+        self,
+        scope: str,
+        *,
+        region_code: str | None,
+        category: str | None,
+        status: str | None,
+        q: str | None,
+        id_hash: str | None,
+    ) -> Select[Household]:
+        query = _live_household().where(scope_filter(col(Household.region_code), scope))
+        if region_code:
+            query = query.where(scope_filter(col(Household.region_code), region_code))
+        if category:
+            query = query.where(col(Household.category) == category)
+        if status:
+            query = query.where(col(Household.status) == status)
+        if q:
+            query = query.where(
+                exists().where(
+                    col(Member.household_id) == col(Household.id),
+                    col(Member.deleted_at).is_(None),
+                    col(Member.name).contains(q, autoescape=True),
+                )
+            )
+        if id_hash:
+            query = query.where(
+                exists().where(
+                    col(Member.household_id) == col(Household.id),
+                    col(Member.deleted_at).is_(None),
+                    col(Member.id_number_hash) == id_hash,
+                )
+            )
+        return query
+
+    async def search(
+        self,
+        scope: str,
+        params: PageParams,
+        *,
+        region_code: str | None,
+        category: str | None,
+        status: str | None,
+        q: str | None,
+        id_hash: str | None,
+    ) -> tuple[Sequence[Household], int | None]:
+        base = self._filtered(
+            scope, region_code=region_code, category=category, status=status, q=q, id_hash=id_hash
+        )
+        rows = (
+            (await self.session.execute(keyset(base, [col(Household.id)], params, descending=True)))
+            .scalars()
+            .all()
+        )
+        total = None
+        if params.count:
+            total = int(
+                (await self.session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+            )
+        return rows, total
+
+    async def active_holders(self, id_hashes: Sequence[str]) -> list[tuple[str, Household]]:
+        """(ID hash, household) for active households on this node holding any of the IDs."""
+        if not id_hashes:
+            return []
+        query = (
+            select(col(Member.id_number_hash), Household)
+            .join(Household, col(Household.id) == col(Member.household_id))
+            .where(
+                col(Member.id_number_hash).in_(id_hashes),
+                col(Member.deleted_at).is_(None),
+                col(Household.deleted_at).is_(None),
+                col(Household.status).in_(ACTIVE_STATUSES),
+            )
+        )
+        return [(str(h), hh) for h, hh in (await self.session.execute(query)).all()]
+
+    async def transitions(self, household_id: uuid.UUID) -> Sequence[Transition]:
+        query = (
+            select(Transition)
+            .where(col(Transition.household_id) == household_id, col(Transition.deleted_at).is_(None))
+            .order_by(col(Transition.created_at), col(Transition.id))
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def duplicate_hashes(self, scope: str, params: PageParams) -> Sequence[str]:
+        """ID hashes held by more than one active household inside ``scope``."""
+        query = (
+            select(col(Member.id_number_hash))
+            .join(Household, col(Household.id) == col(Member.household_id))
+            .where(
+                col(Member.deleted_at).is_(None),
+                col(Household.deleted_at).is_(None),
+                col(Household.status).in_(ACTIVE_STATUSES),
+                scope_filter(col(Household.region_code), scope),
+            )
+            .group_by(col(Member.id_number_hash))
+            .having(func.count(func.distinct(col(Member.household_id))) > 1)
+        )
+        if params.after:
+            query = query.where(col(Member.id_number_hash) > str(params.after[0]))
+        query = query.order_by(col(Member.id_number_hash)).limit(params.limit + 1)
+        return [str(h) for h in (await self.session.execute(query)).scalars().all()]
+
+    async def holders_of(self, id_hash: str, scope: str) -> list[tuple[Member, Household]]:
+        query = (
+            select(Member, Household)
+            .join(Household, col(Household.id) == col(Member.household_id))
+            .where(
+                col(Member.id_number_hash) == id_hash,
+                col(Member.deleted_at).is_(None),
+                col(Household.deleted_at).is_(None),
+                col(Household.status).in_(ACTIVE_STATUSES),
+                scope_filter(col(Household.region_code), scope),
+            )
+            .order_by(col(Household.id))
+        )
+        return [(m, h) for m, h in (await self.session.execute(query)).all()]
+
+    async def stream_members_for_discovery(
+        self, scope: str, born_before: date | None = None, batch: int = 2000
+    ) -> AsyncIterator[list[tuple[Member, Household]]]:
+        """Members of active households in scope, in batches, in id order."""
+        after: uuid.UUID | None = None
+        while True:
+            query = (
+                select(Member, Household)
+                .join(Household, col(Household.id) == col(Member.household_id))
+                .where(
+                    col(Member.deleted_at).is_(None),
+                    col(Household.deleted_at).is_(None),
+                    col(Household.status).in_(("applied", "verified", "approved", "suspended")),
+                    scope_filter(col(Household.region_code), scope),
+                )
+                .order_by(col(Member.id))
+                .limit(batch)
+            )
+            if after is not None:
+                query = query.where(col(Member.id) > after)
+            rows = [(m, h) for m, h in (await self.session.execute(query)).all()]
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0].id
+
+    # payments
+
+    async def approved_in(self, scope: str, region_code: str) -> Sequence[Household]:
+        query = (
+            _live_household()
+            .where(
+                col(Household.status) == "approved",
+                scope_filter(col(Household.region_code), scope),
+                scope_filter(col(Household.region_code), region_code),
+            )
+            .order_by(col(Household.id))
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def paid_households(self, month: str, household_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not household_ids:
+            return set()
+        query = select(col(Payment.household_id)).where(
+            col(Payment.month) == month,
+            col(Payment.household_id).in_(household_ids),
+            col(Payment.deleted_at).is_(None),
+        )
+        return set((await self.session.execute(query)).scalars().all())
+
+    async def get_run(self, run_id: uuid.UUID, scope: str) -> PaymentRun | None:
+        query = select(PaymentRun).where(
+            col(PaymentRun.id) == run_id,
+            col(PaymentRun.deleted_at).is_(None),
+            scope_filter(col(PaymentRun.region_code), scope),
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def payments_of(self, household_id: uuid.UUID, params: PageParams) -> Sequence[Payment]:
+        query = select(Payment).where(
+            col(Payment.household_id) == household_id, col(Payment.deleted_at).is_(None)
+        )
+        return (
+            (await self.session.execute(keyset(query, [col(Payment.id)], params, descending=True)))
+            .scalars()
+            .all()
+        )

@@ -1,0 +1,214 @@
+"""Recipient request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.core.money import Money
+from app.core.validators import normalize_region_code, validate_id_number
+
+Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
+Relation = Literal["head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
+Subsidy = Literal["disability_living", "disability_nursing", "elderly_care"]
+StatusName = Literal["applied", "verified", "approved", "suspended", "exited", "rejected"]
+RuleName = Literal[
+    "disability_living_subsidy_missing",
+    "disability_nursing_subsidy_missing",
+    "elderly_care_missing",
+    "elderly_assessment_missing",
+]
+ActionName = Literal["verify", "approve", "suspend", "resume", "exit", "reject", "review"]
+
+IdNumber = Annotated[str, AfterValidator(validate_id_number), Field(min_length=18, max_length=18)]
+RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
+Phone = Annotated[str, Field(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", examples=["13812345678"])]
+Name = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    id_number: IdNumber
+    relation: Relation
+    phone: Phone | None = None
+    disability_grade: Annotated[int, Field(ge=1, le=4)] | None = None
+    subsidies: list[Subsidy] = Field(default_factory=list, max_length=3)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name must not be blank")
+        return value
+
+    @field_validator("subsidies")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a subsidy is listed twice")
+        return sorted(value)
+
+
+class HouseholdCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: RegionCode
+    category: Category
+    members: list[MemberIn] = Field(min_length=1, max_length=20)
+    monthly_income: Money = Field(description="Household total monthly income, yuan (≥ 0).")
+    address_id: uuid.UUID | None = None
+    address_text: str | None = Field(default=None, max_length=200)
+
+    @field_validator("monthly_income")
+    @classmethod
+    def _not_negative(cls, value: object) -> object:
+        if isinstance(value, Decimal) and value < 0:
+            raise ValueError("monthly income cannot be negative")
+        return value
+
+
+class HouseholdUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category | None = None
+    members: list[MemberIn] | None = Field(default=None, min_length=1, max_length=20)
+    monthly_income: Money | None = None
+    address_id: uuid.UUID | None = None
+    address_text: str | None = Field(default=None, max_length=200)
+
+    @field_validator("monthly_income")
+    @classmethod
+    def _not_negative(cls, value: object) -> object:
+        if isinstance(value, Decimal) and value < 0:
+            raise ValueError("monthly income cannot be negative")
+        return value
+
+
+class MemberRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    relation: str
+    id_number: str = Field(description="Masked unless revealed (`?reveal=true`).")
+    phone: str | None
+    sex: str
+    age: int
+    disability_grade: int | None
+    subsidies: list[str]
+
+
+class HouseholdRead(BaseModel):
+    id: uuid.UUID
+    version: int
+    region_code: str
+    category: str
+    status: str
+    monthly_income: Money
+    member_count: int
+    per_capita_income: Money
+    address_id: uuid.UUID | None
+    address_text: str | None
+    applied_on: date
+    approved_on: date | None
+    last_reviewed_on: date | None
+    exited_on: date | None
+    origin: str
+    created_at: datetime
+    updated_at: datetime
+    members: list[MemberRead]
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: ActionName
+    reason: str = Field(default="", max_length=500)
+
+
+class TransitionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+    actor_sub: str
+    actor_name: str
+    created_at: datetime
+
+
+class EligibilityRead(BaseModel):
+    on: date
+    category: str
+    annual_standard: Money | None
+    monthly_standard: Money | None
+    per_capita_income: Money
+    eligible: bool | None
+    monthly_benefit: Money
+    rule: str
+
+
+class PaymentRunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: RegionCode
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
+
+
+class PaymentRunRead(BaseModel):
+    id: uuid.UUID
+    region_code: str
+    month: str
+    payment_count: int
+    total: Money
+    skipped_count: int
+    created_at: datetime
+    version: int
+
+
+class PaymentRead(BaseModel):
+    id: uuid.UUID
+    run_id: uuid.UUID
+    household_id: uuid.UUID
+    month: str
+    category: str
+    amount: Money
+    member_count: int
+    created_at: datetime
+
+
+class DuplicateMember(BaseModel):
+    id_number: str
+    households: list[uuid.UUID]
+    regions: list[str]
+
+
+class Discovery(BaseModel):
+    rule: str
+    title: str
+    household_id: uuid.UUID
+    region_code: str
+    member_id: uuid.UUID
+    member_name: str
+    id_number: str
+    reason: str
+
+
+class ImportRejection(BaseModel):
+    line: int
+    household_key: str
+    reason: str
+
+
+class ImportReport(BaseModel):
+    rows: int
+    households_inserted: int
+    members_inserted: int
+    rejected: list[ImportRejection]

@@ -1,0 +1,344 @@
+"""Recipient households: create, read, change, delete, move through the workflow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Forbidden, Unprocessable
+from app.core.money import from_fen, to_fen
+from app.core.pagination import Page, PageParams, build_page
+from app.core.unit_of_work import UnitOfWork
+from app.recipient import composition, eligibility, members, workflow
+from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
+from app.recipient.models import Household, Member, Transition
+from app.recipient.repository import RecipientRepository
+from app.recipient.schemas import (
+    EligibilityRead,
+    HouseholdCreate,
+    HouseholdRead,
+    HouseholdUpdate,
+    MemberIn,
+    TransitionIn,
+    TransitionRead,
+)
+from app.region import service as regions
+from app.security.pii import PiiCipher
+from app.security.principal import Principal
+from app.standard import service as standards
+
+HOUSEHOLD_LEVELS = ("township", "village")
+
+
+def shape(
+    pii: PiiCipher, household: Household, people: Sequence[Member], *, reveal: bool = False
+) -> HouseholdRead:
+    income = from_fen(household.monthly_income_fen)
+    return HouseholdRead(
+        id=household.id,
+        version=household.version,
+        region_code=household.region_code,
+        category=household.category,
+        status=household.status,
+        monthly_income=income,
+        member_count=household.member_count,
+        per_capita_income=eligibility.per_capita(income, household.member_count),
+        address_id=household.address_id,
+        address_text=household.address_text,
+        applied_on=household.applied_on,
+        approved_on=household.approved_on,
+        last_reviewed_on=household.last_reviewed_on,
+        exited_on=household.exited_on,
+        origin=household.origin,
+        created_at=household.created_at,
+        updated_at=household.updated_at,
+        members=[members.read(pii, m, reveal=reveal) for m in people],
+    )
+
+
+async def _check_region(session: AsyncSession, principal: Principal, region_code: str) -> None:
+    if not principal.covers(region_code):
+        raise Forbidden(f"region {region_code} lies outside your scope")
+    await regions.require_region(session, region_code, levels=HOUSEHOLD_LEVELS)
+
+
+def _check_composition(people: Sequence[MemberIn]) -> None:
+    problems = composition.check_members([m.relation for m in people], [m.id_number for m in people])
+    if problems:
+        raise Unprocessable(problems[0].msg, errors=[{"loc": list(p.loc), "msg": p.msg} for p in problems])
+
+
+async def _check_duplicates(
+    repo: RecipientRepository,
+    pii: PiiCipher,
+    principal: Principal,
+    people: Sequence[MemberIn],
+    own: uuid.UUID | None,
+) -> None:
+    index_of = {members.id_hash(pii, m.id_number): i for i, m in enumerate(people)}
+    for digest, holder in await repo.active_holders(list(index_of)):
+        if holder.id == own:
+            continue
+        visible = principal.covers(holder.region_code)
+        raise DuplicateRegistration(
+            index_of[digest], holder.id if visible else None, holder.region_code if visible else None
+        )
+
+
+async def create(
+    uow: UnitOfWork, principal: Principal, pii: PiiCipher, data: HouseholdCreate
+) -> HouseholdRead:
+    await _check_region(uow.session, principal, data.region_code)
+    _check_composition(data.members)
+    repo = RecipientRepository(uow.session)
+    await _check_duplicates(repo, pii, principal, data.members, None)
+    head = next(m for m in data.members if m.relation == "head")
+    household = Household(
+        region_code=data.region_code,
+        category=data.category,
+        status="applied",
+        monthly_income_fen=to_fen(data.monthly_income),
+        member_count=len(data.members),
+        head_name=head.name,
+        address_id=data.address_id,
+        address_text=data.address_text,
+        applied_on=date.today(),
+    )
+    await uow.create(household, details={"members": len(data.members)})
+    people = [members.build(pii, household, m) for m in data.members]
+    for member in people:
+        await uow.create(member, audit_event=False)
+    await _record_transition(uow, principal, household, "apply", "", "applied", "")
+    return shape(pii, household, people)
+
+
+async def get(
+    session: AsyncSession,
+    principal: Principal,
+    pii: PiiCipher,
+    household_id: uuid.UUID,
+    *,
+    reveal: bool = False,
+) -> HouseholdRead:
+    repo = RecipientRepository(session)
+    household = await repo.get(household_id, principal.region)
+    if household is None:
+        raise HouseholdNotFound(household_id)
+    return shape(pii, household, await repo.members([household.id]), reveal=reveal)
+
+
+async def list_households(
+    session: AsyncSession,
+    principal: Principal,
+    pii: PiiCipher,
+    params: PageParams,
+    *,
+    region_code: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    id_number: str | None = None,
+) -> Page[HouseholdRead]:
+    repo = RecipientRepository(session)
+    rows, total = await repo.search(
+        principal.region,
+        params,
+        region_code=region_code,
+        category=category,
+        status=status,
+        q=q,
+        id_hash=members.id_hash(pii, id_number) if id_number else None,
+    )
+    shown = rows[: params.limit]
+    by_household: dict[uuid.UUID, list[Member]] = {}
+    for member in await repo.members([h.id for h in shown]):
+        by_household.setdefault(member.household_id, []).append(member)
+    return build_page(
+        rows, params, lambda h: [h.id], lambda h: shape(pii, h, by_household.get(h.id, [])), total
+    )
+
+
+async def update(
+    uow: UnitOfWork,
+    principal: Principal,
+    pii: PiiCipher,
+    household_id: uuid.UUID,
+    data: HouseholdUpdate,
+    expected_version: int,
+) -> HouseholdRead:
+    repo = RecipientRepository(uow.session)
+    household = await repo.get(household_id, principal.region, for_update=True)
+    if household is None:
+        raise HouseholdNotFound(household_id)
+    uow.check_writable(household)
+    uow.check_version(household, expected_version)
+    people = await repo.members([household.id], for_update=True)
+    changed: list[str] = []
+    for key in sorted(data.model_fields_set - {"members"}):
+        value = getattr(data, key)
+        if value is None and key in {"category", "monthly_income"}:
+            continue
+        column = key
+        if key == "monthly_income":
+            column, value = "monthly_income_fen", to_fen(value)
+        if getattr(household, column) != value:
+            setattr(household, column, value)
+            changed.append(key)
+    if data.members is not None:
+        _check_composition(data.members)
+        await _check_duplicates(repo, pii, principal, data.members, household.id)
+        people = await _replace_members(uow, pii, household, people, data.members)
+        household.member_count = len(people)
+        household.head_name = next(m.name for m in people if m.relation == "head")
+        changed.append("members")
+    await uow.update(household, expected_version=expected_version, changed=changed)
+    return shape(pii, household, people)
+
+
+async def _replace_members(
+    uow: UnitOfWork, pii: PiiCipher, household: Household, current: list[Member], wanted: Sequence[MemberIn]
+) -> list[Member]:
+    """Match members by ID number: keep and update the same people, add new, tombstone the rest."""
+    by_hash = {m.id_number_hash: m for m in current}
+    kept: list[Member] = []
+    for data in wanted:
+        existing = by_hash.pop(members.id_hash(pii, data.id_number), None)
+        if existing is None:
+            member = members.build(pii, household, data)
+            await uow.create(member, audit_event=False)
+        else:
+            member = existing
+            fields = members.apply(pii, member, data)
+            if fields:
+                await uow.update(member, expected_version=None, changed=fields, audit_event=False)
+        kept.append(member)
+    for gone in by_hash.values():
+        await uow.delete(gone, expected_version=None, details={"household_id": str(household.id)})
+    return kept
+
+
+async def delete(
+    uow: UnitOfWork, principal: Principal, household_id: uuid.UUID, expected_version: int
+) -> None:
+    repo = RecipientRepository(uow.session)
+    household = await repo.get(household_id, principal.region, for_update=True)
+    if household is None:
+        raise HouseholdNotFound(household_id)
+    await uow.delete(household, expected_version=expected_version)
+    for member in await repo.members([household.id], for_update=True):
+        await uow.delete(member, expected_version=None, details={"household_id": str(household.id)})
+
+
+async def transition(
+    uow: UnitOfWork,
+    principal: Principal,
+    pii: PiiCipher,
+    household_id: uuid.UUID,
+    data: TransitionIn,
+    expected_version: int | None,
+) -> HouseholdRead:
+    repo = RecipientRepository(uow.session)
+    household = await repo.get(household_id, principal.region, for_update=True)
+    if household is None:
+        raise HouseholdNotFound(household_id)
+    uow.check_writable(household)
+    uow.check_version(household, expected_version)
+    try:
+        target = workflow.next_status(data.action, household.status)
+    except workflow.IllegalMove as exc:
+        raise IllegalTransition(
+            str(exc),
+            extra={"status": household.status, "allowed": workflow.allowed_actions(household.status)},
+        ) from None
+    previous = household.status
+    today = date.today()
+    household.status = target
+    if data.action == "approve":
+        household.approved_on = today
+        household.last_reviewed_on = today
+    elif data.action == "review":
+        household.last_reviewed_on = today
+    elif data.action == "exit":
+        household.exited_on = today
+    await uow.update(
+        household,
+        expected_version=expected_version,
+        changed=["status"],
+        action="recipient_household.transition",
+        details={"action": data.action},
+    )
+    await _record_transition(uow, principal, household, data.action, previous, target, data.reason)
+    return shape(pii, household, await repo.members([household.id]))
+
+
+async def _record_transition(
+    uow: UnitOfWork,
+    principal: Principal,
+    household: Household,
+    action: str,
+    before: str,
+    after: str,
+    reason: str,
+) -> None:
+    record = Transition(
+        household_id=household.id,
+        region_code=household.region_code,
+        action=action,
+        from_status=before,
+        to_status=after,
+        reason=reason,
+        actor_sub=principal.sub[:200],
+        actor_name=principal.name[:100],
+    )
+    await uow.create(record, audit_event=False)
+
+
+async def history(
+    session: AsyncSession, principal: Principal, household_id: uuid.UUID
+) -> list[TransitionRead]:
+    repo = RecipientRepository(session)
+    if await repo.get(household_id, principal.region) is None:
+        raise HouseholdNotFound(household_id)
+    return [TransitionRead.model_validate(t) for t in await repo.transitions(household_id)]
+
+
+async def assess_eligibility(
+    session: AsyncSession, household: Household, on: date
+) -> eligibility.Eligibility:
+    annual = await standards.effective_value(session, "dibao_annual", household.region_code, on)
+    multiple = await standards.effective_value(session, "dibao_edge_multiple", household.region_code, on)
+    return eligibility.assess(
+        household.category, from_fen(household.monthly_income_fen), household.member_count, annual, multiple
+    )
+
+
+async def eligibility_of(
+    session: AsyncSession, principal: Principal, household_id: uuid.UUID, on: date
+) -> EligibilityRead:
+    household = await RecipientRepository(session).get(household_id, principal.region)
+    if household is None:
+        raise HouseholdNotFound(household_id)
+    result = await assess_eligibility(session, household, on)
+    return EligibilityRead(
+        on=on,
+        category=household.category,
+        annual_standard=result.annual_standard,
+        monthly_standard=result.monthly_standard,
+        per_capita_income=result.per_capita_income,
+        eligible=result.eligible,
+        monthly_benefit=result.monthly_benefit,
+        rule=result.rule,
+    )
+
+
+async def household_of_member(
+    session: AsyncSession, principal: Principal, pii: PiiCipher, id_number: str
+) -> HouseholdRead | None:
+    """The active household in scope a person belongs to, if any (for the elderly profile)."""
+    repo = RecipientRepository(session)
+    for _member, household in await repo.holders_of(members.id_hash(pii, id_number), principal.region):
+        return shape(pii, household, await repo.members([household.id]))
+    return None

@@ -1,0 +1,1 @@
+"""Policy standards: dated, per-region values such as the annual dibao standard."""

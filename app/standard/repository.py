@@ -1,0 +1,65 @@
+"""Every query on policy standards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.pagination import PageParams, keyset
+from app.security.scope import scope_filter
+from app.standard.models import PolicyStandard
+
+
+class StandardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, kind: str, region_code: str, effective_from: date) -> PolicyStandard | None:
+        query = select(PolicyStandard).where(
+            col(PolicyStandard.kind) == kind,
+            col(PolicyStandard.region_code) == region_code,
+            col(PolicyStandard.effective_from) == effective_from,
+            col(PolicyStandard.deleted_at).is_(None),
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def effective(self, kind: str, regions: Sequence[str], on: date) -> PolicyStandard | None:
+        """The value of the most specific region (the longest code) in force on ``on``."""
+        query = (
+            select(PolicyStandard)
+            .where(
+                col(PolicyStandard.kind) == kind,
+                col(PolicyStandard.region_code).in_(regions),
+                col(PolicyStandard.effective_from) <= on,
+                col(PolicyStandard.deleted_at).is_(None),
+            )
+            .order_by(col(PolicyStandard.region_code).desc(), col(PolicyStandard.effective_from).desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def search(
+        self,
+        scope_regions: Sequence[str],
+        scope: str,
+        params: PageParams,
+        *,
+        kind: str | None,
+        region_code: str | None,
+    ) -> Sequence[PolicyStandard]:
+        # Standards of the caller's own region and of every region above it apply to it.
+        query = select(PolicyStandard).where(
+            col(PolicyStandard.deleted_at).is_(None),
+            col(PolicyStandard.region_code).in_(scope_regions)
+            | scope_filter(col(PolicyStandard.region_code), scope),
+        )
+        if kind:
+            query = query.where(col(PolicyStandard.kind) == kind)
+        if region_code:
+            query = query.where(col(PolicyStandard.region_code) == region_code)
+        query = keyset(query, [col(PolicyStandard.id)], params)
+        return (await self.session.execute(query)).scalars().all()
