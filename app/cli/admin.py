@@ -46,6 +46,30 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.core.db import Database
+    from app.models import import_all_models
+    from app.security.pii import PiiCipher
+    from app.security.rotation import rotate
+
+    settings = get_settings()
+    import_all_models()
+
+    async def run() -> dict[str, int]:
+        db = Database(settings)
+        try:
+            return await rotate(db, PiiCipher.from_settings(settings), batch=args.batch)
+        finally:
+            await db.dispose()
+
+    counts = asyncio.run(run())
+    for name, count in counts.items():
+        print(f"{name}: {count} re-encrypted")
+    return 0
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     o = commands.add_parser("openapi", help="write openapi/openapi.json from the app")
     o.add_argument("--out", default=str(DEFAULT_OPENAPI), help="file to write, or - for stdout")
@@ -59,3 +83,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     t.add_argument("--name")
     t.add_argument("--ttl", help="lifetime: 90s, 15m, 8h, 30d (default MZ_JWT_DEFAULT_TTL_S)")
     t.set_defaults(handler=_token)
+
+    r = commands.add_parser("rotate-pii-key", help="re-encrypt personal data under MZ_PII_ACTIVE_KEY")
+    r.add_argument("--batch", type=int, default=500)
+    r.set_defaults(handler=_rotate)

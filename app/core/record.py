@@ -88,9 +88,14 @@ class EntitySpec:
     title_zh: str
     title_en: str
     pii_fields: tuple[str, ...] = ()
+    pii_kinds: dict[str, str] = field(default_factory=dict)
     description: str = ""
     field_notes: dict[str, str] = field(default_factory=dict)
     order: int = 100
+
+    def pii_kind(self, column: str) -> str:
+        """The encryption context of a ciphertext column: ``id_number_enc`` → ``id_number``."""
+        return self.pii_kinds.get(column, column.removesuffix("_enc"))
 
 
 ENTITIES: dict[str, EntitySpec] = {}

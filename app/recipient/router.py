@@ -179,9 +179,9 @@ async def get_household(
 )
 async def update_household(
     household_id: uuid.UUID,
+    principal: Operator,
     data: HouseholdUpdate,
     expected: IfMatch,
-    principal: Operator,
     uow: Writer,
     pii: Pii,
     response: Response,
@@ -198,7 +198,7 @@ async def update_household(
     responses=error_responses(404, 409, 412, 428),
 )
 async def delete_household(
-    household_id: uuid.UUID, expected: IfMatch, principal: Operator, uow: Writer
+    household_id: uuid.UUID, principal: Operator, expected: IfMatch, uow: Writer
 ) -> Response:
     await service.delete(uow, principal, household_id, expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -76,7 +76,7 @@ async def create_region(data: RegionCreate, uow: Writer, principal: Admin, respo
     responses=error_responses(404, 409, 412, 422, 428),
 )
 async def update_region(
-    code: CodePath, data: RegionUpdate, expected: IfMatch, uow: Writer, principal: Admin, response: Response
+    code: CodePath, principal: Admin, data: RegionUpdate, expected: IfMatch, uow: Writer, response: Response
 ) -> RegionRead:
     region = await service.update(uow, principal, normalize_region_code(code), data, expected)
     set_etag(response, region.version)

@@ -78,6 +78,7 @@ def require(action: str) -> Any:
         return principal
 
     check.__name__ = f"require_{action.replace(':', '_')}"
+    check.required_action = action  # type: ignore[attr-defined]
     return Depends(check)
 
 
