@@ -53,7 +53,11 @@ def _migrate(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     if args.action == "upgrade":
-        upgrade(settings.database_url, args.revision or "head")
+        target = args.revision or "head"
+        if target == "head":
+            prepare(migrate=True)
+        else:
+            upgrade(settings.database_url, target)
     elif args.action == "downgrade":
         downgrade(settings.database_url, args.revision or "-1")
     else:

@@ -36,10 +36,10 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/mzbrain.db"
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout_s: float = Field(default=5.0, gt=0)
-    db_pool_pre_ping: bool = True
+    db_pool_pre_ping: bool = False
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_echo: bool = False

@@ -99,7 +99,11 @@ class Database:
         write_engine = (
             self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else self.engine
         )
-        self.reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads on PostgreSQL run in autocommit: no BEGIN/COMMIT round trips for a GET.
+        read_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT") if self.is_postgres else self.engine
+        )
+        self.reader = async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False)
         self.writer = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
 
     async def dispose(self) -> None:

@@ -86,7 +86,7 @@ def codec_for(request: Request) -> CursorCodec:
     return codec
 
 
-def page_params(
+async def page_params(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 500.")] = DEFAULT_LIMIT,
     cursor: Annotated[

@@ -4,6 +4,9 @@ for responses (masked unless revealed)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from sqlalchemy import Row
 
 from app.core.validators import id_number_birth_date, id_number_sex
 from app.recipient.models import Household, Member
@@ -60,12 +63,13 @@ def apply(pii: PiiCipher, member: Member, data: MemberIn) -> list[str]:
     return changed
 
 
-def read(pii: PiiCipher, member: Member, *, reveal: bool, today: date | None = None) -> MemberRead:
+def read(pii: PiiCipher, member: Member | Row[Any], *, reveal: bool, today: date | None = None) -> MemberRead:
     id_number = pii.decrypt("id_number", member.id_number_enc) if reveal else member.id_number_masked
     phone = member.phone_masked
     if reveal and member.phone_enc:
         phone = pii.decrypt("phone", member.phone_enc)
-    return MemberRead(
+    # Built from stored, already-validated values: construct without re-validating.
+    return MemberRead.model_construct(
         id=member.id,
         name=member.name,
         relation=member.relation,

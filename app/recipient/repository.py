@@ -5,19 +5,55 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Row, Select, Table, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.pagination import PageParams, keyset
 from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
 from app.recipient.workflow import ACTIVE_STATUSES
-from app.security.scope import scope_filter
+from app.security.scope import scope_filter, scope_pattern
 
 
 def _live_household() -> Select[Household]:
     return select(Household).where(col(Household.deleted_at).is_(None))
+
+
+# The two reads every household request makes, built once: constructing SQL expressions costs
+# more than running these indexed look-ups.
+_GET = _live_household().where(
+    col(Household.id) == bindparam("household_id"), col(Household.region_code).like(bindparam("scope"))
+)
+_GET_FOR_UPDATE = _GET.with_for_update()
+_MEMBERS = (
+    select(Member)
+    .where(
+        col(Member.household_id).in_(bindparam("household_ids", expanding=True)),
+        col(Member.deleted_at).is_(None),
+    )
+    .order_by(col(Member.household_id), col(Member.id))
+)
+_MEMBERS_FOR_UPDATE = _MEMBERS.with_for_update()
+
+# Read-only views load plain rows (no ORM identity map or instance state): reads that only
+# shape a response skip that bookkeeping.
+_HOUSEHOLDS: Table = Household.__table__  # type: ignore[attr-defined]
+_MEMBER_TABLE: Table = Member.__table__  # type: ignore[attr-defined]
+_VIEW = select(_HOUSEHOLDS).where(
+    _HOUSEHOLDS.c.id == bindparam("household_id"),
+    _HOUSEHOLDS.c.deleted_at.is_(None),
+    _HOUSEHOLDS.c.region_code.like(bindparam("scope")),
+)
+_MEMBER_VIEWS = (
+    select(_MEMBER_TABLE)
+    .where(
+        _MEMBER_TABLE.c.household_id.in_(bindparam("household_ids", expanding=True)),
+        _MEMBER_TABLE.c.deleted_at.is_(None),
+    )
+    .order_by(_MEMBER_TABLE.c.household_id, _MEMBER_TABLE.c.id)
+)
 
 
 class RecipientRepository:
@@ -26,27 +62,27 @@ class RecipientRepository:
 
     async def get(self, household_id: uuid.UUID, scope: str, *, for_update: bool = False) -> Household | None:
         """A live household inside ``scope`` (the scope is part of the query)."""
-        query = _live_household().where(
-            col(Household.id) == household_id, scope_filter(col(Household.region_code), scope)
-        )
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+        query = _GET_FOR_UPDATE if for_update else _GET
+        params = {"household_id": household_id, "scope": scope_pattern(scope)}
+        return (await self.session.execute(query, params)).scalar_one_or_none()
 
-    async def get_any(self, household_id: uuid.UUID) -> Household | None:
-        return await self.session.get(Household, household_id)
+    async def view(self, household_id: uuid.UUID, scope: str) -> Row[Any] | None:
+        """A live household inside ``scope`` as a read-only row."""
+        params = {"household_id": household_id, "scope": scope_pattern(scope)}
+        return (await self.session.execute(_VIEW, params)).first()
+
+    async def member_views(self, household_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+        if not household_ids:
+            return []
+        return list((await self.session.execute(_MEMBER_VIEWS, {"household_ids": list(household_ids)})).all())
 
     async def members(self, household_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Member]:
         if not household_ids:
             return []
-        query = (
-            select(Member)
-            .where(col(Member.household_id).in_(household_ids), col(Member.deleted_at).is_(None))
-            .order_by(col(Member.household_id), col(Member.id))
+        query = _MEMBERS_FOR_UPDATE if for_update else _MEMBERS
+        return list(
+            (await self.session.execute(query, {"household_ids": list(household_ids)})).scalars().all()
         )
-        if for_update:
-            query = query.with_for_update()
-        return list((await self.session.execute(query)).scalars().all())
 
     def _filtered(
         self,
@@ -57,8 +93,10 @@ class RecipientRepository:
         status: str | None,
         q: str | None,
         id_hash: str | None,
-    ) -> Select[Household]:
-        query = _live_household().where(scope_filter(col(Household.region_code), scope))
+    ) -> Select[Any]:
+        query = select(_HOUSEHOLDS).where(
+            _HOUSEHOLDS.c.deleted_at.is_(None), scope_filter(_HOUSEHOLDS.c.region_code, scope)
+        )
         if region_code:
             query = query.where(scope_filter(col(Household.region_code), region_code))
         if category:
@@ -93,15 +131,11 @@ class RecipientRepository:
         status: str | None,
         q: str | None,
         id_hash: str | None,
-    ) -> tuple[Sequence[Household], int | None]:
+    ) -> tuple[Sequence[Row[Any]], int | None]:
         base = self._filtered(
             scope, region_code=region_code, category=category, status=status, q=q, id_hash=id_hash
         )
-        rows = (
-            (await self.session.execute(keyset(base, [col(Household.id)], params, descending=True)))
-            .scalars()
-            .all()
-        )
+        rows = (await self.session.execute(keyset(base, [_HOUSEHOLDS.c.id], params, descending=True))).all()
         total = None
         if params.count:
             total = int(

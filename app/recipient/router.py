@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from app.core.concurrency import IfMatch, etag, if_match, set_etag
+from app.core.concurrency import IfMatch, etag, parse_if_match, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
@@ -219,7 +219,7 @@ async def transition_household(
     pii: Pii,
     response: Response,
 ) -> HouseholdRead:
-    expected = if_match(request.headers.get("if-match")) if request.headers.get("if-match") else None
+    expected = parse_if_match(request.headers.get("if-match")) if request.headers.get("if-match") else None
     household = await service.transition(uow, principal, pii, household_id, data, expected)
     set_etag(response, household.version)
     return household

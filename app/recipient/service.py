@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Forbidden, Unprocessable
@@ -34,10 +36,15 @@ HOUSEHOLD_LEVELS = ("township", "village")
 
 
 def shape(
-    pii: PiiCipher, household: Household, people: Sequence[Member], *, reveal: bool = False
+    pii: PiiCipher,
+    household: Household | Row[Any],
+    people: Sequence[Member | Row[Any]],
+    *,
+    reveal: bool = False,
 ) -> HouseholdRead:
     income = from_fen(household.monthly_income_fen)
-    return HouseholdRead(
+    # Built from stored, already-validated values: construct without re-validating.
+    return HouseholdRead.model_construct(
         id=household.id,
         version=household.version,
         region_code=household.region_code,
@@ -124,10 +131,10 @@ async def get(
     reveal: bool = False,
 ) -> HouseholdRead:
     repo = RecipientRepository(session)
-    household = await repo.get(household_id, principal.region)
+    household = await repo.view(household_id, principal.region)
     if household is None:
         raise HouseholdNotFound(household_id)
-    return shape(pii, household, await repo.members([household.id]), reveal=reveal)
+    return shape(pii, household, await repo.member_views([household.id]), reveal=reveal)
 
 
 async def list_households(
@@ -153,8 +160,8 @@ async def list_households(
         id_hash=members.id_hash(pii, id_number) if id_number else None,
     )
     shown = rows[: params.limit]
-    by_household: dict[uuid.UUID, list[Member]] = {}
-    for member in await repo.members([h.id for h in shown]):
+    by_household: dict[uuid.UUID, list[Row[Any]]] = {}
+    for member in await repo.member_views([h.id for h in shown]):
         by_household.setdefault(member.household_id, []).append(member)
     return build_page(
         rows, params, lambda h: [h.id], lambda h: shape(pii, h, by_household.get(h.id, [])), total

@@ -37,12 +37,12 @@ def request_id(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pii(request: Request) -> PiiCipher:
+async def get_pii(request: Request) -> PiiCipher:
     cipher: PiiCipher = request.app.state.pii
     return cipher
 

@@ -42,6 +42,12 @@ def scope_filter(column: Any, scope: str) -> ColumnElement[bool]:
     return result
 
 
+def scope_pattern(scope: str) -> str:
+    """The LIKE pattern of a scope, for statements built once with a bound parameter (a region
+    prefix is digits only, so nothing needs escaping)."""
+    return region_prefix(scope) + "%"
+
+
 def parent_code(code: str) -> str | None:
     """The code of the region one level up, or None for a province."""
     prefix = region_prefix(code)

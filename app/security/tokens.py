@@ -8,7 +8,9 @@ checked, ``exp`` is required, ``exp``/``nbf`` get a small leeway.
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,11 +66,32 @@ def _load_keys(settings: Settings) -> list[_Key]:
 
 
 class TokenVerifier:
+    """Verifies tokens; a verified token is remembered until it expires, since clients send
+    the same token with every request and a signature check costs more than the request's
+    own work."""
+
+    _CACHE_SIZE = 4096
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.keys = _load_keys(settings)
+        self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
+        cached = self._cache.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if time.time() < expires + self.settings.jwt_leeway_s:
+                self._cache.move_to_end(token)
+                return principal
+            del self._cache[token]
+        principal, expires = self._verify(token)
+        self._cache[token] = (principal, expires)
+        if len(self._cache) > self._CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -92,7 +115,7 @@ class TokenVerifier:
                     leeway=self.settings.jwt_leeway_s,
                     options={"require": ["exp", "sub", "iss", "aud"]},
                 )
-                return _principal(claims)
+                return _principal(claims), float(claims["exp"])
             except jwt.ExpiredSignatureError:
                 raise TokenError("token expired") from None
             except jwt.InvalidSignatureError as exc:
