@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
+from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -39,10 +40,21 @@ TAGS = [
         "name": "recipients",
         "description": "社会救助 — assistance households, workflow, eligibility, payments.",
     },
+    {
+        "name": "assessments",
+        "description": "老年人能力评估 — elderly capability assessments (GB/T 42195-2022), profiles.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
-ROUTERS = [health_router, region_router, standard_router, recipient_router, audit_router]
+ROUTERS = [
+    health_router,
+    region_router,
+    standard_router,
+    recipient_router,
+    assessment_router,
+    audit_router,
+]
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -1,0 +1,236 @@
+"""Assessment endpoints: record, list, read, amend, statistics, scoring tables, elderly profile."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+
+from app.assessment import profile, service, standards, statistics
+from app.assessment.schemas import (
+    AmendmentCreate,
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentStats,
+    ElderlyProfile,
+    ScoringStandardRead,
+)
+from app.core.concurrency import etag, if_match, set_etag
+from app.core.db import ReadSession
+from app.core.errors import error_responses
+from app.core.idempotency import IdempotencyKey, respond_once
+from app.core.pagination import Page, Paging
+from app.core.validators import normalize_region_code, validate_id_number
+from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, require
+from app.security.principal import Principal
+
+# The recipients' discovery rules read each person's latest assessment from here on.
+service.register()
+
+router = APIRouter(prefix="/api/v1", tags=["assessments"], responses=error_responses(401, 403))
+
+Reader = Annotated[Principal, require("assessment:read")]
+Operator = Annotated[Principal, require("assessment:write")]
+RegionQuery = Annotated[
+    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
+]
+
+
+def _known_level(value: str | None) -> str | None:
+    if value is not None and value not in standards.level_codes():
+        raise ValueError(f"level_code must be one of {', '.join(standards.level_codes())}")
+    return value
+
+
+LevelCode = Annotated[
+    str | None,
+    Query(max_length=12, description="intact, mild, moderate, severe or total"),
+    AfterValidator(_known_level),
+]
+IdNumberPath = Annotated[
+    str,
+    Path(min_length=18, max_length=18, description="Resident ID number (shown in clear: audited)"),
+    AfterValidator(validate_id_number),
+]
+
+
+def _region(value: str | None) -> str | None:
+    return normalize_region_code(value) if value else None
+
+
+def _location(read: AssessmentRead) -> dict[str, str]:
+    return {"ETag": etag(read.version), "Location": f"/api/v1/assessments/{read.id}"}
+
+
+@router.post(
+    "/assessments",
+    name="assessment-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentRead,
+    responses=error_responses(422),
+)
+async def create_assessment(
+    request: Request,
+    data: AssessmentCreate,
+    principal: Operator,
+    uow: Writer,
+    pii: Pii,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def create() -> tuple[int, AssessmentRead, dict[str, str]]:
+        created = await service.create(uow, principal, pii, data)
+        return 201, created, _location(created)
+
+    return await respond_once(
+        request, uow.session, principal=principal.sub, key=idempotency_key, payload=data, create=create
+    )
+
+
+@router.get(
+    "/assessments",
+    name="assessment-list",
+    response_model=Page[AssessmentRead],
+    responses=error_responses(400, 422),
+)
+async def list_assessments(
+    session: ReadSession,
+    principal: Reader,
+    pii: Pii,
+    paging: Paging,
+    region_code: RegionQuery = None,
+    level_code: LevelCode = None,
+    id_number: Annotated[str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number")] = None,
+    assessed_from: Annotated[date | None, Query(description="Assessed on or after")] = None,
+    assessed_to: Annotated[date | None, Query(description="Assessed on or before")] = None,
+    due_before: Annotated[
+        date | None,
+        Query(description="People whose latest assessment falls due for re-assessment before this day"),
+    ] = None,
+    include_superseded: Annotated[bool, Query(description="Also list amended originals")] = False,
+) -> Page[AssessmentRead]:
+    return await service.list_assessments(
+        session,
+        principal,
+        pii,
+        paging,
+        region_code=_region(region_code),
+        level_code=level_code,
+        id_number=id_number.upper() if id_number else None,
+        assessed_from=assessed_from,
+        assessed_to=assessed_to,
+        due_before=due_before,
+        include_superseded=include_superseded,
+    )
+
+
+@router.get(
+    "/assessments/stats",
+    name="assessment-stats",
+    response_model=AssessmentStats,
+    responses=error_responses(404, 422),
+)
+async def assessment_stats(
+    session: ReadSession,
+    principal: Reader,
+    region_code: RegionQuery = None,
+    as_of: Annotated[date | None, Query(description="Count latest assessments up to this day")] = None,
+) -> AssessmentStats:
+    return await statistics.level_stats(session, principal, _region(region_code), as_of or date.today())
+
+
+@router.get(
+    "/assessments/standards",
+    name="assessment-standards",
+    response_model=list[ScoringStandardRead],
+)
+async def assessment_standards(
+    principal: Reader,
+    code: Annotated[
+        str | None, Query(max_length=30, description="One standard, e.g. GB/T 42195-2022")
+    ] = None,
+) -> list[ScoringStandardRead]:
+    return standards.describe_all(code)
+
+
+@router.get(
+    "/assessments/{assessment_id}",
+    name="assessment-get",
+    response_model=AssessmentRead,
+    responses=error_responses(404, 422),
+)
+async def get_assessment(
+    request: Request,
+    assessment_id: uuid.UUID,
+    session: ReadSession,
+    principal: Reader,
+    pii: Pii,
+    response: Response,
+    reveal: Annotated[bool, Query(description="Show the ID number in clear (audited)")] = False,
+) -> AssessmentRead:
+    if reveal:
+        check_reveal(principal)
+    found = await service.get(session, principal, pii, assessment_id, reveal=reveal)
+    if reveal:
+        await audit_reveal(request, principal, "assessment", str(assessment_id))
+    set_etag(response, found.version)
+    return found
+
+
+@router.post(
+    "/assessments/{assessment_id}/amendments",
+    name="assessment-amend",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentRead,
+    responses=error_responses(404, 409, 412, 422),
+)
+async def amend_assessment(
+    request: Request,
+    assessment_id: uuid.UUID,
+    data: AmendmentCreate,
+    principal: Operator,
+    uow: Writer,
+    pii: Pii,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Record a correction as a new, newly scored assessment; the original stays, marked
+    `superseded_by`. `If-Match` (the original's ETag) is optional; a stale one is 412."""
+    header = request.headers.get("if-match")
+    expected = if_match(header) if header else None
+
+    async def create() -> tuple[int, AssessmentRead, dict[str, str]]:
+        amended = await service.amend(uow, principal, pii, assessment_id, data, expected)
+        return 201, amended, _location(amended)
+
+    return await respond_once(
+        request,
+        uow.session,
+        principal=principal.sub,
+        key=idempotency_key,
+        payload={"amends": str(assessment_id), **data.model_dump(mode="json")},
+        create=create,
+    )
+
+
+@router.get(
+    "/elderly/{id_number}/profile",
+    name="elderly-profile",
+    response_model=ElderlyProfile,
+    responses=error_responses(404, 422),
+)
+async def elderly_profile(
+    request: Request,
+    id_number: IdNumberPath,
+    session: ReadSession,
+    principal: Reader,
+    pii: Pii,
+) -> ElderlyProfile:
+    """One person's assessments, assistance household and benefits. The path carries a clear
+    ID number, so this is a reveal: it needs `pii:reveal` and is written to the audit log."""
+    check_reveal(principal)
+    found = await profile.profile(session, principal, pii, id_number)
+    await audit_reveal(request, principal, "elderly_profile", service.id_hash(pii, id_number))
+    return found

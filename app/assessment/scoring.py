@@ -1,0 +1,109 @@
+"""Scoring an assessment from its standard's table: item checks, dimension scores, the total,
+the level band, the level changes and the re-assessment date. Pure functions."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from app.assessment.tables import Conditions, LevelBand, Table
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    loc: Loc
+    msg: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    total: int
+    dimensions: dict[str, int]
+    base_level: int
+    level: int
+    level_code: str
+    level_name: str
+    adjustments: tuple[str, ...]
+
+
+def check_items(table: Table, items: Mapping[str, int], loc: Loc = ("body", "items")) -> list[Problem]:
+    """One problem per missing item, unknown item and score outside its item's range."""
+    problems: list[Problem] = []
+    for item in table.items:
+        if item.code not in items:
+            problems.append(Problem((*loc, item.code), f"{item.name_zh} ({item.code}) is required"))
+            continue
+        value = items[item.code]
+        if not 0 <= value <= item.max:
+            problems.append(
+                Problem(
+                    (*loc, item.code), f"{item.name_zh} ({item.code}) is scored 0–{item.max}, not {value}"
+                )
+            )
+    for code in sorted(set(items) - {i.code for i in table.items}):
+        problems.append(Problem((*loc, code), f"{code[:40]} is not an item of {table.code}"))
+    return problems
+
+
+def band_for(table: Table, total: int) -> LevelBand:
+    for band in table.bands:
+        if band.min_total <= total <= band.max_total:
+            return band
+    raise ValueError(f"total {total} lies outside 0–{table.max_total}")
+
+
+def band_of_level(table: Table, level: int) -> LevelBand:
+    return next(band for band in table.bands if band.level == level)
+
+
+def adjust(table: Table, base_level: int, conditions: Conditions) -> tuple[int, tuple[str, ...]]:
+    """The level after the table's level changes, and the codes of the changes applied.
+
+    A ``worst`` change (coma) settles the level on its own; ``raise`` changes add one level
+    each, and the result never passes the worst level.
+    """
+    worst = table.worst_level
+    for change in table.changes:
+        if change.effect == "worst" and change.applies(conditions):
+            return worst, (change.code,)
+    applied = tuple(c.code for c in table.changes if c.effect == "raise" and c.applies(conditions))
+    return min(base_level + len(applied), worst), applied
+
+
+def score(table: Table, items: Mapping[str, int], conditions: Conditions) -> Score:
+    """Score complete, in-range items (check them with :func:`check_items` first)."""
+    problems = check_items(table, items)
+    if problems:
+        raise ValueError(problems[0].msg)
+    dimensions = {d.code: 0 for d in table.dimensions}
+    for item in table.items:
+        dimensions[item.dimension] += items[item.code]
+    total = sum(dimensions.values())
+    base = band_for(table, total)
+    level, applied = adjust(table, base.level, conditions)
+    final = band_of_level(table, level)
+    return Score(
+        total=total,
+        dimensions=dimensions,
+        base_level=base.level,
+        level=final.level,
+        level_code=final.code,
+        level_name=final.name_zh,
+        adjustments=applied,
+    )
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the 29th–31st fall back to the month's last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_due(table: Table, assessed_on: date) -> date:
+    """When the next routine re-assessment falls due (sooner after a major change in condition)."""
+    return add_months(assessed_on, table.reassessment_months)
