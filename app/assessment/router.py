@@ -19,7 +19,7 @@ from app.assessment.schemas import (
     ElderlyProfile,
     ScoringStandardRead,
 )
-from app.core.concurrency import etag, if_match, set_etag
+from app.core.concurrency import etag, parse_if_match, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
@@ -199,7 +199,7 @@ async def amend_assessment(
     """Record a correction as a new, newly scored assessment; the original stays, marked
     `superseded_by`. `If-Match` (the original's ETag) is optional; a stale one is 412."""
     header = request.headers.get("if-match")
-    expected = if_match(header) if header else None
+    expected = parse_if_match(header) if header else None
 
     async def create() -> tuple[int, AssessmentRead, dict[str, str]]:
         amended = await service.amend(uow, principal, pii, assessment_id, data, expected)
