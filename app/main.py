@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.audit.router import router as audit_router
+from app.charity_trust.router import router as charity_trust_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.docs import install_docs
@@ -39,10 +40,21 @@ TAGS = [
         "name": "recipients",
         "description": "社会救助 — assistance households, workflow, eligibility, payments.",
     },
+    {
+        "name": "charity-trusts",
+        "description": "慈善信托 — charity trust filings, changes, annual reports, disclosure, statistics.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
-ROUTERS = [health_router, region_router, standard_router, recipient_router, audit_router]
+ROUTERS = [
+    health_router,
+    region_router,
+    standard_router,
+    recipient_router,
+    charity_trust_router,
+    audit_router,
+]
 
 
 def _operation_id(route: APIRoute) -> str:
