@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
+from app.charity_trust.router import router as charity_trust_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.docs import install_docs
@@ -44,6 +45,10 @@ TAGS = [
         "name": "assessments",
         "description": "老年人能力评估 — elderly capability assessments (GB/T 42195-2022), profiles.",
     },
+    {
+        "name": "charity-trusts",
+        "description": "慈善信托 — charity trust filings, changes, annual reports, disclosure, statistics.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
@@ -53,6 +58,7 @@ ROUTERS = [
     standard_router,
     recipient_router,
     assessment_router,
+    charity_trust_router,
     audit_router,
 ]
 

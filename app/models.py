@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "app.standard.models",
     "app.recipient.models",
     "app.assessment.models",
+    "app.charity_trust.models",
 )
 
 

@@ -1,0 +1,223 @@
+"""Every query on charity trusts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.charity_trust.models import CharityTrust, TrustAnnualReport, TrustChange, TrustParty
+from app.core.pagination import PageParams, keyset
+from app.security.scope import scope_filter
+
+
+def _live_trust() -> Select[CharityTrust]:
+    return select(CharityTrust).where(col(CharityTrust.deleted_at).is_(None))
+
+
+@dataclass(frozen=True, slots=True)
+class TrustFilters:
+    region_code: str | None = None
+    status: str | None = None
+    trustee_uscc: str | None = None
+    signed_from: date | None = None
+    signed_to: date | None = None
+    filed_from: date | None = None
+    filed_to: date | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """Aggregates for one group of trusts (``key`` is a region-code prefix), in fen."""
+
+    key: str
+    count: int
+    filed_in_year_count: int
+    filed_in_year_fen: int
+    in_force_count: int
+    in_force_fen: int
+
+
+class TrustRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, trust_id: uuid.UUID, scope: str, *, for_update: bool = False) -> CharityTrust | None:
+        """A live trust inside ``scope`` (the scope is part of the query)."""
+        query = _live_trust().where(
+            col(CharityTrust.id) == trust_id, scope_filter(col(CharityTrust.region_code), scope)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def parties(self, trust_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[TrustParty]:
+        if not trust_ids:
+            return []
+        query = (
+            select(TrustParty)
+            .where(col(TrustParty.trust_id).in_(trust_ids), col(TrustParty.deleted_at).is_(None))
+            .order_by(col(TrustParty.trust_id), col(TrustParty.role), col(TrustParty.position))
+        )
+        if for_update:
+            query = query.with_for_update()
+        return list((await self.session.execute(query)).scalars().all())
+
+    async def filing_number_taken(
+        self, region_code: str, filing_number: str, *, other_than: uuid.UUID | None = None
+    ) -> bool:
+        query = select(col(CharityTrust.id)).where(
+            col(CharityTrust.region_code) == region_code,
+            col(CharityTrust.filing_number) == filing_number,
+            col(CharityTrust.deleted_at).is_(None),
+        )
+        if other_than is not None:
+            query = query.where(col(CharityTrust.id) != other_than)
+        return (await self.session.execute(query.limit(1))).first() is not None
+
+    def _filtered(self, scope: str, f: TrustFilters) -> Select[CharityTrust]:
+        query = _live_trust().where(scope_filter(col(CharityTrust.region_code), scope))
+        if f.region_code:
+            query = query.where(scope_filter(col(CharityTrust.region_code), f.region_code))
+        if f.status:
+            query = query.where(col(CharityTrust.status) == f.status)
+        if f.signed_from:
+            query = query.where(col(CharityTrust.signed_on) >= f.signed_from)
+        if f.signed_to:
+            query = query.where(col(CharityTrust.signed_on) <= f.signed_to)
+        if f.filed_from:
+            query = query.where(col(CharityTrust.filed_on) >= f.filed_from)
+        if f.filed_to:
+            query = query.where(col(CharityTrust.filed_on) <= f.filed_to)
+        if f.q:
+            query = query.where(
+                or_(
+                    col(CharityTrust.name).contains(f.q, autoescape=True),
+                    col(CharityTrust.filing_number).contains(f.q, autoescape=True),
+                )
+            )
+        if f.trustee_uscc:
+            query = query.where(
+                exists().where(
+                    col(TrustParty.trust_id) == col(CharityTrust.id),
+                    col(TrustParty.role) == "trustee",
+                    col(TrustParty.uscc) == f.trustee_uscc,
+                    col(TrustParty.deleted_at).is_(None),
+                )
+            )
+        return query
+
+    async def search(
+        self, scope: str, params: PageParams, filters: TrustFilters
+    ) -> tuple[Sequence[CharityTrust], int | None]:
+        base = self._filtered(scope, filters)
+        query = keyset(base, [col(CharityTrust.id)], params, descending=True)
+        rows = (await self.session.execute(query)).scalars().all()
+        total = None
+        if params.count:
+            counted = select(func.count()).select_from(base.subquery())
+            total = int((await self.session.execute(counted)).scalar_one())
+        return rows, total
+
+    # change filings and annual reports
+
+    async def changes(self, trust_id: uuid.UUID, params: PageParams | None = None) -> Sequence[TrustChange]:
+        query = select(TrustChange).where(
+            col(TrustChange.trust_id) == trust_id, col(TrustChange.deleted_at).is_(None)
+        )
+        if params is None:
+            query = query.order_by(col(TrustChange.id))
+        else:
+            query = keyset(query, [col(TrustChange.id)], params)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def reports(
+        self, trust_id: uuid.UUID, params: PageParams | None = None
+    ) -> Sequence[TrustAnnualReport]:
+        query = select(TrustAnnualReport).where(
+            col(TrustAnnualReport.trust_id) == trust_id, col(TrustAnnualReport.deleted_at).is_(None)
+        )
+        if params is None:
+            query = query.order_by(col(TrustAnnualReport.year))
+        else:
+            query = keyset(query, [col(TrustAnnualReport.year), col(TrustAnnualReport.id)], params)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def report_exists(self, trust_id: uuid.UUID, year: int) -> bool:
+        query = select(col(TrustAnnualReport.id)).where(
+            col(TrustAnnualReport.trust_id) == trust_id,
+            col(TrustAnnualReport.year) == year,
+            col(TrustAnnualReport.deleted_at).is_(None),
+        )
+        return (await self.session.execute(query.limit(1))).first() is not None
+
+    # statistics
+
+    async def figures(self, region: str, key_length: int, year: int, as_of: date) -> list[FigureRow]:
+        """Trust figures inside ``region``, grouped by the first ``key_length`` characters of the
+        region code (see :mod:`app.charity_trust.amounts` for the rules these mirror)."""
+        delta = (
+            select(
+                col(TrustChange.trust_id).label("trust_id"),
+                func.sum(col(TrustChange.amount_fen)).label("delta"),
+            )
+            .where(
+                col(TrustChange.change_type) == "property",
+                col(TrustChange.effective_on) <= as_of,
+                col(TrustChange.deleted_at).is_(None),
+            )
+            .group_by(col(TrustChange.trust_id))
+            .subquery()
+        )
+        filed_on = col(CharityTrust.filed_on)
+        terminated_on = col(CharityTrust.terminated_on)
+        in_year = and_(filed_on >= date(year, 1, 1), filed_on <= date(year, 12, 31))
+        in_force = or_(terminated_on.is_(None), terminated_on > as_of)
+        amount = col(CharityTrust.initial_amount_fen) + func.coalesce(delta.c.delta, 0)
+        key = func.substr(col(CharityTrust.region_code), 1, key_length).label("key")
+        query = (
+            select(
+                key,
+                func.count(),
+                func.sum(case((in_year, 1), else_=0)),
+                func.sum(case((in_year, col(CharityTrust.initial_amount_fen)), else_=0)),
+                func.sum(case((in_force, 1), else_=0)),
+                func.sum(case((in_force, amount), else_=0)),
+            )
+            .select_from(CharityTrust)
+            .outerjoin(delta, delta.c.trust_id == col(CharityTrust.id))
+            .where(
+                col(CharityTrust.deleted_at).is_(None),
+                col(CharityTrust.status).in_(("filed", "terminated")),
+                filed_on <= as_of,
+                scope_filter(col(CharityTrust.region_code), region),
+            )
+            .group_by(key)
+        )
+        rows = (await self.session.execute(query)).all()
+        return [FigureRow(str(r[0]), *(int(v or 0) for v in r[1:])) for r in rows]
+
+    async def count_missing_reports(self, region: str, year: int) -> int:
+        """Trusts still filed, filed by the end of ``year``, with no report on ``year``."""
+        query = (
+            select(func.count())
+            .select_from(CharityTrust)
+            .where(
+                col(CharityTrust.deleted_at).is_(None),
+                col(CharityTrust.status) == "filed",
+                col(CharityTrust.filed_on) <= date(year, 12, 31),
+                scope_filter(col(CharityTrust.region_code), region),
+                ~exists().where(
+                    col(TrustAnnualReport.trust_id) == col(CharityTrust.id),
+                    col(TrustAnnualReport.year) == year,
+                    col(TrustAnnualReport.deleted_at).is_(None),
+                ),
+            )
+        )
+        return int((await self.session.execute(query)).scalar_one())

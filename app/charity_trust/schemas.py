@@ -1,0 +1,399 @@
+"""Charity-trust request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.core.money import Money
+from app.core.validators import normalize_region_code, validate_uscc
+
+TrustStatus = Literal["draft", "filed", "terminated"]
+PropertyType = Literal["cash", "equity", "real_estate", "other"]
+TrustorKind = Literal["person", "organisation"]
+TrusteeKind = Literal["charity_organisation", "trust_company"]
+ChangeType = Literal["trustee", "property", "purpose", "other"]
+# 《慈善法》 Art. 3: the charitable activities a trust may serve.
+PurposeCategory = Literal[
+    "poverty_relief",
+    "elderly_orphans_sick_disabled",
+    "disaster_relief",
+    "education",
+    "science",
+    "culture",
+    "health",
+    "sports",
+    "environment",
+    "other",
+]
+
+TRUST_NAME_MARK = "慈善信托"
+
+
+def _trust_name(value: str) -> str:
+    value = value.strip()
+    if TRUST_NAME_MARK not in value:
+        raise ValueError(f"a charity trust's name must contain {TRUST_NAME_MARK}")
+    return value
+
+
+def _text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("a category is listed twice")
+    return values
+
+
+Uscc = Annotated[str, AfterValidator(validate_uscc), Field(examples=["53330500MJ0000000X"])]
+RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330500000000"])]
+TrustName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_trust_name)]
+Text200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_text)]
+Purpose = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_text)]
+Categories = Annotated[list[PurposeCategory], Field(min_length=1, max_length=10), AfterValidator(_unique)]
+FilingNumber = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_text)]
+Phone = Annotated[str, Field(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", examples=["13812345678"])]
+
+
+class TrustorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200
+    kind: TrustorKind
+    uscc: Uscc | None = Field(default=None, description="Required for an organisation.")
+    publish_consent: bool = Field(default=False, description="May the name be published on 慈善中国?")
+    contact: Phone | None = Field(default=None, description="Phone number; kept encrypted, never published.")
+
+
+class TrusteeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200
+    uscc: Uscc
+    kind: TrusteeKind
+    lead: bool = Field(default=False, description="The lead trustee; exactly one per trust.")
+
+
+class SupervisorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200
+    uscc: Uscc | None = None
+
+
+class TermIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    perpetual: bool
+    end_on: date | None = Field(default=None, description="End of a fixed term, after the signing date.")
+
+
+def _positive(value: Any) -> Any:
+    if isinstance(value, Decimal) and value <= 0:
+        raise ValueError("the amount must be greater than 0")
+    return value
+
+
+def _not_negative(value: Any) -> Any:
+    if isinstance(value, Decimal) and value < 0:
+        raise ValueError("the amount cannot be negative")
+    return value
+
+
+class CharityTrustCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: RegionCode = Field(description="The filing authority: county level or above.")
+    name: TrustName
+    purpose: Purpose
+    purpose_categories: Categories
+    trustors: list[TrustorIn] = Field(min_length=1, max_length=200)
+    trustees: list[TrusteeIn] = Field(min_length=1, max_length=20)
+    supervisor: SupervisorIn | None = None
+    custodian_bank: Text200
+    property_type: PropertyType
+    initial_amount: Money = Field(description="Trust property at setting up, yuan (> 0).")
+    signed_on: date
+    filed_on: date | None = None
+    filing_number: FilingNumber | None = None
+    term: TermIn
+
+    @field_validator("initial_amount")
+    @classmethod
+    def _positive_amount(cls, value: Any) -> Any:
+        return _positive(value)
+
+
+_REQUIRED_ON_UPDATE = (
+    "name",
+    "purpose",
+    "purpose_categories",
+    "trustors",
+    "trustees",
+    "custodian_bank",
+    "property_type",
+    "initial_amount",
+    "signed_on",
+    "term",
+)
+
+
+class CharityTrustUpdate(BaseModel):
+    """Changes to a draft; give only the fields that change (``supervisor: null`` removes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TrustName | None = None
+    purpose: Purpose | None = None
+    purpose_categories: Categories | None = None
+    trustors: list[TrustorIn] | None = Field(default=None, min_length=1, max_length=200)
+    trustees: list[TrusteeIn] | None = Field(default=None, min_length=1, max_length=20)
+    supervisor: SupervisorIn | None = None
+    custodian_bank: Text200 | None = None
+    property_type: PropertyType | None = None
+    initial_amount: Money | None = None
+    signed_on: date | None = None
+    term: TermIn | None = None
+
+    @field_validator(*_REQUIRED_ON_UPDATE)
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+    @field_validator("initial_amount")
+    @classmethod
+    def _positive_amount(cls, value: Any) -> Any:
+        return _positive(value)
+
+
+class TrustorRead(BaseModel):
+    name: str
+    kind: str
+    uscc: str | None
+    publish_consent: bool
+    contact: str | None = Field(description="Masked unless revealed (`?reveal=true`).")
+
+
+class TrusteeRead(BaseModel):
+    name: str
+    uscc: str
+    kind: str
+    lead: bool
+
+
+class SupervisorRead(BaseModel):
+    name: str
+    uscc: str | None
+
+
+class TermRead(BaseModel):
+    perpetual: bool
+    end_on: date | None
+
+
+class CharityTrustRead(BaseModel):
+    id: uuid.UUID
+    version: int
+    region_code: str = Field(description="The filing authority.")
+    name: str
+    purpose: str
+    purpose_categories: list[str]
+    trustors: list[TrustorRead]
+    trustees: list[TrusteeRead]
+    supervisor: SupervisorRead | None
+    custodian_bank: str
+    property_type: str
+    initial_amount: Money
+    current_amount: Money
+    signed_on: date
+    term: TermRead
+    status: str
+    filing_number: str | None
+    filed_on: date | None
+    filing_due: date = Field(description="Last day to file: 7 days after signing.")
+    late_filing: bool
+    terminated_on: date | None
+    termination_reason: str | None
+    termination_reported_on: date | None
+    late_termination: bool
+    origin: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class FilingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filing_number: FilingNumber
+    filed_on: date | None = Field(default=None, description="Filing date; today when omitted.")
+
+
+class ChangeIn(BaseModel):
+    """A change filing. ``property`` carries ``amount`` (negative withdraws); ``trustee`` the new
+    ``trustees``; ``purpose`` a new ``purpose`` and/or ``purpose_categories``; ``other`` only
+    ``details``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ChangeType
+    effective_on: date
+    filed_on: date | None = Field(default=None, description="Date the change is filed; today when omitted.")
+    details: str = Field(default="", max_length=2000)
+    amount: Money | None = None
+    trustees: list[TrusteeIn] | None = Field(default=None, min_length=1, max_length=20)
+    purpose: Purpose | None = None
+    purpose_categories: Categories | None = None
+
+
+class ChangeRead(BaseModel):
+    id: uuid.UUID
+    trust_id: uuid.UUID
+    version: int
+    type: str
+    effective_on: date
+    filed_on: date
+    due_on: date = Field(description="Last day to file: 7 days after the change took effect.")
+    late: bool
+    details: str
+    amount: Money | None
+    amount_after: Money | None = Field(description="Trust property after a property change.")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: datetime
+
+
+class AnnualReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=1900, le=2999)
+    income: Money
+    expenditure: Money
+    charitable_spending: Money = Field(description="Part of the expenditure spent on the purpose.")
+    fees: Money = Field(description="Management and custody fees (part of the expenditure).")
+    year_end_balance: Money
+    submitted_on: date | None = Field(default=None, description="Submission date; today when omitted.")
+    note: str = Field(default="", max_length=2000)
+
+    @field_validator("income", "expenditure", "charitable_spending", "fees", "year_end_balance")
+    @classmethod
+    def _not_negative_amounts(cls, value: Any) -> Any:
+        return _not_negative(value)
+
+
+class AnnualReportRead(BaseModel):
+    id: uuid.UUID
+    trust_id: uuid.UUID
+    version: int
+    year: int
+    income: Money
+    expenditure: Money
+    charitable_spending: Money
+    fees: Money
+    year_end_balance: Money
+    submitted_on: date
+    due_on: date = Field(description="30 April of the following year (this service's deadline).")
+    late: bool
+    note: str
+    created_at: datetime
+
+
+class TerminationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terminated_on: date
+    reason: Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
+    reported_on: date | None = Field(
+        default=None, description="Date the termination is reported; today when omitted."
+    )
+
+
+class RegionName(BaseModel):
+    code: str
+    name: str
+
+
+class PublicTrustor(BaseModel):
+    name: str = Field(description="匿名委托人 for a person who did not consent to publication.")
+    kind: str
+
+
+class PublicChange(BaseModel):
+    type: str
+    effective_on: date
+    filed_on: date
+    amount: Money | None
+
+
+class PublicAnnualReport(BaseModel):
+    year: int
+    income: Money
+    expenditure: Money
+    charitable_spending: Money
+    fees: Money
+    year_end_balance: Money
+    submitted_on: date
+
+
+class CharityTrustPublic(BaseModel):
+    """What the filing authority publishes on 慈善中国 (no contacts, consented names only)."""
+
+    id: uuid.UUID
+    name: str
+    filing_authority: RegionName
+    filing_number: str | None
+    filed_on: date | None
+    purpose: str
+    purpose_categories: list[str]
+    trustors: list[PublicTrustor]
+    trustees: list[TrusteeRead]
+    supervisor: SupervisorRead | None
+    custodian_bank: str
+    property_type: str
+    initial_amount: Money
+    current_amount: Money
+    signed_on: date
+    term: TermRead
+    status: str
+    terminated_on: date | None
+    termination_reason: str | None
+    changes: list[PublicChange]
+    annual_reports: list[PublicAnnualReport]
+
+
+class TrustFigures(BaseModel):
+    count: int = Field(description="Trusts filed on or before `as_of` (terminated ones included).")
+    filed_in_year_count: int
+    filed_in_year_amount: Money = Field(description="Initial amounts of the trusts filed in `year`.")
+    in_force_count: int
+    in_force_amount: Money = Field(
+        description="Property of the trusts in force on `as_of`, as of that day (initial amount "
+        "plus the property changes in effect by then)."
+    )
+
+
+class RegionFigures(TrustFigures):
+    region_code: str
+    name: str
+
+
+class TrustStats(TrustFigures):
+    region_code: str
+    year: int
+    as_of: date = Field(description="31 December of `year`, or today for the current year.")
+    direct: TrustFigures = Field(description="Trusts filed with this region's own authority.")
+    by_region: list[RegionFigures] = Field(description="One entry per child region.")
+    annual_reports_overdue: int = Field(
+        description="Trusts in force at the end of `year` with no report on `year` after its due "
+        "date (30 April of the next year); 0 before that date."
+    )
