@@ -30,6 +30,8 @@ from app.security.dependencies import install_denial_handlers
 from app.security.pii import PiiCipher
 from app.security.tokens import TokenVerifier
 from app.standard.router import router as standard_router
+from app.sync.router import router as sync_router
+from app.sync.scheduler import Scheduler
 
 OPENAPI_URL = "/openapi.json"
 
@@ -49,6 +51,7 @@ TAGS = [
         "name": "charity-trusts",
         "description": "慈善信托 — charity trust filings, changes, annual reports, disclosure, statistics.",
     },
+    {"name": "sync", "description": "三级贯通 — the change feed other nodes pull, reconciliation, peers."},
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
@@ -59,6 +62,7 @@ ROUTERS = [
     recipient_router,
     assessment_router,
     charity_trust_router,
+    sync_router,
     audit_router,
 ]
 
@@ -92,9 +96,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = Scheduler(db, settings, app.state.pii, app.state.migration_head)
+        scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
             if database is None:
                 await db.dispose()
 

@@ -14,6 +14,7 @@ TABLE_MODULES = (
     "app.recipient.models",
     "app.assessment.models",
     "app.charity_trust.models",
+    "app.sync.models",
 )
 
 

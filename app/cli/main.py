@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, imports, serve
+from app.cli import admin, imports, serve, sync
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands)
     admin.register(commands)
     imports.register(commands)
+    sync.register(commands)
     return parser
 
 

@@ -58,6 +58,11 @@ def snapshot(record: SyncRecord) -> dict[str, Any]:
     return {col.key: _jsonable(getattr(record, col.key)) for col in table.columns}
 
 
+def snapshot_values(table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot of a row given as column values."""
+    return {col.key: _jsonable(values.get(col.key)) for col in table.columns}
+
+
 def restore(model: type[SyncRecord], data: dict[str, Any]) -> dict[str, Any]:
     """Column values parsed back from a snapshot, for the columns the model has."""
     table = model.__table__  # type: ignore[attr-defined]
@@ -96,6 +101,14 @@ class EntitySpec:
     def pii_kind(self, column: str) -> str:
         """The encryption context of a ciphertext column: ``id_number_enc`` → ``id_number``."""
         return self.pii_kinds.get(column, column.removesuffix("_enc"))
+
+    def blind_index_of(self, column: str) -> str | None:
+        """The blind-index column kept beside a ciphertext column (``id_number_enc`` →
+        ``id_number_hash``), if the table has one. Each node keys its own index, so a replica
+        recomputes it."""
+        name = column.removesuffix("_enc") + "_hash"
+        table = self.model.__table__  # type: ignore[attr-defined]
+        return name if name in table.columns else None
 
 
 ENTITIES: dict[str, EntitySpec] = {}

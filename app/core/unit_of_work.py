@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -19,7 +19,7 @@ from app.audit.actor import Actor
 from app.core.changelog import ChangeLog
 from app.core.db import dialect_of
 from app.core.errors import Conflict, PreconditionFailed
-from app.core.record import SyncRecord, entity_of, snapshot
+from app.core.record import SyncRecord, entity_of, snapshot, snapshot_values
 from app.core.types import utcnow
 
 SHIPPED_ORIGIN = "000000000000"
@@ -128,6 +128,40 @@ class UnitOfWork:
         await self.session.flush()
         await self._log(record, "delete", action or "delete", details, True)
         return record
+
+    async def replicate(self, model: type[SyncRecord], values: dict[str, Any]) -> bool:
+        """Apply a record as it is at its origin (sync): insert it, or overwrite the local copy
+        when the incoming version is newer; an older or equal version changes nothing, so a
+        repeated page is harmless. Appends the change-log row (with the origin's version) so
+        this node serves the record on to its own parent. Returns whether anything changed."""
+        table = model.__table__  # type: ignore[attr-defined]
+        record_id = values["id"]
+        current = (
+            await self.session.execute(
+                select(table.c.version).where(table.c.id == record_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if current is not None and current >= values["version"]:
+            return False
+        if current is None:
+            await self.session.execute(insert(table).values(**values))
+        else:
+            await self.session.execute(update(table).where(table.c.id == record_id).values(**values))
+        spec_name = model.entity_name
+        log_values: dict[str, Any] = {
+            "entity": spec_name,
+            "record_id": record_id,
+            "op": "delete" if values.get("deleted_at") else "upsert",
+            "version": values["version"],
+            "region_code": values["region_code"],
+            "origin": values["origin"],
+            "changed_at": values["updated_at"],
+            "snapshot": snapshot_values(table, values),
+        }
+        if self.is_postgres:
+            log_values["xid"] = func.pg_current_xact_id()
+        await self.session.execute(insert(ChangeLog).values(**log_values))
+        return True
 
     async def audit(
         self,

@@ -1,0 +1,1 @@
+"""Province–city–county sync (三级贯通): the change feed, the pull client, checkpoints."""

@@ -1,0 +1,57 @@
+"""Applying records received from a peer: personal fields re-sealed under this node's key,
+then a version-guarded upsert through the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from app.core.record import ENTITIES, EntitySpec, restore
+from app.core.unit_of_work import UnitOfWork
+from app.security.pii import PiiCipher
+from app.sync.exceptions import ProtocolError
+
+BOOKKEEPING = ("id", "version", "origin", "region_code", "updated_at")
+
+
+def reseal(spec: EntitySpec, values: dict[str, Any], pii: PiiCipher) -> dict[str, Any]:
+    """Encrypt clear personal fields with this node's key and recompute blind indexes."""
+    out = dict(values)
+    for column in spec.pii_fields:
+        clear = out.get(column)
+        if clear is None or clear == "":
+            continue
+        kind = spec.pii_kind(column)
+        out[column] = pii.encrypt(kind, str(clear))
+        index = spec.blind_index_of(column)
+        if index:
+            out[index] = pii.blind_index(kind, str(clear))
+    return out
+
+
+def prepare(
+    entity: str, data: dict[str, Any], pii: PiiCipher, allowed: Iterable[str]
+) -> tuple[EntitySpec, dict[str, Any]]:
+    spec = ENTITIES.get(entity)
+    if spec is None or entity not in allowed:
+        raise ProtocolError(f"peer sent records of entity {entity!r}, which this pull does not take")
+    missing = [k for k in BOOKKEEPING if data.get(k) in (None, "")]
+    if missing:
+        raise ProtocolError(f"{entity} record without {', '.join(missing)}")
+    return spec, reseal(spec, restore(spec.model, data), pii)
+
+
+async def apply_records(
+    uow: UnitOfWork, pii: PiiCipher, records: Iterable[tuple[str, dict[str, Any]]], allowed: Iterable[str]
+) -> int:
+    """Apply ``(entity, data)`` pairs in order; returns how many changed this node. Records this
+    node owns itself are never overwritten by a peer."""
+    wanted = set(allowed)
+    applied = 0
+    for entity, data in records:
+        spec, values = prepare(entity, data, pii, wanted)
+        if values["origin"] == uow.node_region:
+            continue
+        if await uow.replicate(spec.model, values):
+            applied += 1
+    return applied
