@@ -107,7 +107,7 @@ async def test_records_flow_up_with_versions_and_pii_resealed(pair: tuple[Node, 
 
 
 async def test_reference_data_comes_down(pair: tuple[Node, Node], fresh_db: Callable[..., Any]) -> None:
-    county, city = pair
+    _county, city = pair
     child = await make_node(await fresh_db(), "330503", peers=[("huzhou", city, "parent")])
     try:
         async with city.client() as c:
