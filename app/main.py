@@ -22,6 +22,7 @@ from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
+from app.indicator.router import router as indicator_router
 from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
@@ -39,10 +40,21 @@ TAGS = [
         "name": "recipients",
         "description": "社会救助 — assistance households, workflow, eligibility, payments.",
     },
+    {
+        "name": "indicators",
+        "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
-ROUTERS = [health_router, region_router, standard_router, recipient_router, audit_router]
+ROUTERS = [
+    health_router,
+    region_router,
+    standard_router,
+    recipient_router,
+    indicator_router,
+    audit_router,
+]
 
 
 def _operation_id(route: APIRoute) -> str:
