@@ -24,6 +24,7 @@ from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
+from app.indicator.router import router as indicator_router
 from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
@@ -51,6 +52,10 @@ TAGS = [
         "name": "charity-trusts",
         "description": "慈善信托 — charity trust filings, changes, annual reports, disclosure, statistics.",
     },
+    {
+        "name": "indicators",
+        "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
+    },
     {"name": "sync", "description": "三级贯通 — the change feed other nodes pull, reconciliation, peers."},
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
@@ -62,6 +67,7 @@ ROUTERS = [
     recipient_router,
     assessment_router,
     charity_trust_router,
+    indicator_router,
     sync_router,
     audit_router,
 ]

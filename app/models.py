@@ -15,6 +15,7 @@ TABLE_MODULES = (
     "app.assessment.models",
     "app.charity_trust.models",
     "app.sync.models",
+    "app.indicator.models",
 )
 
 

@@ -9,6 +9,7 @@ from app.audit.actor import Actor
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.unit_of_work import UnitOfWork
+from app.indicator.reference import load_indicators
 from app.region.reference import load_regions
 from app.standard.service import load_standards
 
@@ -20,6 +21,7 @@ Loader = Callable[[UnitOfWork], Awaitable[int]]
 LOADERS: list[tuple[str, Loader]] = [
     ("regions", load_regions),
     ("standards", load_standards),
+    ("indicators", load_indicators),
 ]
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.charity_trust import disclosure, history, service, stats
@@ -25,7 +25,7 @@ from app.charity_trust.schemas import (
     TrustStats,
     TrustStatus,
 )
-from app.core.concurrency import IfMatch, etag, parse_if_match, set_etag
+from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
@@ -43,18 +43,6 @@ Operator = Annotated[Principal, require("charity_trust:write")]
 RegionQuery = Annotated[
     str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
 ]
-
-
-def optional_if_match(
-    value: Annotated[
-        str | None,
-        Header(alias="If-Match", description='Optional: the ETag of the trust you read, e.g. `"3"`.'),
-    ] = None,
-) -> int | None:
-    return parse_if_match(value) if value else None
-
-
-OptionalIfMatch = Annotated[int | None, Depends(optional_if_match)]
 
 
 def _trust_response(response: Response, trust: CharityTrustRead) -> CharityTrustRead:

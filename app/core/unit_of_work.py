@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.audit.actor import Actor
 from app.core.changelog import ChangeLog
+from app.core.concurrency import check_precondition
 from app.core.db import dialect_of
 from app.core.errors import Conflict, PreconditionFailed
 from app.core.record import SyncRecord, entity_of, snapshot, snapshot_values
@@ -57,7 +58,12 @@ class UnitOfWork:
 
     @staticmethod
     def check_version(record: SyncRecord, expected_version: int | None) -> None:
-        if expected_version is not None and record.version != expected_version:
+        """412 unless ``expected_version`` (from ``If-Match``) is the record's version; None
+        skips the check (writes the service makes on its own account)."""
+        if expected_version is None:
+            return
+        check_precondition(expected_version)
+        if record.version != expected_version:
             raise PreconditionFailed(
                 f"the record is at version {record.version}, not {expected_version}; "
                 "fetch it again and retry",

@@ -13,7 +13,7 @@ PEER = SyncPeer(name="county", base_url="http://county.test", relation="child", 
 PROOF = {"chain_ok": True, "checked": 1, "head": "a" * 64, "witness": None, "witness_seq": None}
 
 
-def _client(handler, retries: int = 3) -> tuple[PeerClient, list[float]]:  # type: ignore[no-untyped-def]
+def _client(handler, retries: int = 3) -> tuple[PeerClient, list[float]]:
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:

@@ -1,0 +1,1 @@
+"""Task indicators: definitions, targets, reports, roll-ups over the region tree, dashboard."""

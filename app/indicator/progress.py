@@ -1,0 +1,306 @@
+"""Progress trees and the dashboard.
+
+Everything a request needs is loaded with a few set-based queries — the region tree level by
+level, every target of the tree and of the regions above it, the latest report of every
+indicator and region — and then rolled up in memory (``rollup``, ``status``). Computed
+indicators ask their computation once per region shown (the dashboard shows one region).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.indicator import service as indicators
+from app.indicator.computed import Computation, computation
+from app.indicator.figures import figure_text, rounded_text, stored
+from app.indicator.models import Indicator
+from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
+from app.indicator.repository import IndicatorRepository, ReportRepository, TargetRepository
+from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
+from app.indicator.schemas import Dashboard, DashboardItem, Progress, ProgressNode, Source, StatusCounts
+from app.indicator.status import Status, completion_rate, lag_order, status_of
+from app.indicator.targets import check_period
+from app.region import service as regions
+from app.region.schemas import RegionRef
+from app.security.principal import Principal
+from app.security.scope import ancestors
+
+LEVELS = ("province", "city", "county", "township", "village")
+
+
+@dataclass(slots=True)
+class Tree:
+    root: RegionNode
+    names: dict[str, str]
+    levels: dict[str, str]
+
+    @property
+    def codes(self) -> list[str]:
+        return [node.code for node in self.root.walk()]
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    actual: Actual
+    target: NodeTarget
+    rate: Decimal | None
+    status: Status
+
+
+@dataclass(slots=True)
+class Evaluation:
+    indicator: Indicator
+    computed: bool
+    nodes: dict[str, Judged] = field(default_factory=dict)
+
+
+def _depth_index(root_level: str, depth: str | None) -> int:
+    """Down to county by default; one level below the region when it is a county or lower."""
+    root = LEVELS.index(root_level)
+    if depth is not None:
+        return LEVELS.index(depth)
+    return min(max(LEVELS.index("county"), root + 1), len(LEVELS) - 1)
+
+
+async def region_tree(session: AsyncSession, principal: Principal, code: str, depth: str | None) -> Tree:
+    detail = await regions.get(session, principal, code)
+    names = {detail.code: detail.name}
+    levels = {detail.code: detail.level}
+    below: dict[str, list[RegionRef]] = {}
+    current, level = [detail.code], LEVELS.index(detail.level)
+    bottom = _depth_index(detail.level, depth)
+    # The root's children come with it; then one query per region above the bottom level.
+    while level < bottom and current:
+        following: list[str] = []
+        for parent in current:
+            refs = detail.children if parent == detail.code else await regions.children_of(session, parent)
+            below[parent] = refs
+            for ref in refs:
+                names[ref.code], levels[ref.code] = ref.name, ref.level
+                following.append(ref.code)
+        current, level = following, level + 1
+
+    def build(node: str) -> RegionNode:
+        return RegionNode(node, tuple(build(ref.code) for ref in below.get(node, [])))
+
+    return Tree(build(detail.code), names, levels)
+
+
+async def _computed(
+    session: AsyncSession, compute: Computation, node: RegionNode, period: Period, on: date, *, every: bool
+) -> dict[str, Figure]:
+    """Computed figures from the top down; below a region that has one, only when ``every``
+    region is shown (a region's computed figure is its actual; its children are the fallback)."""
+    out: dict[str, Figure] = {}
+    value = await compute(session, node.code, period.text, on)
+    if value is not None:
+        out[node.code] = Figure(value=value)
+    if every or value is None:
+        for child in node.children:
+            out.update(await _computed(session, compute, child, period, on, every=every))
+    return out
+
+
+async def _figures(
+    session: AsyncSession,
+    definitions: Sequence[Indicator],
+    tree: Tree,
+    period: Period,
+    as_of: date,
+    *,
+    every: bool,
+) -> tuple[dict[str, dict[str, Figure]], set[str]]:
+    """Every region's own figure per indicator, and the codes of the computed indicators."""
+    out: dict[str, dict[str, Figure]] = {d.code: {} for d in definitions}
+    computed: set[str] = set()
+    reported: list[str] = []
+    for definition in definitions:
+        compute = computation(definition.computed_by)
+        if compute is None:
+            reported.append(definition.code)
+            continue
+        computed.add(definition.code)
+        on = clamp_to(period, as_of)
+        out[definition.code] = await _computed(session, compute, tree.root, period, on, every=every)
+    if reported:
+        for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
+            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]))
+    return out, computed
+
+
+async def _targets(
+    session: AsyncSession, definitions: Sequence[Indicator], tree: Tree, period: Period, *, every: bool
+) -> dict[str, dict[str, Decimal]]:
+    """Targets of the tree's regions (only its root's when not ``every`` region is shown) and of
+    the regions above it, which rates and standards inherit."""
+    out: dict[str, dict[str, Decimal]] = {d.code: {} for d in definitions}
+    regions_needed = [*ancestors(tree.root.code), *(tree.codes if every else [tree.root.code])]
+    rows = await TargetRepository(session).for_regions(list(out), period.text, regions_needed)
+    for indicator_code, region_code, target in rows:
+        out[indicator_code][region_code] = Decimal(target)
+    return out
+
+
+def evaluate(
+    indicator: Indicator,
+    tree: RegionNode,
+    figures: dict[str, Figure],
+    targets: dict[str, Decimal],
+    elapsed: Decimal,
+    *,
+    computed: bool,
+    judge: Collection[str] | None = None,
+) -> Evaluation:
+    """Roll one indicator up the tree and judge every region, or those in ``judge`` (pure).
+
+    A computed figure answers for the whole region, so it is the region's actual; the roll-up
+    of its children is used only where the computation has no figure.
+    """
+    above = next((targets[c] for c in reversed(ancestors(tree.code)) if c in targets), None)
+    actuals = roll_up(indicator.aggregation, tree, figures, scale=indicator.scale, prefer_own=computed)
+    goals = node_targets(indicator.aggregation, tree, targets, above)
+    result = Evaluation(indicator, computed)
+    for code, actual in actuals.items():
+        if judge is not None and code not in judge:
+            continue
+        goal = goals[code]
+        rate = completion_rate(indicator.comparator, actual.value, goal.value)
+        state = status_of(indicator.aggregation, indicator.comparator, actual.value, goal.value, elapsed)
+        result.nodes[code] = Judged(actual, goal, rate, state)
+    return result
+
+
+def _source(actual: Actual, computed: bool) -> Source | None:
+    if actual.source == "own":
+        return "computed" if computed else "report"
+    return "children" if actual.source == "children" else None
+
+
+def _progress_node(node: RegionNode, tree: Tree, evaluation: Evaluation) -> ProgressNode:
+    judged = evaluation.nodes[node.code]
+    actual, goal = judged.actual, judged.target
+    ratio = evaluation.indicator.aggregation == "ratio"
+    return ProgressNode(
+        region_code=node.code,
+        name=tree.names.get(node.code, ""),
+        level=tree.levels.get(node.code, ""),
+        target=figure_text(goal.value) if goal.value is not None else None,
+        target_inherited=goal.inherited,
+        children_target=figure_text(goal.children_sum) if goal.children_sum is not None else None,
+        actual=rounded_text(actual.value),
+        numerator=figure_text(actual.numerator) if ratio and actual.numerator is not None else None,
+        denominator=figure_text(actual.denominator) if ratio and actual.denominator is not None else None,
+        completion_rate=rounded_text(judged.rate),
+        status=judged.status,
+        source=_source(actual, evaluation.computed),
+        reported_children=actual.reported_children,
+        children=[_progress_node(child, tree, evaluation) for child in node.children],
+    )
+
+
+def _when(period: str | None, as_of: date | None) -> tuple[Period, date]:
+    day = as_of or date.today()
+    text = period or str(day.year)
+    check_period(text, ("query", "period"))
+    return parse_period(text), day
+
+
+async def progress(
+    session: AsyncSession,
+    principal: Principal,
+    code: str,
+    *,
+    period: str | None,
+    region_code: str | None,
+    as_of: date | None,
+    depth: str | None,
+) -> Progress:
+    indicator = await indicators.require_visible(session, principal, code)
+    span, day = _when(period, as_of)
+    tree = await region_tree(session, principal, region_code or principal.region, depth)
+    figures, computed = await _figures(session, [indicator], tree, span, day, every=True)
+    targets = await _targets(session, [indicator], tree, span, every=True)
+    elapsed = elapsed_share(span, day)
+    evaluation = evaluate(
+        indicator, tree.root, figures[code], targets[code], elapsed, computed=code in computed
+    )
+    return Progress(
+        indicator=code,
+        name_zh=indicator.name_zh,
+        aggregation=indicator.aggregation,
+        comparator=indicator.comparator,
+        unit=indicator.unit,
+        period=span.text,
+        as_of=day,
+        elapsed_share=rounded_text(elapsed) or "0",
+        computed_by=indicator.computed_by if code in computed else None,
+        tree=_progress_node(tree.root, tree, evaluation),
+    )
+
+
+async def dashboard(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    period: str | None,
+    region_code: str | None,
+    as_of: date | None,
+    depth: str | None,
+) -> Dashboard:
+    span, day = _when(period, as_of)
+    tree = await region_tree(session, principal, region_code or principal.region, depth)
+    root = tree.root.code
+    definitions = await IndicatorRepository(session).applicable(root)
+    # Only the region's own line is shown: computations below it are asked only as a fallback.
+    figures, computed = await _figures(session, definitions, tree, span, day, every=False)
+    targets = await _targets(session, definitions, tree, span, every=False)
+    elapsed = elapsed_share(span, day)
+    items: list[DashboardItem] = []
+    order: dict[str, tuple[int, int, Decimal, str]] = {}
+    for indicator in definitions:
+        is_computed = indicator.code in computed
+        judged = evaluate(
+            indicator,
+            tree.root,
+            figures[indicator.code],
+            targets[indicator.code],
+            elapsed,
+            computed=is_computed,
+        ).nodes[root]
+        order[indicator.code] = lag_order(judged.status, judged.rate, indicator.code)
+        items.append(
+            DashboardItem(
+                code=indicator.code,
+                name_zh=indicator.name_zh,
+                name_en=indicator.name_en,
+                domain=indicator.domain,
+                unit=indicator.unit,
+                aggregation=indicator.aggregation,
+                comparator=indicator.comparator,
+                target=figure_text(judged.target.value) if judged.target.value is not None else None,
+                actual=rounded_text(judged.actual.value),
+                completion_rate=rounded_text(judged.rate),
+                status=judged.status,
+                source=_source(judged.actual, is_computed),
+                reported_children=judged.actual.reported_children,
+                children=len(tree.root.children),
+            )
+        )
+    items.sort(key=lambda item: order[item.code])
+    counts = StatusCounts()
+    for item in items:
+        setattr(counts, item.status, getattr(counts, item.status) + 1)
+    return Dashboard(
+        region_code=root,
+        name=tree.names.get(root, ""),
+        period=span.text,
+        as_of=day,
+        elapsed_share=rounded_text(elapsed) or "0",
+        counts=counts,
+        items=items,
+    )

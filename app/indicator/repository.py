@@ -1,0 +1,204 @@
+"""Every query on indicators, targets and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.pagination import PageParams, keyset
+from app.indicator.models import Indicator, IndicatorReport, IndicatorTarget
+from app.security.scope import ancestors, scope_filter
+
+
+def _visible(column: Any, scope: str) -> ColumnElement[bool]:
+    """Reference data of the scope's own region, the regions above it and the regions inside it."""
+    return or_(col(column).in_([*ancestors(scope), scope]), scope_filter(col(column), scope))
+
+
+class IndicatorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, code: str, scope: str | None = None, *, for_update: bool = False) -> Indicator | None:
+        query = select(Indicator).where(col(Indicator.code) == code, col(Indicator.deleted_at).is_(None))
+        if scope is not None:
+            query = query.where(_visible(Indicator.region_code, scope))
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def exists(self, code: str) -> bool:
+        query = select(col(Indicator.id)).where(col(Indicator.code) == code)
+        return (await self.session.execute(query)).first() is not None
+
+    async def existing_codes(self) -> set[str]:
+        return set((await self.session.execute(select(col(Indicator.code)))).scalars().all())
+
+    async def search(
+        self, scope: str, params: PageParams, *, domain: str | None, aggregation: str | None
+    ) -> Sequence[Indicator]:
+        query = select(Indicator).where(
+            col(Indicator.deleted_at).is_(None), _visible(Indicator.region_code, scope)
+        )
+        if domain:
+            query = query.where(col(Indicator.domain) == domain)
+        if aggregation:
+            query = query.where(col(Indicator.aggregation) == aggregation)
+        query = keyset(query, [col(Indicator.code)], params)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def applicable(self, region_code: str) -> Sequence[Indicator]:
+        """Definitions owned by the region or a region above it, by code."""
+        query = (
+            select(Indicator)
+            .where(
+                col(Indicator.deleted_at).is_(None),
+                col(Indicator.region_code).in_([*ancestors(region_code), region_code]),
+            )
+            .order_by(col(Indicator.code))
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+
+class TargetRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(
+        self, indicator_code: str, period: str, region_code: str, *, for_update: bool = False
+    ) -> IndicatorTarget | None:
+        query = select(IndicatorTarget).where(
+            col(IndicatorTarget.indicator_code) == indicator_code,
+            col(IndicatorTarget.period) == period,
+            col(IndicatorTarget.region_code) == region_code,
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def codes_with_target(self, period: str, region_code: str) -> set[str]:
+        """Indicator codes with a target row (tombstones included) for the period and region."""
+        query = select(col(IndicatorTarget.indicator_code)).where(
+            col(IndicatorTarget.period) == period, col(IndicatorTarget.region_code) == region_code
+        )
+        return set((await self.session.execute(query)).scalars().all())
+
+    async def search(
+        self, indicator_code: str, scope: str, params: PageParams, *, period: str | None
+    ) -> Sequence[IndicatorTarget]:
+        query = select(IndicatorTarget).where(
+            col(IndicatorTarget.indicator_code) == indicator_code,
+            col(IndicatorTarget.deleted_at).is_(None),
+            _visible(IndicatorTarget.region_code, scope),
+        )
+        if period:
+            query = query.where(col(IndicatorTarget.period) == period)
+        query = keyset(query, [col(IndicatorTarget.period), col(IndicatorTarget.region_code)], params)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def in_scope(
+        self, indicator_code: str, periods: Collection[str], scope: str
+    ) -> Sequence[Row[str, str, str]]:
+        """(period, region_code, target) of every live target inside ``scope``."""
+        if not periods:
+            return []
+        query = select(
+            col(IndicatorTarget.period), col(IndicatorTarget.region_code), col(IndicatorTarget.target)
+        ).where(
+            col(IndicatorTarget.indicator_code) == indicator_code,
+            col(IndicatorTarget.period).in_(sorted(periods)),
+            col(IndicatorTarget.deleted_at).is_(None),
+            scope_filter(col(IndicatorTarget.region_code), scope),
+        )
+        return (await self.session.execute(query)).all()
+
+    async def for_regions(
+        self, indicator_codes: Collection[str], period: str, regions: Collection[str]
+    ) -> Sequence[Row[str, str, str]]:
+        """(indicator_code, region_code, target) for the given indicators, period and regions."""
+        query = select(
+            col(IndicatorTarget.indicator_code), col(IndicatorTarget.region_code), col(IndicatorTarget.target)
+        ).where(
+            col(IndicatorTarget.indicator_code).in_(sorted(indicator_codes)),
+            col(IndicatorTarget.period) == period,
+            col(IndicatorTarget.region_code).in_(sorted(regions)),
+            col(IndicatorTarget.deleted_at).is_(None),
+        )
+        return (await self.session.execute(query)).all()
+
+
+class ReportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def latest(
+        self, indicator_codes: Collection[str], period: str, regions: Collection[str], as_of: date
+    ) -> list[tuple[str, str, str | None, str | None, str | None]]:
+        """The latest report on or before ``as_of`` of each indicator and region, in one query.
+
+        Ties on ``as_of`` go to the report written last (ids are time-ordered).
+        """
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(col(IndicatorReport.indicator_code), col(IndicatorReport.region_code)),
+                order_by=(
+                    col(IndicatorReport.as_of).desc(),
+                    col(IndicatorReport.created_at).desc(),
+                    col(IndicatorReport.id).desc(),
+                ),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(
+                col(IndicatorReport.indicator_code),
+                col(IndicatorReport.region_code),
+                col(IndicatorReport.value),
+                col(IndicatorReport.numerator),
+                col(IndicatorReport.denominator),
+                rank,
+            )
+            .where(
+                col(IndicatorReport.period) == period,
+                col(IndicatorReport.indicator_code).in_(sorted(indicator_codes)),
+                col(IndicatorReport.region_code).in_(sorted(regions)),
+                col(IndicatorReport.as_of) <= as_of,
+                col(IndicatorReport.deleted_at).is_(None),
+            )
+            .subquery()
+        )
+        query = select(
+            ranked.c.indicator_code,
+            ranked.c.region_code,
+            ranked.c.value,
+            ranked.c.numerator,
+            ranked.c.denominator,
+        ).where(ranked.c.rank == 1)
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in await self.session.execute(query)]
+
+    async def history(
+        self,
+        indicator_code: str,
+        scope: str,
+        params: PageParams,
+        *,
+        region_code: str | None,
+        period: str | None,
+    ) -> Sequence[IndicatorReport]:
+        query = select(IndicatorReport).where(
+            col(IndicatorReport.indicator_code) == indicator_code,
+            col(IndicatorReport.deleted_at).is_(None),
+            scope_filter(col(IndicatorReport.region_code), scope),
+        )
+        if region_code:
+            query = query.where(col(IndicatorReport.region_code) == region_code)
+        if period:
+            query = query.where(col(IndicatorReport.period) == period)
+        query = keyset(query, [col(IndicatorReport.as_of), col(IndicatorReport.id)], params, descending=True)
+        return (await self.session.execute(query)).scalars().all()

@@ -1,0 +1,209 @@
+"""Indicator request and response bodies. Figures are decimal strings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.core.validators import normalize_region_code
+from app.indicator.figures import Figure
+from app.indicator.period import PERIOD_PATTERN
+from app.indicator.rollup import Aggregation
+from app.indicator.status import Comparator, Status
+
+CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
+RESERVED_CODES = frozenset({"dashboard"})
+Depth = Literal["county", "township", "village"]
+Source = Literal["report", "computed", "children"]
+
+IndicatorCode = Annotated[str, Field(pattern=CODE_PATTERN, examples=["cognitive_care_beds_new"])]
+PeriodText = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2022"])]
+RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502000000"])]
+Domain = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["elderly"])]
+Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+Unit = Annotated[str, Field(min_length=1, max_length=40, examples=["beds"])]
+Scale = Annotated[int, Field(ge=1, le=1_000_000, description="Multiplier of a ratio (100 for %).")]
+Clause = Annotated[str, Field(max_length=20, examples=["6"])]
+ComputedBy = Annotated[str, Field(pattern=CODE_PATTERN, examples=["dibao_annual_standard"])]
+
+
+class IndicatorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: IndicatorCode
+    name_zh: Text200
+    name_en: str = Field(default="", max_length=200)
+    domain: Domain
+    unit: Unit
+    aggregation: Aggregation
+    scale: Scale = 1
+    comparator: Comparator = "gte"
+    source_clause: Clause = ""
+    computed_by: ComputedBy | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_CODES:
+            raise ValueError(f"{value} is reserved for a path of the API")
+        return value
+
+    @field_validator("name_zh")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name_zh must not be blank")
+        return value
+
+
+class IndicatorUpdate(BaseModel):
+    """Every field but ``code`` and ``aggregation`` (reports depend on those) may change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_zh: Text200 | None = None
+    name_en: str | None = Field(default=None, max_length=200)
+    domain: Domain | None = None
+    unit: Unit | None = None
+    scale: Scale | None = None
+    comparator: Comparator | None = None
+    source_clause: Clause | None = None
+    computed_by: ComputedBy | None = None
+
+
+class IndicatorRead(BaseModel):
+    id: uuid.UUID
+    code: str
+    name_zh: str
+    name_en: str
+    domain: str
+    unit: str
+    aggregation: str
+    scale: int
+    comparator: str
+    source_clause: str
+    computed_by: str | None
+    computed: bool = Field(description="True when computed_by names a computation this node has.")
+    region_code: str
+    origin: str
+    version: int
+    updated_at: datetime
+
+
+class TargetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: Figure
+
+
+class TargetRead(BaseModel):
+    id: uuid.UUID
+    indicator_code: str
+    period: str
+    region_code: str
+    region_name: str | None
+    target: str
+    children_target_sum: str | None = Field(
+        description="Sum of the direct children's targets (sum indicators), beside this one."
+    )
+    children_with_target: int
+    origin: str
+    version: int
+    updated_at: datetime
+
+
+class ReportCreate(BaseModel):
+    """``value`` for sum, min and none indicators; ``numerator`` and ``denominator`` for ratios."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region_code: RegionCode
+    period: PeriodText
+    as_of: date
+    value: Figure | None = None
+    numerator: Figure | None = None
+    denominator: Figure | None = None
+    note: str = Field(default="", max_length=200)
+
+
+class ReportRead(BaseModel):
+    id: uuid.UUID
+    indicator_code: str
+    region_code: str
+    period: str
+    as_of: date
+    value: str | None
+    numerator: str | None
+    denominator: str | None
+    note: str
+    origin: str
+    version: int
+    created_at: datetime
+
+
+class ProgressNode(BaseModel):
+    region_code: str
+    name: str
+    level: str
+    target: str | None
+    target_inherited: bool = Field(description="The target is an enclosing region's (ratio, min).")
+    children_target: str | None = Field(description="Sum of the children's targets (sum indicators).")
+    actual: str | None
+    numerator: str | None = None
+    denominator: str | None = None
+    completion_rate: str | None = Field(description="actual/target (target/actual for lte), 4 places.")
+    status: Status
+    source: Source | None
+    reported_children: int = Field(description="Children whose figures make the actual (0: its own).")
+    children: list[ProgressNode] = Field(default_factory=list)
+
+
+class Progress(BaseModel):
+    indicator: str
+    name_zh: str
+    aggregation: str
+    comparator: str
+    unit: str
+    period: str
+    as_of: date
+    elapsed_share: str
+    computed_by: str | None = Field(description="The computation used, or null when reports are used.")
+    tree: ProgressNode
+
+
+class StatusCounts(BaseModel):
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+    grey: int = 0
+
+
+class DashboardItem(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    domain: str
+    unit: str
+    aggregation: str
+    comparator: str
+    target: str | None
+    actual: str | None
+    completion_rate: str | None
+    status: Status
+    source: Source | None
+    reported_children: int = Field(description="Children whose figures make the actual (0: its own).")
+    children: int = Field(description="Children of the region in the roll-up tree.")
+
+
+class Dashboard(BaseModel):
+    region_code: str
+    name: str
+    period: str
+    as_of: date
+    elapsed_share: str
+    counts: StatusCounts
+    items: list[DashboardItem] = Field(description="Most lagging first: red, yellow, grey, green.")
