@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
+from app.catalog.router import router as catalog_router
 from app.charity_trust.router import router as charity_trust_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -25,6 +26,7 @@ from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
+from app.quality.router import router as quality_router
 from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
@@ -56,6 +58,8 @@ TAGS = [
         "name": "indicators",
         "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
     },
+    {"name": "catalog", "description": "数据目录 — every dataset this node holds, masked exports."},
+    {"name": "quality", "description": "数据质量 — named data-quality rules, findings, scores per region."},
     {"name": "sync", "description": "三级贯通 — the change feed other nodes pull, reconciliation, peers."},
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
@@ -68,6 +72,8 @@ ROUTERS = [
     assessment_router,
     charity_trust_router,
     indicator_router,
+    catalog_router,
+    quality_router,
     sync_router,
     audit_router,
 ]

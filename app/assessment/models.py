@@ -49,6 +49,11 @@ class Assessment(SyncRecord, table=True):
 register_entity(
     EntitySpec(
         name="assessment",
+        resource="assessment",
+        personal_fields=(
+            "subject_name",
+            "birth_date",
+        ),
         model=Assessment,
         kind="business",
         title_zh="老年人能力评估",

@@ -106,6 +106,7 @@ _COMMON = {
 register_entity(
     EntitySpec(
         name="charity_trust",
+        resource="charity_trust",
         model=CharityTrust,
         kind="business",
         title_zh="慈善信托",
@@ -140,6 +141,8 @@ register_entity(
 register_entity(
     EntitySpec(
         name="charity_trust_party",
+        resource="charity_trust",
+        personal_fields=("name",),
         model=TrustParty,
         kind="business",
         title_zh="慈善信托当事人",
@@ -165,6 +168,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="charity_trust_change",
+        resource="charity_trust",
         model=TrustChange,
         kind="business",
         title_zh="慈善信托变更备案",
@@ -188,6 +192,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="charity_trust_annual_report",
+        resource="charity_trust",
         model=TrustAnnualReport,
         kind="business",
         title_zh="慈善信托年度报告",

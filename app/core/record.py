@@ -94,6 +94,8 @@ class EntitySpec:
     title_en: str
     pii_fields: tuple[str, ...] = ()
     pii_kinds: dict[str, str] = field(default_factory=dict)
+    resource: str = ""
+    personal_fields: tuple[str, ...] = ()
     description: str = ""
     field_notes: dict[str, str] = field(default_factory=dict)
     order: int = 100
@@ -109,6 +111,17 @@ class EntitySpec:
         name = column.removesuffix("_enc") + "_hash"
         table = self.model.__table__  # type: ignore[attr-defined]
         return name if name in table.columns else None
+
+    @property
+    def permission_resource(self) -> str:
+        """The resource of the permission table that guards reading this entity."""
+        return self.resource or self.name
+
+    def is_personal(self, column: str) -> bool:
+        """Whether a column holds personal data: ciphertexts, their blind indexes and masks, and
+        the plain personal fields (names, birth dates) the entity names."""
+        base = column.removesuffix("_enc").removesuffix("_hash").removesuffix("_masked")
+        return column in self.personal_fields or f"{base}_enc" in self.pii_fields
 
 
 ENTITIES: dict[str, EntitySpec] = {}

@@ -52,6 +52,7 @@ class IndicatorReport(SyncRecord, table=True):
 register_entity(
     EntitySpec(
         name="indicator",
+        resource="indicator",
         model=Indicator,
         kind="reference",
         title_zh="任务指标",
@@ -76,6 +77,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="indicator_target",
+        resource="indicator",
         model=IndicatorTarget,
         kind="reference",
         title_zh="指标目标",
@@ -93,6 +95,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="indicator_report",
+        resource="indicator_report",
         model=IndicatorReport,
         kind="business",
         title_zh="指标进度上报",

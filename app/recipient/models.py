@@ -87,6 +87,11 @@ class Payment(SyncRecord, table=True):
 register_entity(
     EntitySpec(
         name="recipient_household",
+        resource="recipient",
+        personal_fields=(
+            "head_name",
+            "address_text",
+        ),
         model=Household,
         kind="business",
         title_zh="救助家庭",
@@ -107,6 +112,11 @@ register_entity(
 register_entity(
     EntitySpec(
         name="recipient_member",
+        resource="recipient",
+        personal_fields=(
+            "name",
+            "birth_date",
+        ),
         model=Member,
         kind="business",
         title_zh="救助家庭成员",
@@ -130,6 +140,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="recipient_transition",
+        resource="recipient",
         model=Transition,
         kind="business",
         title_zh="救助审批记录",
@@ -141,6 +152,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="payment_run",
+        resource="recipient",
         model=PaymentRun,
         kind="business",
         title_zh="救助金发放批次",
@@ -152,6 +164,7 @@ register_entity(
 register_entity(
     EntitySpec(
         name="payment",
+        resource="recipient",
         model=Payment,
         kind="business",
         title_zh="救助金发放记录",

@@ -23,6 +23,7 @@ class Region(SyncRecord, table=True):
 register_entity(
     EntitySpec(
         name="region",
+        resource="region",
         model=Region,
         kind="reference",
         title_zh="行政区划",

@@ -23,6 +23,7 @@ class PolicyStandard(SyncRecord, table=True):
 register_entity(
     EntitySpec(
         name="policy_standard",
+        resource="standard",
         model=PolicyStandard,
         kind="reference",
         title_zh="政策标准",

@@ -1,0 +1,148 @@
+"""The failing-record query of every quality rule.
+
+Each builder returns a SELECT of ``(key, region_code, detail)`` for the records that fail the
+rule on ``today``; the service adds the scope and counts or pages it. Quality, like sync and
+the indicators, reads across every domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Table, exists, literal, not_, or_, select, true
+
+from app.assessment.models import Assessment
+from app.charity_trust.models import CharityTrust, TrustAnnualReport
+from app.core.record import EntitySpec
+from app.indicator.models import Indicator, IndicatorReport
+from app.recipient.models import Household, Member
+from app.recipient.workflow import ACTIVE_STATUSES
+from app.region.models import Region
+
+Check = Callable[[date], Select[Any]]
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+H, M, A = _t(Household), _t(Member), _t(Assessment)
+T, TR = _t(CharityTrust), _t(TrustAnnualReport)
+IND, IR, R = _t(Indicator), _t(IndicatorReport), _t(Region)
+
+
+def _live(table: Table) -> Any:
+    return table.c.deleted_at.is_(None)
+
+
+def household_without_address(today: date) -> Select[Any]:
+    return select(
+        H.c.id.label("key"), H.c.region_code, literal("no standard address linked").label("detail")
+    ).where(_live(H), H.c.status.in_(ACTIVE_STATUSES), H.c.address_id.is_(None))
+
+
+def dibao_review_overdue(today: date) -> Select[Any]:
+    limit = today - timedelta(days=365)
+    return select(
+        H.c.id.label("key"),
+        H.c.region_code,
+        literal("approved dibao household not reviewed within 12 months").label("detail"),
+    ).where(
+        _live(H),
+        H.c.status == "approved",
+        H.c.category == "dibao",
+        or_(H.c.last_reviewed_on.is_(None), H.c.last_reviewed_on < limit),
+    )
+
+
+def elderly_assessment_overdue(today: date) -> Select[Any]:
+    sixty = date(today.year - 60, today.month, min(today.day, 28))
+    current = exists().where(
+        A.c.id_number_hash == M.c.id_number_hash,
+        _live(A),
+        A.c.superseded_by.is_(None),
+        A.c.next_due_on > today,
+    )
+    return (
+        select(
+            M.c.id.label("key"),
+            M.c.region_code,
+            literal("member aged 60+ without a current capability assessment").label("detail"),
+        )
+        .join(H, H.c.id == M.c.household_id)
+        .where(_live(M), _live(H), H.c.status.in_(ACTIVE_STATUSES), M.c.birth_date <= sixty, not_(current))
+    )
+
+
+def indicator_report_missing(today: date) -> Select[Any]:
+    period = str(today.year - 1)
+    reported = exists().where(
+        IR.c.indicator_code == IND.c.code, IR.c.region_code == R.c.code, IR.c.period == period, _live(IR)
+    )
+    # Every reported indicator against every county in force: an intended cross join.
+    return (
+        select(
+            (IND.c.code + literal("@") + R.c.code).label("key"),
+            R.c.code.label("region_code"),
+            (literal(f"no report for {period}: ") + IND.c.code).label("detail"),
+        )
+        .select_from(IND.join(R, true()))
+        .where(
+            _live(IND),
+            _live(R),
+            IND.c.computed_by.is_(None),
+            IND.c.aggregation != "none",
+            R.c.level == "county",
+            or_(R.c.valid_to.is_(None), R.c.valid_to >= today),
+            not_(reported),
+        )
+    )
+
+
+def charity_trust_filed_late(today: date) -> Select[Any]:
+    return select(
+        T.c.id.label("key"), T.c.region_code, literal("filed more than 7 days after signing").label("detail")
+    ).where(_live(T), T.c.late_filing.is_(True))
+
+
+def report_year(today: date) -> int:
+    """The latest year whose annual report is due (reports fall due on 30 April)."""
+    return today.year - 1 if (today.month, today.day) > (4, 30) else today.year - 2
+
+
+def charity_trust_annual_report_missing(today: date) -> Select[Any]:
+    year = report_year(today)
+    year_end = date(year, 12, 31)
+    reported = exists().where(TR.c.trust_id == T.c.id, TR.c.year == year, _live(TR))
+    return select(
+        T.c.id.label("key"), T.c.region_code, literal(f"no annual report for {year}").label("detail")
+    ).where(
+        _live(T),
+        T.c.status.in_(("filed", "terminated")),
+        T.c.filed_on <= year_end,
+        or_(T.c.terminated_on.is_(None), T.c.terminated_on > year_end),
+        not_(reported),
+    )
+
+
+def region_invalid(spec: EntitySpec) -> Check:
+    table = _t(spec.model)
+
+    def check(today: date) -> Select[Any]:
+        valid = exists().where(
+            R.c.code == table.c.region_code, _live(R), or_(R.c.valid_to.is_(None), R.c.valid_to >= today)
+        )
+        return select(
+            table.c.id.label("key"),
+            table.c.region_code,
+            literal("region code unknown or retired").label("detail"),
+        ).where(_live(table), not_(valid))
+
+    return check
+
+
+def key_text(value: Any) -> str:
+    return str(value)

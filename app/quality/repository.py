@@ -1,0 +1,69 @@
+"""Running quality rules with aggregate SQL: counts, samples, pages, per-region tallies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, String, Table, cast, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, keyset
+from app.quality.rules import Rule
+from app.security.scope import scope_pattern
+
+
+class QualityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count_and_sample(
+        self, rule: Rule, scope: str, today: date, sample: int
+    ) -> tuple[int, list[Any]]:
+        failing = rule.check(today).subquery()
+        in_scope = failing.c.region_code.like(scope_pattern(scope))
+        count = (
+            await self.session.execute(select(func.count()).select_from(failing).where(in_scope))
+        ).scalar_one()
+        keys = (
+            (
+                await self.session.execute(
+                    select(failing.c.key).where(in_scope).order_by(failing.c.key).limit(sample)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return int(count), list(keys)
+
+    async def page(self, rule: Rule, scope: str, today: date, params: PageParams) -> Sequence[Row[Any]]:
+        failing = rule.check(today).subquery()
+        query = select(failing).where(failing.c.region_code.like(scope_pattern(scope)))
+        return (await self.session.execute(keyset(query, [failing.c.key], params))).all()
+
+    async def totals(self, table: Table, scope: str, child_length: int) -> dict[str, int]:
+        child = func.substr(table.c.region_code, 1, child_length)
+        query = (
+            select(child, func.count())
+            .where(table.c.deleted_at.is_(None), table.c.region_code.like(scope_pattern(scope)))
+            .group_by(child)
+        )
+        return {str(c): int(n) for c, n in (await self.session.execute(query)).all()}
+
+    async def failing(
+        self, rules: Sequence[Rule], scope: str, today: date, child_length: int
+    ) -> dict[str, int]:
+        """Distinct failing records per child region, over all the given rules."""
+        parts = [
+            select(cast(q.c.key, String).label("key"), q.c.region_code)
+            for q in (rule.check(today).subquery() for rule in rules)
+        ]
+        combined = union_all(*parts).subquery()
+        child = func.substr(combined.c.region_code, 1, child_length)
+        query = (
+            select(child, func.count(func.distinct(combined.c.key)))
+            .where(combined.c.region_code.like(scope_pattern(scope)))
+            .group_by(child)
+        )
+        return {str(c): int(n) for c, n in (await self.session.execute(query)).all()}
