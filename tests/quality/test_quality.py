@@ -18,7 +18,9 @@ def _rules(report: dict) -> dict[str, dict]:  # type: ignore[type-arg]
 
 async def test_rules_are_documented() -> None:
     for rule in all_rules().values():
-        assert rule.title_zh and rule.title_en and rule.description
+        assert rule.title_zh
+        assert rule.title_en
+        assert rule.description
         assert rule.severity in {"error", "warning", "info"}
 
 
@@ -42,7 +44,11 @@ async def test_counts_findings_and_time_rules(client: httpx.AsyncClient, auth: T
 
     pages, cursor, keys = 0, None, []
     while True:
-        params = {"limit": 1, "as_of": "2030-01-01", **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {
+            "limit": 1,
+            "as_of": "2030-01-01",
+            **({"cursor": cursor} if cursor else {}),
+        }
         page = (
             await client.get("/api/v1/quality/dibao_review_overdue", params=params, headers=viewer)
         ).json()
