@@ -25,7 +25,7 @@ from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.validators import normalize_region_code, validate_id_number
-from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, require
+from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, read_revealing, require
 from app.security.principal import Principal
 
 # The recipients' discovery rules read each person's latest assessment from here on.
@@ -171,11 +171,14 @@ async def get_assessment(
     response: Response,
     reveal: Annotated[bool, Query(description="Show the ID number in clear (audited)")] = False,
 ) -> AssessmentRead:
-    if reveal:
-        check_reveal(principal)
-    found = await service.get(session, principal, pii, assessment_id, reveal=reveal)
-    if reveal:
-        await audit_reveal(request, principal, "assessment", str(assessment_id))
+    found = await read_revealing(
+        request,
+        principal,
+        reveal,
+        "assessment",
+        str(assessment_id),
+        lambda clear: service.get(session, principal, pii, assessment_id, reveal=clear),
+    )
     set_etag(response, found.version)
     return found
 

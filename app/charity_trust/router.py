@@ -31,7 +31,7 @@ from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.validators import normalize_region_code
-from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, require
+from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
 router = APIRouter(
@@ -143,11 +143,14 @@ async def get_trust(
     response: Response,
     reveal: Annotated[bool, Query(description="Show trustors' phone numbers in clear (audited)")] = False,
 ) -> CharityTrustRead:
-    if reveal:
-        check_reveal(principal)
-    trust = await service.get(session, principal, pii, trust_id, reveal=reveal)
-    if reveal:
-        await audit_reveal(request, principal, "charity_trust", str(trust_id))
+    trust = await read_revealing(
+        request,
+        principal,
+        reveal,
+        "charity_trust",
+        str(trust_id),
+        lambda clear: service.get(session, principal, pii, trust_id, reveal=clear),
+    )
     return _trust_response(response, trust)
 
 

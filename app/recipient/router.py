@@ -33,7 +33,7 @@ from app.recipient.schemas import (
     TransitionIn,
     TransitionRead,
 )
-from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, require
+from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["recipients"], responses=error_responses(401, 403))
@@ -162,11 +162,14 @@ async def get_household(
     response: Response,
     reveal: Annotated[bool, Query(description="Show ID and phone numbers in clear (audited)")] = False,
 ) -> HouseholdRead:
-    if reveal:
-        check_reveal(principal)
-    household = await service.get(session, principal, pii, household_id, reveal=reveal)
-    if reveal:
-        await audit_reveal(request, principal, "recipient_household", str(household_id))
+    household = await read_revealing(
+        request,
+        principal,
+        reveal,
+        "recipient_household",
+        str(household_id),
+        lambda clear: service.get(session, principal, pii, household_id, reveal=clear),
+    )
     set_etag(response, household.version)
     return household
 

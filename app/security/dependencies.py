@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -25,6 +25,7 @@ from app.security.ratelimit import record_failure
 from app.security.tokens import TokenError, TokenVerifier
 
 log = logging.getLogger("app.security")
+T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="A JWT minted by `python -m app token`.")
 
 
@@ -185,3 +186,21 @@ async def audit_reveal(request: Request, principal: Principal, resource_type: st
 def check_reveal(principal: Principal) -> None:
     if not allowed(principal.roles, "pii:reveal"):
         raise Forbidden(f"roles {', '.join(principal.roles)} may not reveal personal data")
+
+
+async def read_revealing(
+    request: Request,
+    principal: Principal,
+    reveal: bool,
+    resource_type: str,
+    resource_id: str,
+    load: Callable[[bool], Awaitable[T]],
+) -> T:
+    """Load a record, with personal data in clear when ``reveal`` is asked for: the role must
+    allow it (403 before anything is read) and the reveal is audited once the record is found."""
+    if reveal:
+        check_reveal(principal)
+    result = await load(reveal)
+    if reveal:
+        await audit_reveal(request, principal, resource_type, resource_id)
+    return result
