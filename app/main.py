@@ -19,7 +19,7 @@ from app.charity_trust.router import router as charity_trust_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.docs import install_docs
-from app.core.errors import Problem, install_error_handlers, render_domain_error
+from app.core.errors import Problem, error_responses, install_error_handlers, render_domain_error
 from app.core.health import router as health_router
 from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -97,8 +97,38 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in components["Problem"].pop("$defs", {}).items():
         components.setdefault(name, sub)
+    _document_problems(schema)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
     app.openapi_schema = schema
     return schema
+
+
+def _document_problems(schema: dict[str, Any]) -> None:
+    """Every error an operation can answer, as problem+json: 401/403/422/429/503 everywhere
+    under /api (503 when the database is unreachable, 429 after repeated failed
+    authentications), 400/413/415 where a body is read, 400 where a cursor is, 404 where the
+    path names a record."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            statuses = {401, 403, 422, 429, 503}
+            parameters = operation.get("parameters", [])
+            if "requestBody" in operation:
+                statuses |= {400, 413, 415}
+            if any(p.get("name") == "cursor" for p in parameters):
+                statuses.add(400)
+            if any(p.get("in") == "path" for p in parameters):
+                statuses.add(404)
+            responses = operation.setdefault("responses", {})
+            for status, documented in error_responses(*sorted(statuses)).items():
+                current = responses.get(str(status))
+                description = current["description"] if current else documented["description"]
+                responses[str(status)] = {**documented, "description": description}
+            for status, entry in responses.items():
+                if status.startswith(("4", "5")):
+                    entry["content"] = error_responses(int(status))[int(status)]["content"]
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:

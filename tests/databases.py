@@ -66,6 +66,8 @@ async def drop_pg_database(url: str) -> None:
 class TestDatabase:
     """One database for a test or a suite; ``url`` is ready after ``create()``."""
 
+    __test__ = False  # a helper, not a test class
+
     def __init__(self, engine: str | None = None) -> None:
         self.engine = engine or engine_name()
         self.url = ""

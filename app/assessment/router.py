@@ -24,7 +24,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code, validate_id_number
+from app.core.validators import Day, normalize_region_code, validate_id_number
 from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, read_revealing, require
 from app.security.principal import Principal
 
@@ -104,8 +104,8 @@ async def list_assessments(
     region_code: RegionQuery = None,
     level_code: LevelCode = None,
     id_number: Annotated[str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number")] = None,
-    assessed_from: Annotated[date | None, Query(description="Assessed on or after")] = None,
-    assessed_to: Annotated[date | None, Query(description="Assessed on or before")] = None,
+    assessed_from: Annotated[Day | None, Query(description="Assessed on or after")] = None,
+    assessed_to: Annotated[Day | None, Query(description="Assessed on or before")] = None,
     due_before: Annotated[
         date | None,
         Query(description="People whose latest assessment falls due for re-assessment before this day"),
@@ -137,7 +137,7 @@ async def assessment_stats(
     session: ReadSession,
     principal: Reader,
     region_code: RegionQuery = None,
-    as_of: Annotated[date | None, Query(description="Count latest assessments up to this day")] = None,
+    as_of: Annotated[Day | None, Query(description="Count latest assessments up to this day")] = None,
 ) -> AssessmentStats:
     return await statistics.level_stats(session, principal, _region(region_code), as_of or date.today())
 

@@ -15,6 +15,7 @@ from typing import Any
 from app.catalog.repository import CatalogRepository
 from app.core.db import Database
 from app.core.record import EntitySpec
+from app.core.tabular import xlsx_cell
 from app.security.pii import mask_name
 
 
@@ -74,7 +75,7 @@ async def xlsx_stream(db: Database, spec: EntitySpec, scope: str) -> AsyncIterat
     sheet.append(export_columns(spec))
     async for batch in _rows(db, spec, scope):
         for row in batch:
-            sheet.append([str(v) if isinstance(v, date) else v for v in row])
+            sheet.append([xlsx_cell(str(v) if isinstance(v, date) else v) for v in row])
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as handle:
         book.save(handle)
         handle.seek(0)

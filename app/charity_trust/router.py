@@ -30,7 +30,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.core.validators import Day, normalize_region_code
 from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
@@ -91,10 +91,10 @@ async def list_trusts(
     trustee_uscc: Annotated[
         str | None, Query(pattern=r"^[0-9A-Za-z]{18}$", description="A trustee's credit code")
     ] = None,
-    signed_from: date | None = None,
-    signed_to: date | None = None,
-    filed_from: date | None = None,
-    filed_to: date | None = None,
+    signed_from: Day | None = None,
+    signed_to: Day | None = None,
+    filed_from: Day | None = None,
+    filed_to: Day | None = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Name or filing number contains")
     ] = None,

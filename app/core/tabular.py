@@ -74,3 +74,13 @@ def read_table(
     if lower.endswith(".csv") or ctype.startswith(("text/csv", "text/plain", "application/csv")):
         return read_csv(stream, aliases)
     raise UnsupportedMediaType("upload a .csv (UTF-8) or .xlsx file")
+
+
+def xlsx_cell(value: object) -> object:
+    """A value a worksheet accepts: XLSX cannot hold most control characters, which free text
+    may carry, so they are dropped from strings."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value

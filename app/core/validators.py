@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -89,3 +92,18 @@ def normalize_region_code(value: str) -> str:
     if not _REGION_PATTERN.match(text):
         raise ValueError("region code must be 6 or 12 digits")
     return text.ljust(12, "0")
+
+
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def bounded_day(value: date) -> date:
+    """A calendar day the service can compute with (ages, review intervals, periods)."""
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"date must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(bounded_day)]
+"""A date parameter limited to 1900-01-01 … 2199-12-31 (422 outside)."""

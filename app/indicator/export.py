@@ -6,6 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
+from app.core.tabular import xlsx_cell
 from app.indicator.schemas import Dashboard
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,9 +40,9 @@ def to_csv(board: Dashboard) -> bytes:
         writer.writerow(
             (
                 item.code,
-                item.name_zh,
-                item.domain,
-                item.unit,
+                xlsx_cell(item.name_zh),
+                xlsx_cell(item.domain),
+                xlsx_cell(item.unit),
                 item.aggregation,
                 item.target or "",
                 item.actual or "",
@@ -73,10 +74,10 @@ def to_xlsx(board: Dashboard) -> bytes:
     for item in board.items:
         sheet.append(
             [
-                item.code,
-                item.name_zh,
-                item.domain,
-                item.unit,
+                xlsx_cell(item.code),
+                xlsx_cell(item.name_zh),
+                xlsx_cell(item.domain),
+                xlsx_cell(item.unit),
                 item.aggregation,
                 _number(item.target),
                 _number(item.actual),
@@ -102,7 +103,7 @@ def to_xlsx(board: Dashboard) -> bytes:
         ("滞后 red", board.counts.red),
         ("无数据 grey", board.counts.grey),
     ):
-        about.append([label, value])
+        about.append([label, xlsx_cell(value)])
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 28
     out = io.BytesIO()

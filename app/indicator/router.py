@@ -14,7 +14,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.core.validators import Day, normalize_region_code
 from app.indicator import export, progress, reports, service, targets
 from app.indicator.period import PERIOD_PATTERN
 from app.indicator.rollup import Aggregation
@@ -46,7 +46,7 @@ PeriodQuery = Annotated[
 RegionQuery = Annotated[
     str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region code; default: your scope's region")
 ]
-AsOfQuery = Annotated[date | None, Query(description="Count reports up to this day; default: today")]
+AsOfQuery = Annotated[Day | None, Query(description="Count reports up to this day; default: today")]
 DepthQuery = Annotated[
     Depth | None,
     Query(description="Lowest level of the tree; default county (one level below a county or lower)"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.core.validators import Day, normalize_region_code
 from app.quality import service
 from app.quality.schemas import Finding, QualityReport, QualityScore
 from app.security.dependencies import require
@@ -29,14 +28,14 @@ def _region(value: str | None) -> str | None:
 
 @router.get("", name="quality-report", response_model=QualityReport, responses=error_responses(422))
 async def quality_report(
-    session: ReadSession, principal: Reader, region_code: RegionQuery = None, as_of: date | None = None
+    session: ReadSession, principal: Reader, region_code: RegionQuery = None, as_of: Day | None = None
 ) -> QualityReport:
     return await service.report(session, principal, region_code=_region(region_code), today=as_of)
 
 
 @router.get("/score", name="quality-score", response_model=QualityScore, responses=error_responses(422))
 async def quality_score(
-    session: ReadSession, principal: Reader, region_code: RegionQuery = None, as_of: date | None = None
+    session: ReadSession, principal: Reader, region_code: RegionQuery = None, as_of: Day | None = None
 ) -> QualityScore:
     return await service.score(session, principal, region_code=_region(region_code), today=as_of)
 
@@ -50,7 +49,7 @@ async def quality_findings(
     principal: Reader,
     paging: Paging,
     region_code: RegionQuery = None,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> Page[Finding]:
     return await service.findings(
         session, principal, rule, paging, region_code=_region(region_code), today=as_of

@@ -14,7 +14,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.core.validators import Day, normalize_region_code
 from app.recipient import importer, payments, screening, service
 from app.recipient.schemas import (
     Category,
@@ -247,7 +247,7 @@ async def household_history(
     responses=error_responses(404, 422),
 )
 async def household_eligibility(
-    household_id: uuid.UUID, session: ReadSession, principal: Reader, on: date | None = None
+    household_id: uuid.UUID, session: ReadSession, principal: Reader, on: Day | None = None
 ) -> EligibilityRead:
     return await service.eligibility_of(session, principal, household_id, on or date.today())
 

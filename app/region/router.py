@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -11,7 +10,7 @@ from app.core.concurrency import IfMatch, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.core.validators import Day, normalize_region_code
 from app.region import service
 from app.region.schemas import Level, RegionCreate, RegionDetail, RegionRead, RegionUpdate
 from app.security.dependencies import Writer, require
@@ -34,7 +33,7 @@ async def list_regions(
     q: Annotated[
         str | None, Query(min_length=1, max_length=50, description="Name contains, or code starts with")
     ] = None,
-    valid_on: date | None = None,
+    valid_on: Day | None = None,
 ) -> Page[RegionRead]:
     return await service.list_regions(
         session,
