@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -100,5 +101,5 @@ def _headers(role: str) -> dict[str, str]:
 @pytest.mark.parametrize("role", sorted(ROLES))
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case: schemathesis.Case, role: str, server: str) -> None:
+def test_api_conforms_to_its_schema(case: schemathesis.Case[Any], role: str, server: str) -> None:
     case.call_and_validate(base_url=server, headers=_headers(role), checks=CHECKS)
