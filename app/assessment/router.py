@@ -19,7 +19,7 @@ from app.assessment.schemas import (
     ElderlyProfile,
     ScoringStandardRead,
 )
-from app.core.concurrency import etag, parse_if_match, set_etag
+from app.core.concurrency import OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
@@ -197,12 +197,11 @@ async def amend_assessment(
     principal: Operator,
     uow: Writer,
     pii: Pii,
+    expected: OptionalIfMatch,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a correction as a new, newly scored assessment; the original stays, marked
     `superseded_by`. `If-Match` (the original's ETag) is optional; a stale one is 412."""
-    header = request.headers.get("if-match")
-    expected = parse_if_match(header) if header else None
 
     async def create() -> tuple[int, AssessmentRead, dict[str, str]]:
         amended = await service.amend(uow, principal, pii, assessment_id, data, expected)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from app.core.concurrency import IfMatch, etag, parse_if_match, set_etag
+from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
@@ -214,15 +214,14 @@ async def delete_household(
     responses=error_responses(404, 409, 412, 422),
 )
 async def transition_household(
-    request: Request,
     household_id: uuid.UUID,
     data: TransitionIn,
     principal: Operator,
     uow: Writer,
     pii: Pii,
     response: Response,
+    expected: OptionalIfMatch,
 ) -> HouseholdRead:
-    expected = parse_if_match(request.headers.get("if-match")) if request.headers.get("if-match") else None
     household = await service.transition(uow, principal, pii, household_id, data, expected)
     set_etag(response, household.version)
     return household
