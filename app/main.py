@@ -12,6 +12,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
+from app.address.public import router as address_public_router
+from app.address.router import router as address_router
 from app.audit.router import router as audit_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -39,10 +41,24 @@ TAGS = [
         "name": "recipients",
         "description": "社会救助 — assistance households, workflow, eligibility, payments.",
     },
+    {
+        "name": "addresses",
+        "description": "标准地名地址 — the standard address register (一库一码): parsing, matching, "
+        "bulk import, digital house plates.",
+    },
+    {"name": "public", "description": "Open pages: the digital house plate page (no token)."},
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
-ROUTERS = [health_router, region_router, standard_router, recipient_router, audit_router]
+ROUTERS = [
+    health_router,
+    region_router,
+    standard_router,
+    recipient_router,
+    address_router,
+    address_public_router,
+    audit_router,
+]
 
 
 def _operation_id(route: APIRoute) -> str:

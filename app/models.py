@@ -12,6 +12,7 @@ TABLE_MODULES = (
     "app.region.models",
     "app.standard.models",
     "app.recipient.models",
+    "app.address.models",
 )
 
 
