@@ -27,10 +27,10 @@ from sqlalchemy import cast, column, literal, select, table, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.address import places, service
+from app.address import service
 from app.address.codes import CODE_WIDTH, LEVELS, PLATE_ALPHABET, PLATE_BITS, PLATE_LENGTH
 from app.address.components import NAME_FIELDS, NUMBER_FIELDS, Components, full_name, search_text
-from app.address.importer import ImportRow, RowChecker, RowError, Tally, changes_for
+from app.address.importer import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
 from app.address.models import Address
 from app.address.repository import AddressRepository
 from app.core.errors import DomainError
@@ -135,7 +135,7 @@ async def _stage(
     progress: Callable[[int], None] | None,
 ) -> None:
     driver = await _driver(session)
-    region_names: dict[str, list[str]] = {}
+    names = RegionNames(session)
     batch: list[tuple[Any, ...]] = []
     for line, raw in rows:
         tally.rows += 1
@@ -146,10 +146,7 @@ async def _stage(
         except RowError as exc:
             tally.reject(line, str(exc))
             continue
-        if row.region_code not in region_names:
-            path = (await places.paths(session, [row.region_code]))[row.region_code]
-            region_names[row.region_code] = [step.name for step in path]
-        batch.append(_record(row, region_names[row.region_code]))
+        batch.append(_record(row, await names.of(row.region_code)))
         if len(batch) >= COPY_BATCH:
             await driver.copy_records_to_table("address_stage", records=batch, columns=STAGE_COLUMNS)
             batch = []

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from fastapi import UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.address import service
+from app.address import places, service
 from app.address.components import (
     NAME_FIELDS,
     NUMBER_FIELDS,
@@ -160,6 +161,20 @@ class RowChecker:
         return ImportRow(line, region, parts, normalize_aliases(aliases), lon, lat)
 
 
+class RegionNames:
+    """Region paths by code, read once per import."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._names: dict[str, list[str]] = {}
+
+    async def of(self, region_code: str) -> list[str]:
+        if region_code not in self._names:
+            path = (await places.paths(self.session, [region_code]))[region_code]
+            self._names[region_code] = [step.name for step in path]
+        return self._names[region_code]
+
+
 def changes_for(
     row: ImportRow, aliases: list[str], lon: float | None, lat: float | None
 ) -> dict[str, object]:
@@ -213,6 +228,7 @@ async def _import_one_by_one(
     progress: Callable[[int], None] | None,
 ) -> None:
     seen: dict[str, int] = {}
+    names = RegionNames(uow.session)
     batch: list[ImportRow] = []
     for line, raw in rows:
         tally.rows += 1
@@ -229,33 +245,43 @@ async def _import_one_by_one(
             continue
         batch.append(row)
         if len(batch) >= BATCH:
-            await _apply_batch(uow, batch, tally)
+            await _apply_batch(uow, batch, tally, names)
             batch = []
-    await _apply_batch(uow, batch, tally)
+    await _apply_batch(uow, batch, tally, names)
 
 
-async def _apply_batch(uow: UnitOfWork, batch: list[ImportRow], tally: Tally) -> None:
+async def _apply_batch(uow: UnitOfWork, batch: list[ImportRow], tally: Tally, names: RegionNames) -> None:
     if not batch:
         return
     try:
         async with uow.session.begin_nested():
-            outcomes = [await _apply(uow, row) for row in batch]
+            outcomes = [await _apply(uow, row, names) for row in batch]
     except DomainError:
         outcomes = []
         for row in batch:
             try:
                 async with uow.session.begin_nested():
-                    outcomes.append(await _apply(uow, row))
+                    outcomes.append(await _apply(uow, row, names))
             except DomainError as exc:
                 tally.reject(row.line, exc.detail or exc.title)
     for outcome in outcomes:
         setattr(tally, outcome, getattr(tally, outcome) + 1)
 
 
-async def _apply(uow: UnitOfWork, row: ImportRow) -> str:
+async def _apply(uow: UnitOfWork, row: ImportRow, names: RegionNames) -> str:
     existing = await AddressRepository(uow.session).by_match_key(row.key, for_update=True)
     if existing is None:
-        await service.add(uow, row.region_code, row.parts, row.aliases, row.lon, row.lat, audit_event=False)
+        await service.add(
+            uow,
+            row.region_code,
+            row.parts,
+            row.aliases,
+            row.lon,
+            row.lat,
+            audit_event=False,
+            region_names=await names.of(row.region_code),
+            known_new=True,
+        )
         return "inserted"
     changes = changes_for(row, list(existing.aliases), existing.lon, existing.lat)
     if not changes:

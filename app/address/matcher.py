@@ -3,9 +3,9 @@
 Candidates come in two rounds. First exact look-ups on the parsed road or compound with the
 parsed numbers, dropping the deepest number until something answers (a text with a wrong or
 missing room still finds the building). When no candidate scores well, the search index is
-asked: the place names as substrings (which also finds old names kept as aliases), then
-trigram similarity of the whole text (which survives a wrong character); the register's own
-spelling of the places found is then looked up exactly with the parsed numbers.
+asked: the place names as substrings (which also finds old names kept as aliases), then the
+place names with any one character wrong, then trigram similarity; the register's own spelling
+of the places found is then looked up exactly with the parsed numbers.
 """
 
 from __future__ import annotations
@@ -97,12 +97,20 @@ class Matcher:
             return parsed, ranked[:limit]
         nearby = await self.search.by_terms(self.scope, _place_terms(wanted))
         if not nearby:
-            nearby = await self.search.similar(self.scope, parsed.local or parsed.normalized)
+            nearby = await self.search.by_patterns(self.scope, _one_wrong_character(wanted))
+        if not nearby:
+            nearby = await self.search.similar(self.scope, "".join(_place_terms(wanted)) or parsed.local)
         for address in nearby:
             found[address.id] = address
-        for near in self.rank(wanted, {a.id: a for a in nearby})[:EXPAND_FROM]:
-            corrected = replace(wanted, road=near.address.road, compound=near.address.compound)
-            for more in await self._exact(corrected):
+        places: list[tuple[str, str]] = []
+        for near in self.rank(wanted, {a.id: a for a in nearby}):
+            place = (near.address.road, near.address.compound)
+            if place not in places:
+                places.append(place)
+            if len(places) == EXPAND_FROM:
+                break
+        for road, compound in places:
+            for more in await self._exact(replace(wanted, road=road, compound=compound)):
                 found[more.id] = more
         return parsed, self.rank(wanted, found)[:limit]
 
@@ -121,6 +129,19 @@ class Matcher:
                     out.extend(rows)
                     break
         return out
+
+
+def _one_wrong_character(wanted: Reading) -> list[str]:
+    """Patterns for a place name with one character wrong (人新路338号 for 人民路338号), each
+    kept with its house number or building, which anchors the search."""
+    out: list[str] = []
+    for name, tail in (
+        (wanted.road, wanted.house_number + "号" if wanted.house_number else ""),
+        (wanted.compound, wanted.building + "幢" if wanted.building else ""),
+    ):
+        if len(name) >= 3:
+            out.extend(name[:i] + "_" + name[i + 1 :] + tail for i in range(len(name)))
+    return out
 
 
 def _place_terms(wanted: Reading) -> list[str]:

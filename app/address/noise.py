@@ -42,13 +42,19 @@ def _sub(pattern: re.Pattern[str], kind: str, text: str, removed: list[str]) -> 
     return out
 
 
+_FORMERLY = re.compile(r"^\s*(?:原|旧|即|现|又名|俗称)")
+_PLACE_END = re.compile(
+    r"(?:路|街|巷|弄|大道|小区|花园|公寓|新村|家园|苑|园|府|庭|城|湾|里|坊|居|邸|院|社区|村)\s*$"
+)
+
+
 def _bracketed(text: str, removed: list[str]) -> str:
-    """Asides without any digits (``(原红旗路)``, ``(张三家)``) go; brackets around numbers stay
-    as plain text."""
+    """Asides go — other names (``(原红旗路)``) and remarks (``(张三家)``); what reads as part of
+    the address (``(凤凰小区)``, ``(3幢)``) stays as plain text."""
 
     def replace(match: re.Match[str]) -> str:
         inner = match.group(1)
-        if re.search(r"[0-9]", inner):
+        if not _FORMERLY.match(inner) and (re.search(r"[0-9]", inner) or _PLACE_END.search(inner)):
             return " " + inner + " "
         removed.append("aside")
         return " "

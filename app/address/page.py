@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from app.address.codes import LEVELS, REGION_WIDTH
 from app.address.schemas import RegionStep
 
 FONTS = 'system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif'
@@ -30,6 +31,13 @@ footer{margin-top:1.5rem;text-align:center;color:#7a8594;font-size:.8rem}
 """
     + f"body{{font-family:{FONTS}}}"
 )
+
+
+def grouped(address_code: str) -> str:
+    """The code in its segments (region, place, house, building, unit, room), for reading."""
+    cuts = (REGION_WIDTH, *(level.end for level in LEVELS[:-1]))
+    parts = [address_code[a:b] for a, b in zip((0, *cuts), (*cuts, len(address_code)), strict=True)]
+    return " ".join(p for p in parts if p)
 
 
 def _document(title: str, body: str) -> str:
@@ -66,7 +74,7 @@ def address_page(
         f'<section class="card"><h2>行政区划</h2><ol>{steps}</ol></section>'
         '<section class="card"><h2>编码</h2><dl>'
         f"<dt>门牌码</dt><dd>{escape(plate_code)}</dd>"
-        f"<dt>地址码</dt><dd>{escape(address_code)}</dd></dl></section>"
+        f"<dt>地址码</dt><dd>{escape(grouped(address_code))}</dd></dl></section>"
         f'<section class="card qr">{qr_svg}</section>'
     )
     return _document(f"{full_name} · 数字门牌", body)

@@ -37,13 +37,16 @@ COMPONENTS = (
 
 _NAME = r"[^\W\d_号幢室层路街巷弄]"
 ROAD_SUFFIX = r"(?:大道|大街|路|街(?!道)|巷|弄)"
-COMPOUND_SUFFIX = (
-    r"(?:小区|花园|公寓|新村|家园|嘉园|新苑|公馆|山庄|广场|大厦|苑|园|府|庭|城|湾|里|坊|居|邸|院)"
-)
+_COMPOUND_LONG = r"小区|花园|公寓|新村|家园|嘉园|新苑|公馆|山庄|广场|大厦"
+_COMPOUND_SHORT = r"苑|园|府|庭|城|湾|里|坊|居|邸|院"
+COMPOUND_SUFFIX = rf"(?:{_COMPOUND_LONG}|{_COMPOUND_SHORT})"
 COMMUNITY_SUFFIX = r"(?:社区居委会|社区|居委会|村委会|(?<!新)村(?![0-9]))"
-_PLACE_AHEAD = re.compile(rf"{_NAME}?(?:{ROAD_SUFFIX}|{COMPOUND_SUFFIX}|社区|村)")
+# After a short region name: 织里路, 月河小区, 月河新苑, 凤凰苑 are names of their own, while
+# 洪桥蓝湾小区 is 洪桥 + 蓝湾小区 (a one-character suffix counts only right after the name).
+_PLACE_AHEAD = re.compile(rf"(?:{_NAME}?(?:{ROAD_SUFFIX}|{_COMPOUND_LONG}|社区|村)|{_COMPOUND_SHORT})")
 
-COMMUNITY = re.compile(rf"{_NAME}{{1,8}}?{COMMUNITY_SUFFIX}")
+# Community names may hold road words (东街社区, 马军巷社区): the suffix decides.
+COMMUNITY = re.compile(rf"[^\W\d_号幢室层]{{1,8}}?{COMMUNITY_SUFFIX}")
 ROAD = re.compile(rf"{_NAME}{{1,10}}{ROAD_SUFFIX}")
 COMPOUND = re.compile(rf"{_NAME}{{1,12}}{COMPOUND_SUFFIX}")
 HOUSE = re.compile(r"([0-9]+[A-Z]?(?:-[0-9]+)?)号")
@@ -98,28 +101,29 @@ def parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
 
 
 def _read_regions(text: str, gaz: Gazetteer) -> tuple[dict[str, tuple[Place, float]], int]:
-    """Region names at the start of ``text``, in any order of levels, each at most once."""
+    """Region names at the start of ``text``, in any order of levels, each at most once; at
+    each position the longest spelling wins (南浔镇 over 南浔)."""
     found: dict[str, tuple[Place, float]] = {}
     pos = 0
-    progress = True
-    while progress and pos < len(text):
-        progress = False
+    while pos < len(text):
+        options = []
         for level in LEVELS:
             if level in found:
                 continue
             for spelling in gaz.spellings_at(text, pos, level):
                 end = pos + len(spelling.text)
-                if spelling.short and _PLACE_AHEAD.match(text, end):
+                if spelling.short and _PLACE_AHEAD.match(text, end) and not COMMUNITY.match(text, end):
                     continue  # 月河小区, 织里路: a name that begins with the region's short name
-                for other, (place, _conf) in list(found.items()):
-                    if not gaz.is_within(spelling.place.code, place.code):
-                        del found[other]  # a contradiction: keep the more specific level
-                found[level] = (spelling.place, 0.9 if spelling.short else 1.0)
-                pos = end
-                progress = True
+                options.append(spelling)
                 break
-            if progress:
-                break
+        if not options:
+            break
+        best = max(options, key=lambda s: (len(s.text), not s.short, -LEVELS.index(s.place.level)))
+        for other, (place, _conf) in list(found.items()):
+            if not gaz.is_within(best.place.code, place.code):
+                del found[other]  # a contradiction: keep the more specific level
+        found[best.place.level] = (best.place, 0.9 if best.short else 1.0)
+        pos += len(best.text)
     return found, pos
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,6 +20,29 @@ from app.security.scope import scope_filter
 
 def live() -> Select[Address]:
     return select(Address).where(col(Address.deleted_at).is_(None))
+
+
+_LEVEL_FIELDS = [name for level in LEVELS for name in level.fields]
+
+
+def _sharing_statement() -> Select[Any]:
+    """One row: per level, a code of an active address with the same components down to
+    that level (built once; values are bound per call)."""
+    columns = []
+    for index in range(len(LEVELS)):
+        query = select(col(Address.address_code)).where(
+            col(Address.region_code) == bindparam("region_code"),
+            col(Address.deleted_at).is_(None),
+            col(Address.status) == "active",
+        )
+        for level in LEVELS[: index + 1]:
+            for name in level.fields:
+                query = query.where(getattr(Address, name) == bindparam(name))
+        columns.append(query.limit(1).scalar_subquery().label(f"level{index}"))
+    return select(*columns)
+
+
+_SHARING = _sharing_statement()
 
 
 class AddressRepository:
@@ -77,6 +101,13 @@ class AddressRepository:
             await self.session.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"address:{region_code}"}
             )
+
+    async def sharing_codes(self, region_code: str, parts: Components) -> list[str | None]:
+        """For each level, the code of one live, active address in the region with the same
+        components down to that level (None when there is none) — one round trip."""
+        values = {"region_code": region_code, **{name: getattr(parts, name) for name in _LEVEL_FIELDS}}
+        row = (await self.session.execute(_SHARING, values)).one()
+        return [str(code) if code else None for code in row]
 
     async def issued_segment(
         self, level: Level, prefix: str, region_code: str, parts: Components, through: int

@@ -131,6 +131,23 @@ class AddressSearch:
             query = query.where(self.contains(term))
         return list((await self.session.execute(query.limit(limit))).scalars().all())
 
+    def matches_pattern(self, pattern: str) -> ColumnElement[bool]:
+        """``search_text`` contains ``pattern``, where ``_`` stands for any one character.
+
+        On SQLite the FTS5 table answers when the pattern keeps a run of three characters; a
+        pattern without one is a plain scan (the trigram table would find nothing)."""
+        like = f"%{pattern}%"
+        if self.is_postgres or not any(len(run) >= TRIGRAM for run in pattern.split("_")):
+            return col(Address.search_text).like(like)
+        return col(Address.id).in_(select(FTS.c.address_id).where(FTS.c.search_text.like(like)))
+
+    async def by_patterns(self, scope: str, patterns: Sequence[str], *, limit: int = 100) -> list[Address]:
+        """Active addresses whose text contains any of the patterns (see :meth:`matches_pattern`)."""
+        if not patterns:
+            return []
+        query = self._active(scope).where(or_(*[self.matches_pattern(p) for p in patterns])).limit(limit)
+        return list((await self.session.execute(query)).scalars().all())
+
     async def similar(self, scope: str, text: str, *, limit: int = 50) -> list[Address]:
         """Active addresses whose text resembles ``text`` most (trigram similarity)."""
         if len(text) < TRIGRAM:

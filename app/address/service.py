@@ -118,16 +118,23 @@ async def add(
     lat: float | None,
     *,
     audit_event: bool = True,
+    region_names: list[str] | None = None,
+    known_new: bool = False,
 ) -> Address:
-    """Insert one new address (the region is checked by the caller): 409 when it exists."""
+    """Insert one new address (the region is checked by the caller): 409 when it exists.
+
+    An import passes the region's names it already has, and ``known_new`` when it has just
+    looked the address up itself.
+    """
     repo = AddressRepository(uow.session)
     await repo.lock_region(region_code)
     key = match_key(region_code, parts)
-    existing = await repo.by_match_key(key)
+    existing = None if known_new else await repo.by_match_key(key)
     if existing is not None:
         raise DuplicateAddress(existing.id, existing.address_code, existing.full_name)
-    path = (await places.paths(uow.session, [region_code]))[region_code]
-    name = full_name([step.name for step in path], parts)
+    if region_names is None:
+        region_names = [step.name for step in (await places.paths(uow.session, [region_code]))[region_code]]
+    name = full_name(region_names, parts)
     try:
         code = await issue_code(repo, region_code, parts)
     except SegmentFull as exc:
