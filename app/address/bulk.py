@@ -39,6 +39,7 @@ from app.core.tabular import Row
 from app.core.unit_of_work import UnitOfWork
 
 COPY_BATCH = 10_000
+WORK_MEM = "256MB"
 PARTS = (*NAME_FIELDS, *NUMBER_FIELDS)
 KEYS = ("region_code", "road", "compound", "house_number", "building", "unit", "floor", "room")
 STAGE_COLUMNS = (
@@ -98,6 +99,10 @@ async def import_rows(
     progress: Callable[[int], None] | None,
 ) -> None:
     session = uow.session
+    # For this transaction only: sorts and hash joins over the whole file stay in memory, and
+    # no JIT — compiling these one-off statements costs more than running them.
+    await _run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
+    await _run(session, "SET LOCAL jit = off")
     await _run(session, STAGE_DDL)
     await _stage(session, checker, rows, tally, progress)
     await _run(session, "ANALYZE address_stage")
@@ -257,6 +262,8 @@ async def _allocate(session: AsyncSession) -> None:
         parent_keys = list(keys)
         keys += list(level.fields)
         lvl = f"address_lvl{index}"
+        # the last level's key is the whole address: its match_key names it
+        columns = [*keys, "match_key"] if index == len(LEVELS) - 1 else keys
         parent = "d.region_code" if index == 0 else "p.prefix"
         join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
         await _run(
@@ -265,7 +272,7 @@ async def _allocate(session: AsyncSession) -> None:
             CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
             SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
                    NULL::text AS seg, NULL::text AS prefix
-            FROM (SELECT DISTINCT {", ".join(keys)} FROM address_stage WHERE state = 'new') d {join}
+            FROM (SELECT DISTINCT {", ".join(columns)} FROM address_stage WHERE state = 'new') d {join}
             """,  # noqa: S608
         )
         own = list(level.fields)
@@ -324,7 +331,9 @@ def _plate_sql(number: str) -> str:
 
 
 async def _compose_new(session: AsyncSession) -> None:
-    """Final codes and plates of the new rows; colliding ones are marked ``slow``."""
+    """Final codes and plates of the new rows; the rare row whose code or plate is taken (by
+    the register or by another new row) is marked ``slow``. (``OFFSET 0`` keeps the planner
+    from inlining the digest into each of the ten characters that read it.)"""
     digest = "sha256(convert_to('plate:' || l.prefix || ':' || '0', 'UTF8'))"
     number = (
         f"((('x' || encode(substring({digest} from 1 for 8), 'hex'))::bit(64)::bigint "
@@ -334,19 +343,19 @@ async def _compose_new(session: AsyncSession) -> None:
         session,
         f"""
         CREATE TEMP TABLE address_new ON COMMIT DROP AS
-        SELECT x.*, {_plate_sql("x.plate_number")} AS plate_code, false AS slow
-        FROM (SELECT s.*, l.prefix AS address_code, {number} AS plate_number
-              FROM address_stage s JOIN address_lvl4 l USING ({", ".join(KEYS)})
-              WHERE s.state = 'new') x
+        SELECT y.*, (EXISTS (SELECT 1 FROM address a WHERE a.address_code = y.address_code)
+                     OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = y.plate_code)) AS slow
+        FROM (SELECT x.*, {_plate_sql("x.plate_number")} AS plate_code
+              FROM (SELECT s.*, l.prefix AS address_code, {number} AS plate_number
+                    FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
+                    WHERE s.state = 'new' OFFSET 0) x OFFSET 0) y
         """,  # noqa: S608
     )
     await _run(
         session,
         """
-        UPDATE address_new n SET slow = true
-        WHERE EXISTS (SELECT 1 FROM address a WHERE a.address_code = n.address_code)
-           OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = n.plate_code)
-           OR n.plate_code IN (SELECT plate_code FROM address_new GROUP BY 1 HAVING count(*) > 1)
+        UPDATE address_new SET slow = true
+        WHERE plate_code IN (SELECT plate_code FROM address_new GROUP BY 1 HAVING count(*) > 1)
         """,
     )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NUMERAL_DIGITS = {
     "零": 0,
@@ -87,8 +88,10 @@ def halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text).upper()
 
 
+@lru_cache(maxsize=65_536)
 def normalize_text(text: str) -> str:
-    """The canonical spelling of an address text (see the module docstring)."""
+    """The canonical spelling of an address text (see the module docstring). Memoised: bulk
+    imports repeat the same names and numbers millions of times."""
     out = _DASHES.sub("-", halfwidth(text))
     out = _DIGIT_ORDINAL.sub("", _numerals_to_digits(out))
     out = _BUILDING.sub("幢", out)
@@ -107,6 +110,7 @@ def normalize_name(value: str) -> str:
 _NUMBER_SUFFIX = re.compile(r"(?:号|幢|单元|层|室|弄)$")
 
 
+@lru_cache(maxsize=65_536)
 def normalize_number(value: str) -> str:
     """A house number, building, unit, floor or room: canonical digits without the marker.
 
