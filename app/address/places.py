@@ -14,7 +14,7 @@ from app.region import service as regions
 from app.security.scope import ancestors, region_level
 
 CACHE_SECONDS = 60.0
-_cache: dict[tuple[int, str], tuple[float, Gazetteer]] = {}
+_cache: dict[tuple[str, str], tuple[float, Gazetteer]] = {}
 
 
 def province_of(code: str) -> str:
@@ -24,7 +24,8 @@ def province_of(code: str) -> str:
 async def gazetteer(session: AsyncSession, root: str) -> Gazetteer:
     """Every region under ``root``'s province (``root`` is the node's region)."""
     top = province_of(root)
-    key = (id(session.bind), top)
+    bind = session.bind
+    key = (bind.sync_engine.url.render_as_string(hide_password=True) if bind is not None else "", top)
     hit = _cache.get(key)
     now = time.monotonic()
     if hit and hit[0] > now:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 import httpx
 
 from app.address.codes import plate_code, split_code
@@ -278,3 +281,59 @@ async def test_match_finds_old_names_and_typos_through_the_index(
     typo = road[:-2] + "乙路"  # one character wrong
     by_typo = await client.post(f"{BASE}/match", json={"text": f"月河街道{typo}15号"}, headers=h)
     assert by_typo.json()["candidates"][0]["address"]["id"] == target["id"]
+
+
+async def test_concurrent_creates_share_segments_and_never_collide(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("operator", region="330502")
+    road = unique_road()
+
+    async def make(number: int) -> httpx.Response:
+        return await client.post(
+            BASE, json=address(road=road, house_number=str(number), building="1"), headers=h
+        )
+
+    responses = await asyncio.gather(*(make(n) for n in range(1, 9)))
+    assert [r.status_code for r in responses] == [201] * 8
+    codes = [split_code(r.json()["address_code"]) for r in responses]
+    assert len({r.json()["address_code"] for r in responses}) == 8
+    assert len({c["place"] for c in codes}) == 1
+    assert sorted(int(c["house"]) for c in codes) == list(range(1, 9))
+
+
+async def test_idempotency_key_replays_the_first_create(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = {**auth("operator", region="330502"), "Idempotency-Key": f"addr-{uuid.uuid4()}"}
+    body = address()
+    first = await client.post(BASE, json=body, headers=h)
+    again = await client.post(BASE, json=body, headers=h)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotency-replayed"] == "true"
+
+
+async def test_search_index_follows_changes(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    h = auth("operator", region="330502")
+    marker = unique_road()[1:-1]
+    created = await create(client, h, address(aliases=[f"旧称{marker}"]))
+    found = await client.get(BASE, params={"q": f"旧称{marker}"}, headers=h)
+    assert [i["id"] for i in found.json()["items"]] == [created["id"]]
+    r = await client.patch(
+        f"{BASE}/{created['id']}", json={"aliases": [f"新称{marker}"]}, headers={**h, "If-Match": '"1"'}
+    )
+    assert r.status_code == 200
+    assert (await client.get(BASE, params={"q": f"旧称{marker}"}, headers=h)).json()["items"] == []
+    renamed = await client.get(BASE, params={"q": f"新称{marker}"}, headers=h)
+    assert [i["id"] for i in renamed.json()["items"]] == [created["id"]]
+
+
+async def test_match_stays_inside_the_scope(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    road = unique_road()
+    made = await create(client, auth("operator", region="330503"), address(region="330503001000", road=road))
+    text = {"text": f"{road}12号"}
+    inside = await client.post(f"{BASE}/match", json=text, headers=auth("viewer", region="330503"))
+    assert inside.json()["candidates"][0]["address"]["id"] == made["id"]
+    outside = await client.post(f"{BASE}/match", json=text, headers=auth("viewer", region="330502"))
+    assert all(c["address"]["region_code"].startswith("330502") for c in outside.json()["candidates"])
