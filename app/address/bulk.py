@@ -40,6 +40,7 @@ from app.core.unit_of_work import UnitOfWork
 
 COPY_BATCH = 10_000
 WORK_MEM = "256MB"
+TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
 PARTS = (*NAME_FIELDS, *NUMBER_FIELDS)
 KEYS = ("region_code", "road", "compound", "house_number", "building", "unit", "floor", "room")
 STAGE_COLUMNS = (
@@ -103,6 +104,8 @@ async def import_rows(
     # no JIT — compiling these one-off statements costs more than running them.
     await _run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
     await _run(session, "SET LOCAL jit = off")
+    for name in TEMP_TABLES:  # a second import in the same transaction starts afresh
+        await _run(session, f"DROP TABLE IF EXISTS {name}")
     await _run(session, STAGE_DDL)
     await _stage(session, checker, rows, tally, progress)
     await _run(session, "ANALYZE address_stage")

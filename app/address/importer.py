@@ -6,9 +6,11 @@ a row that repeats an earlier row of the same file is rejected; the rest are new
 Good rows go in, bad ones are reported with their line and reason.
 
 On PostgreSQL the rows are copied into a staging table and written set-based
-(:mod:`app.address.bulk`); on SQLite each address goes through the service, in batches inside
-savepoints so that one bad row does not cost its batch. Either way the import writes through
-the unit of work and leaves one audit event.
+(:mod:`app.address.bulk`), with memory flat whatever the file's size; on SQLite each address
+goes through the service, in batches inside savepoints so that one bad row does not cost its
+batch (this path keeps a short key per row to spot repeats — it is meant for the registers a
+SQLite node holds). Either way the import writes through the unit of work and leaves one
+audit event.
 """
 
 from __future__ import annotations
