@@ -35,13 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
 from app.address import service
+from app.address.components import full_name, normalize_components
 from app.address.models import Address
-from app.address.synthetic import CSV_COLUMNS, bulk_rows, region_names, to_csv
+from app.address.synthetic import CSV_COLUMNS, bulk_rows, region_names, region_path, to_csv
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
@@ -173,6 +174,9 @@ async def queries(url: str, rows: int, count: int) -> dict[str, list[float]]:
     step = max(1, rows // count)
     sample = [row for i, row in enumerate(bulk_rows(rows)) if i % step == 0][:count]
     texts = [noisy_text(row, regions, rng) for row in sample]
+    expected = [
+        full_name(region_path(row["region_code"], regions), normalize_components(dict(row))) for row in sample
+    ]
     terms = [
         (row["road"] + row["house_number"] + "号 " if row["road"] else row["compound"] + " ")
         + f"{row['building']}幢{row['unit']}单元{row['room']}室"
@@ -191,14 +195,15 @@ async def queries(url: str, rows: int, count: int) -> dict[str, list[float]]:
             async def match(i: int) -> None:
                 nonlocal found
                 result = await service.match(session, principal, settings.node_region, [texts[i]], 5)
-                found += bool(result[0].candidates) and result[0].candidates[0].score >= 0.9
+                top = result[0].candidates
+                found += bool(top) and top[0].address.full_name == expected[i]
 
             async def search(i: int) -> None:
                 params = PageParams(limit=20, after=None, count=False, codec=codec)
                 await service.list_addresses(session, principal, params, q=terms[i])
 
             await match(0)  # warm the gazetteer and the statement caches
-            await session.execute(text("SELECT 1"))
+            found = 0
             result = {
                 "primary-key look-up": await _latencies(by_id, count),
                 "match": await _latencies(match, count),
@@ -206,7 +211,7 @@ async def queries(url: str, rows: int, count: int) -> dict[str, list[float]]:
             }
     finally:
         await db.dispose()
-    print(f"match: {found}/{count + 1} texts found their address with score >= 0.9")
+    print(f"match: the right address first for {found}/{count} texts")
     return result
 
 
