@@ -144,7 +144,8 @@ def noisy_text(
 ) -> str:
     township = regions[row["region_code"]][0]
     county = regions[regions[row["region_code"]][2] or ""][0]
-    prefix = rng.choice(("", township, county + township, "湖州市" + county + township))
+    # the township is always there: place names repeat from one township to the next
+    prefix = rng.choice((township, county + township, "湖州市" + county + township))
     place = row["road"] + (row["house_number"] + "号" if row["house_number"] else "") or row["compound"]
     building = row["building"] + rng.choice(("幢", "栋", "号楼"))
     room = rng.choice((f"{row['unit']}单元{row['room']}室", f"{row['unit']}单元{row['room']}"))

@@ -40,6 +40,7 @@ from app.core.unit_of_work import UnitOfWork
 
 COPY_BATCH = 10_000
 WORK_MEM = "256MB"
+ANALYZE_AFTER = 10_000
 TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
 PARTS = (*NAME_FIELDS, *NUMBER_FIELDS)
 KEYS = ("region_code", "road", "compound", "house_number", "building", "unit", "floor", "room")
@@ -118,13 +119,18 @@ async def import_rows(
     await _allocate(session)
     await _reject_listed(session, tally, "full")
     await _compose_new(session)
-    tally.inserted += await uow.bulk_create(
+    inserted = await uow.bulk_create(
         Address,
         INSERT_COLUMNS,
         select(*[_insert_value(c) for c in INSERT_COLUMNS]).where(NEW.c.slow.is_(False)),
         audit_event=False,  # the import writes one event for the whole file
     )
+    tally.inserted += inserted
     await _insert_slow(uow, tally)
+    if inserted >= ANALYZE_AFTER:
+        # Fresh statistics now, not when autovacuum gets round to it: with the old ones the
+        # planner takes a table that grew by a million rows for a small one.
+        await _run(session, "ANALYZE address")
 
 
 def _insert_value(name: str) -> Any:

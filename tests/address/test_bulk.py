@@ -7,10 +7,11 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlmodel import col
 
-from app.address import importer
+from app.address import bulk, importer
 from app.address.models import Address
 from app.audit.models import AuditEvent
 from app.core.changelog import ChangeLog
@@ -31,8 +32,9 @@ ROWS = [
 
 
 async def test_bulk_path_logs_every_row_like_the_unit_of_work(
-    require_pg: str, fresh_db: Callable[..., Any]
+    require_pg: str, fresh_db: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 5)  # a large import refreshes the statistics
     url = await fresh_db("postgresql")
     settings = make_settings(url)
     db = Database(settings)
@@ -52,12 +54,16 @@ async def test_bulk_path_logs_every_row_like_the_unit_of_work(
                 .scalars()
                 .all()
             )
+            analysed = (
+                await session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'address'"))
+            ).scalar_one()
             events = (
                 await session.execute(
                     select(col(AuditEvent.action), func.count()).group_by(col(AuditEvent.action))
                 )
             ).all()
         assert len(addresses) == 5
+        assert analysed == 5
         by_id = {log.record_id: log for log in logs}
         assert len(by_id) == 5
         for address in addresses:
