@@ -12,6 +12,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
+from app.address.public import router as address_public_router
+from app.address.router import router as address_router
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.catalog.router import router as catalog_router
@@ -61,6 +63,12 @@ TAGS = [
     {"name": "catalog", "description": "数据目录 — every dataset this node holds, masked exports."},
     {"name": "quality", "description": "数据质量 — named data-quality rules, findings, scores per region."},
     {"name": "sync", "description": "三级贯通 — the change feed other nodes pull, reconciliation, peers."},
+    {
+        "name": "addresses",
+        "description": "标准地名地址 — the standard address register (一库一码): parsing, matching, "
+        "bulk import, digital house plates.",
+    },
+    {"name": "public", "description": "Open pages: the digital house plate page (no token)."},
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
@@ -69,6 +77,8 @@ ROUTERS = [
     region_router,
     standard_router,
     recipient_router,
+    address_router,
+    address_public_router,
     assessment_router,
     charity_trust_router,
     indicator_router,

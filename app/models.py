@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "app.charity_trust.models",
     "app.sync.models",
     "app.indicator.models",
+    "app.address.models",
 )
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, imports, serve, sync
+from app.cli import admin, evaluate, imports, serve, sync
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.register(commands)
     imports.register(commands)
     sync.register(commands)
+    evaluate.register(commands)
     return parser
 
 

@@ -4,14 +4,18 @@ Every create, update and soft delete of a syncable record goes through a :class:
 In the caller's transaction it stamps ``version``, ``updated_at`` and ``origin``, appends the
 ``change_log`` row (with the PostgreSQL transaction id) and appends the audit event. The
 request's session commits all three together or none of them.
+
+:meth:`UnitOfWork.bulk_create` is the same path for large imports on PostgreSQL: one
+``INSERT … SELECT`` writes the records and their change-log rows, and one audit event records
+the batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -20,8 +24,8 @@ from app.core.changelog import ChangeLog
 from app.core.concurrency import check_precondition
 from app.core.db import dialect_of
 from app.core.errors import Conflict, PreconditionFailed
-from app.core.record import SyncRecord, entity_of, snapshot, snapshot_values
-from app.core.types import utcnow
+from app.core.record import ENTITIES, SyncRecord, entity_of, snapshot, snapshot_values
+from app.core.types import UTCDateTime, utcnow
 
 SHIPPED_ORIGIN = "000000000000"
 """Origin of reference data shipped with the service: identical on every node, version 1."""
@@ -168,6 +172,86 @@ class UnitOfWork:
             log_values["xid"] = func.pg_current_xact_id()
         await self.session.execute(insert(ChangeLog).values(**log_values))
         return True
+
+    async def bulk_create(
+        self,
+        model: type[SyncRecord],
+        columns: Sequence[str],
+        source: Select[Any],
+        *,
+        action: str = "bulk_create",
+        details: dict[str, Any] | None = None,
+        audit_event: bool = True,
+    ) -> int:
+        """Insert the rows ``source`` selects as new records, set-based (PostgreSQL only).
+
+        ``source`` yields one row per record with the values of ``columns`` in that order
+        (``id`` among them); the unit of work adds version 1, this node as origin and the
+        timestamps, as :meth:`create` does. In the same statement every inserted row gets its
+        ``change_log`` row, whose snapshot is the row as JSON (``to_jsonb``, timestamps in
+        UTC, the same shape as :func:`~app.core.record.snapshot`); then ONE audit event,
+        ``action``, records the batch with its row count (a caller that writes its own event
+        for the whole operation passes ``audit_event=False``, as with :meth:`create`).
+        Returns the number of rows inserted.
+        """
+        if not self.is_postgres:
+            raise RuntimeError("bulk_create needs PostgreSQL; create records one by one elsewhere")
+        spec = ENTITIES[model.entity_name]
+        table = model.__table__  # type: ignore[attr-defined]
+        now = utcnow()
+        src = source.subquery("src")
+        stamped = select(
+            *[src.c[name] for name in columns],
+            literal(1),
+            literal(self.node_region),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+            literal(self.actor.sub[:200]),
+        )
+        names = [*columns, "version", "origin", "created_at", "updated_at", "updated_by"]
+        inserted = insert(table).from_select(names, stamped).returning(*table.c).cte("inserted")
+        logged = (
+            insert(ChangeLog)
+            .from_select(
+                [
+                    "entity",
+                    "record_id",
+                    "op",
+                    "version",
+                    "region_code",
+                    "origin",
+                    "changed_at",
+                    "snapshot",
+                    "xid",
+                ],
+                select(
+                    literal(spec.name),
+                    inserted.c.id,
+                    literal("upsert"),
+                    inserted.c.version,
+                    inserted.c.region_code,
+                    inserted.c.origin,
+                    inserted.c.updated_at,
+                    literal_column("to_jsonb(inserted)"),
+                    func.pg_current_xact_id(),
+                ).select_from(inserted),
+            )
+            .returning(literal_column("1"))
+            .cte("logged")
+        )
+        # to_jsonb renders timestamptz in the session's zone; the snapshot wants UTC.
+        await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
+        count = int((await self.session.execute(select(func.count()).select_from(logged))).scalar_one())
+        if not audit_event:
+            return count
+        await audit.append(
+            self.session,
+            self.actor,
+            action if "." in action else f"{spec.name}.{action}",
+            resource_type=spec.name,
+            details={"rows": count, **(details or {})},
+        )
+        return count
 
     async def audit(
         self,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, Table, exists, literal, not_, or_, select, true
 
+from app.address.models import Address
 from app.assessment.models import Assessment
 from app.charity_trust.models import CharityTrust, TrustAnnualReport
 from app.core.record import EntitySpec
@@ -30,6 +31,7 @@ def _t(model: Any) -> Table:
 
 
 H, M, A = _t(Household), _t(Member), _t(Assessment)
+ADDR = _t(Address)
 T, TR = _t(CharityTrust), _t(TrustAnnualReport)
 IND, IR, R = _t(Indicator), _t(IndicatorReport), _t(Region)
 
@@ -42,6 +44,12 @@ def household_without_address(today: date) -> Select[Any]:
     return select(
         H.c.id.label("key"), H.c.region_code, literal("no standard address linked").label("detail")
     ).where(_live(H), H.c.status.in_(ACTIVE_STATUSES), H.c.address_id.is_(None))
+
+
+def address_without_coordinates(today: date) -> Select[Any]:
+    return select(
+        ADDR.c.id.label("key"), ADDR.c.region_code, literal("no coordinates").label("detail")
+    ).where(_live(ADDR), ADDR.c.status == "active", or_(ADDR.c.lon.is_(None), ADDR.c.lat.is_(None)))
 
 
 def dibao_review_overdue(today: date) -> Select[Any]:

@@ -28,6 +28,15 @@ class Rule:
 
 _FIXED = (
     Rule(
+        "address_without_coordinates",
+        "address",
+        "info",
+        "标准地址缺少坐标",
+        "Addresses without coordinates",
+        "Active standard addresses with no longitude/latitude.",
+        checks.address_without_coordinates,
+    ),
+    Rule(
         "household_without_address",
         "recipient_household",
         "warning",

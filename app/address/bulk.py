@@ -1,0 +1,390 @@
+"""The PostgreSQL import path: checked rows are COPYed into a temporary staging table in
+batches, then everything else happens set-based inside the database, in the import's
+transaction (the SQL is assembled from this module's constants only; every value from the file
+travels by COPY or as a bind parameter):
+
+1. rows repeating an earlier row of the file are rejected;
+2. rows naming an address already in the register update its aliases and coordinates (one by
+   one through the unit of work — few, as a rule);
+3. codes are allocated level by level (place, house, building, unit, room) with the rules of
+   :mod:`app.address.allocation`: reuse the segment of an active address with the same leading
+   components under the same parent code, or number new values after the highest code issued
+   under the parent; plate codes are computed like :func:`app.address.codes.plate_code`;
+4. the new addresses and their change-log rows go in with one ``INSERT … SELECT``
+   (:meth:`UnitOfWork.bulk_create`). The rare row whose code or plate collides takes the
+   one-by-one path instead.
+
+Python holds one COPY batch at a time, so memory stays flat whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import cast, column, literal, select, table, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.address import service
+from app.address.codes import CODE_WIDTH, LEVELS, PLATE_ALPHABET, PLATE_BITS, PLATE_LENGTH
+from app.address.components import NAME_FIELDS, NUMBER_FIELDS, Components, full_name, search_text
+from app.address.importer import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
+from app.address.models import Address
+from app.address.repository import AddressRepository
+from app.core.errors import DomainError
+from app.core.ids import uuid7
+from app.core.tabular import Row
+from app.core.unit_of_work import UnitOfWork
+
+COPY_BATCH = 10_000
+WORK_MEM = "256MB"
+ANALYZE_AFTER = 10_000
+TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
+PARTS = (*NAME_FIELDS, *NUMBER_FIELDS)
+KEYS = ("region_code", "road", "compound", "house_number", "building", "unit", "floor", "room")
+STAGE_COLUMNS = (
+    "line",
+    "id",
+    "region_code",
+    *PARTS,
+    "aliases",
+    "lon",
+    "lat",
+    "full_name",
+    "search_text",
+    "match_key",
+)
+STAGE_DDL = f"""
+CREATE TEMP TABLE address_stage (
+    line integer NOT NULL, id uuid NOT NULL, region_code text NOT NULL,
+    {", ".join(f"{p} text NOT NULL" for p in PARTS)},
+    aliases text NOT NULL, lon double precision, lat double precision,
+    full_name text NOT NULL, search_text text NOT NULL, match_key text NOT NULL,
+    state text NOT NULL DEFAULT 'new', note text
+) ON COMMIT DROP
+"""
+NEW = table("address_new", *[column(c) for c in (*STAGE_COLUMNS, "address_code", "plate_code", "slow")])
+INSERT_COLUMNS = (
+    "id",
+    "region_code",
+    "address_code",
+    "plate_code",
+    *PARTS,
+    "aliases",
+    "full_name",
+    "search_text",
+    "match_key",
+    "lon",
+    "lat",
+    "status",
+)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside the session's transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def _run(session: AsyncSession, sql: str, **params: Any) -> Any:
+    return await session.execute(text(sql), params)
+
+
+async def import_rows(
+    uow: UnitOfWork,
+    checker: RowChecker,
+    rows: Iterable[Row],
+    tally: Tally,
+    progress: Callable[[int], None] | None,
+) -> None:
+    session = uow.session
+    # For this transaction only: sorts and hash joins over the whole file stay in memory, and
+    # no JIT — compiling these one-off statements costs more than running them.
+    await _run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
+    await _run(session, "SET LOCAL jit = off")
+    for name in TEMP_TABLES:  # a second import in the same transaction starts afresh
+        await _run(session, f"DROP TABLE IF EXISTS {name}")
+    await _run(session, STAGE_DDL)
+    await _stage(session, checker, rows, tally, progress)
+    await _run(session, "ANALYZE address_stage")
+    await _reject_repeats(session, tally)
+    await _update_existing(uow, tally)
+    for (region,) in (
+        await _run(session, "SELECT DISTINCT region_code FROM address_stage WHERE state = 'new' ORDER BY 1")
+    ).all():
+        await AddressRepository(session).lock_region(region)
+    await _allocate(session)
+    await _reject_listed(session, tally, "full")
+    await _compose_new(session)
+    inserted = await uow.bulk_create(
+        Address,
+        INSERT_COLUMNS,
+        select(*[_insert_value(c) for c in INSERT_COLUMNS]).where(NEW.c.slow.is_(False)),
+        audit_event=False,  # the import writes one event for the whole file
+    )
+    tally.inserted += inserted
+    await _insert_slow(uow, tally)
+    if inserted >= ANALYZE_AFTER:
+        # Fresh statistics now, not when autovacuum gets round to it: with the old ones the
+        # planner takes a table that grew by a million rows for a small one.
+        await _run(session, "ANALYZE address")
+
+
+def _insert_value(name: str) -> Any:
+    if name == "aliases":
+        return cast(NEW.c.aliases, JSONB).label(name)
+    if name == "status":
+        return literal("active").label(name)
+    return NEW.c[name]
+
+
+async def _stage(
+    session: AsyncSession,
+    checker: RowChecker,
+    rows: Iterable[Row],
+    tally: Tally,
+    progress: Callable[[int], None] | None,
+) -> None:
+    driver = await _driver(session)
+    names = RegionNames(session)
+    batch: list[tuple[Any, ...]] = []
+    for line, raw in rows:
+        tally.rows += 1
+        if progress:
+            progress(1)
+        try:
+            row = await checker.check(line, raw)
+        except RowError as exc:
+            tally.reject(line, str(exc))
+            continue
+        batch.append(_record(row, await names.of(row.region_code)))
+        if len(batch) >= COPY_BATCH:
+            await driver.copy_records_to_table("address_stage", records=batch, columns=STAGE_COLUMNS)
+            batch = []
+    if batch:
+        await driver.copy_records_to_table("address_stage", records=batch, columns=STAGE_COLUMNS)
+
+
+def _record(row: ImportRow, region_names: list[str]) -> tuple[Any, ...]:
+    name = full_name(region_names, row.parts)
+    parts = row.parts.as_dict()
+    return (
+        row.line,
+        uuid7(),
+        row.region_code,
+        *[parts[p] for p in PARTS],
+        json.dumps(row.aliases, ensure_ascii=False),
+        row.lon,
+        row.lat,
+        name,
+        search_text(name, row.aliases),
+        row.key,
+    )
+
+
+async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> None:
+    """Report staged rows in ``state`` (their reason is in ``note``)."""
+    count = (await _run(session, "SELECT count(*) FROM address_stage WHERE state = :s", s=state)).scalar_one()
+    listed = (
+        await _run(
+            session,
+            "SELECT line, note FROM address_stage WHERE state = :s ORDER BY line LIMIT :n",
+            s=state,
+            n=1000,
+        )
+    ).all()
+    for line, note in listed:
+        tally.reject(int(line), str(note))
+    tally.rejected += int(count) - len(listed)
+
+
+async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
+    await _run(
+        session,
+        """
+        UPDATE address_stage s SET state = 'repeat', note = 'repeats line ' || f.first
+        FROM (SELECT line, min(line) OVER (PARTITION BY match_key) AS first FROM address_stage) f
+        WHERE s.line = f.line AND f.first <> s.line
+        """,
+    )
+    await _reject_listed(session, tally, "repeat")
+
+
+async def _update_existing(uow: UnitOfWork, tally: Tally) -> None:
+    session = uow.session
+    await _run(
+        session,
+        """
+        UPDATE address_stage s SET state = 'existing', note = a.id::text
+        FROM address a
+        WHERE a.match_key = s.match_key AND a.status = 'active' AND a.deleted_at IS NULL
+          AND s.state = 'new'
+        """,
+    )
+    existing = (
+        await _run(session, "SELECT count(*) FROM address_stage WHERE state = 'existing'")
+    ).scalar_one()
+    after = 0
+    updated = 0
+    while True:
+        chunk = (
+            await _run(
+                session,
+                """
+                SELECT s.line, s.note, s.aliases, s.lon, s.lat FROM address_stage s
+                JOIN address a ON a.id = s.note::uuid
+                WHERE s.state = 'existing' AND s.line > :after
+                  AND ((s.aliases <> '[]' AND s.aliases::jsonb <> a.aliases)
+                       OR (s.lon IS NOT NULL
+                           AND (s.lon IS DISTINCT FROM a.lon OR s.lat IS DISTINCT FROM a.lat)))
+                ORDER BY s.line LIMIT 1000
+                """,
+                after=after,
+            )
+        ).all()
+        if not chunk:
+            break
+        repo = AddressRepository(session)
+        for line, address_id, aliases, lon, lat in chunk:
+            address = await repo.get_any(address_id, for_update=True)
+            row = ImportRow(line, address.region_code, Components(), json.loads(aliases), lon, lat)
+            changes = changes_for(row, list(address.aliases), address.lon, address.lat)
+            if changes:
+                await service.apply_changes(uow, address, changes)
+                updated += 1
+        after = chunk[-1][0]
+    tally.updated += updated
+    tally.unchanged += int(existing) - updated
+
+
+def _range_sql(level_start: int, digit: str) -> str:
+    return f"'{digit * (CODE_WIDTH - level_start)}'"
+
+
+async def _allocate(session: AsyncSession) -> None:
+    """Give every new row's key a segment at each level (``address_lvl0`` … ``address_lvl4``)."""
+    keys: list[str] = ["region_code"]
+    for index, level in enumerate(LEVELS):
+        parent_keys = list(keys)
+        keys += list(level.fields)
+        lvl = f"address_lvl{index}"
+        # the last level's key is the whole address: its match_key names it
+        columns = [*keys, "match_key"] if index == len(LEVELS) - 1 else keys
+        parent = "d.region_code" if index == 0 else "p.prefix"
+        join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
+        await _run(
+            session,
+            f"""
+            CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
+            SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
+                   NULL::text AS seg, NULL::text AS prefix
+            FROM (SELECT DISTINCT {", ".join(columns)} FROM address_stage WHERE state = 'new') d {join}
+            """,  # noqa: S608
+        )
+        own = list(level.fields)
+        low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
+        segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
+        absent = " AND ".join(f"{name} = ''" for name in own)
+        await _run(session, f"UPDATE {lvl} SET seg = '{'0' * level.width}' WHERE {absent}")  # noqa: S608
+        await _run(
+            session,
+            f"""
+            UPDATE {lvl} l SET seg = (
+                SELECT {segment} FROM address a
+                WHERE {" AND ".join(f"a.{k} = l.{k}" for k in keys)}
+                  AND a.deleted_at IS NULL AND a.status = 'active'
+                  AND a.address_code BETWEEN l.parent || {low} AND l.parent || {high}
+                LIMIT 1)
+            WHERE l.seg IS NULL
+            """,  # noqa: S608
+        )
+        await _run(
+            session,
+            f"""
+            WITH need AS (
+                SELECT lid, parent, row_number() OVER (PARTITION BY parent ORDER BY {", ".join(own)}) AS rn
+                FROM {lvl} WHERE seg IS NULL),
+            top AS (
+                SELECT p.parent, (SELECT max(a.address_code) FROM address a
+                    WHERE a.address_code BETWEEN p.parent || {low} AND p.parent || {high}) AS code
+                FROM (SELECT DISTINCT parent FROM need) p)
+            UPDATE {lvl} l
+            SET seg = CASE WHEN n.num <= {level.capacity} THEN lpad(n.num::text, {level.width}, '0') END
+            FROM (SELECT need.lid,
+                         coalesce(substr(top.code, {level.start + 1}, {level.width})::int, 0) + need.rn AS num
+                  FROM need JOIN top USING (parent)) n
+            WHERE l.lid = n.lid
+            """,  # noqa: S608
+        )
+        await _run(session, f"UPDATE {lvl} SET prefix = parent || seg WHERE seg IS NOT NULL")  # noqa: S608
+        await _run(
+            session,
+            f"""
+            UPDATE address_stage s SET state = 'full', note = 'no free {level.name} code under ' || l.parent
+            FROM {lvl} l
+            WHERE l.seg IS NULL AND s.state = 'new' AND {" AND ".join(f"s.{k} = l.{k}" for k in keys)}
+            """,  # noqa: S608
+        )
+        await _run(session, f"ANALYZE {lvl}")
+
+
+def _plate_sql(number: str) -> str:
+    chars = [
+        f"substr('{PLATE_ALPHABET}', (({number} >> {5 * i}) & 31)::int + 1, 1)"
+        for i in reversed(range(PLATE_LENGTH))
+    ]
+    return " || ".join(chars)
+
+
+async def _compose_new(session: AsyncSession) -> None:
+    """Final codes and plates of the new rows; the rare row whose code or plate is taken (by
+    the register or by another new row) is marked ``slow``. (``OFFSET 0`` keeps the planner
+    from inlining the digest into each of the ten characters that read it.)"""
+    digest = "sha256(convert_to('plate:' || l.prefix || ':' || '0', 'UTF8'))"
+    number = (
+        f"((('x' || encode(substring({digest} from 1 for 8), 'hex'))::bit(64)::bigint "
+        f">> {64 - PLATE_BITS}) & {(1 << PLATE_BITS) - 1})"
+    )
+    await _run(
+        session,
+        f"""
+        CREATE TEMP TABLE address_new ON COMMIT DROP AS
+        SELECT y.*, (EXISTS (SELECT 1 FROM address a WHERE a.address_code = y.address_code)
+                     OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = y.plate_code)) AS slow
+        FROM (SELECT x.*, {_plate_sql("x.plate_number")} AS plate_code
+              FROM (SELECT s.*, l.prefix AS address_code, {number} AS plate_number
+                    FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
+                    WHERE s.state = 'new' OFFSET 0) x OFFSET 0) y
+        """,  # noqa: S608
+    )
+    await _run(
+        session,
+        """
+        UPDATE address_new SET slow = true
+        WHERE plate_code IN (SELECT plate_code FROM address_new GROUP BY 1 HAVING count(*) > 1)
+        """,
+    )
+
+
+async def _insert_slow(uow: UnitOfWork, tally: Tally) -> None:
+    rows = (
+        await _run(
+            uow.session,
+            f"SELECT line, region_code, {', '.join(PARTS)}, aliases, lon, lat FROM address_new WHERE slow",  # noqa: S608
+        )
+    ).all()
+    for line, region, *rest in rows:
+        values = dict(zip(PARTS, rest[: len(PARTS)], strict=True))
+        aliases, lon, lat = rest[len(PARTS) :]
+        try:
+            async with uow.session.begin_nested():
+                await service.add(
+                    uow, region, Components(**values), json.loads(aliases), lon, lat, audit_event=False
+                )
+        except DomainError as exc:
+            tally.reject(int(line), exc.detail or exc.title)
+            continue
+        tally.inserted += 1

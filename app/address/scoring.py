@@ -1,0 +1,151 @@
+"""How well a register entry fits a parsed text: a score in [0, 1] and the components that
+agreed.
+
+Each component the text or the entry has contributes its weight:
+
+- both have it — equal scores 1 (it *agreed*); for names a close spelling scores its
+  similarity (short forms, a wrong character), below 0.5 it scores 0 (it *differed*);
+- only the text has it — 0 (the entry is less specific than the text);
+- only the entry has it — 0 at a reduced weight (the text may simply have left it out, but an
+  entry without it fits better: ``人民路5号`` prefers the house to a room in it);
+- the region agrees when one code lies inside the other; a text without region says nothing.
+
+The score is the weighted share of agreement. An entry's aliases are scored the same way and
+the best reading counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.address.normalize import implied_floor
+from app.security.scope import region_prefix
+
+WEIGHTS = {
+    "region": 1.5,
+    "community": 0.5,
+    "road": 2.0,
+    "house_number": 2.0,
+    "compound": 2.0,
+    "building": 1.5,
+    "unit": 1.0,
+    "floor": 0.5,
+    "room": 1.5,
+}
+WHEN_TEXT_LACKS = {
+    "road": 0.3,
+    "compound": 0.3,
+    "house_number": 0.6,
+    "building": 0.8,
+    "unit": 0.8,
+    "room": 0.8,
+}
+NAMES = ("community", "road", "compound")
+NUMBERS = ("house_number", "building", "unit", "room")
+REGION_WEIGHT_BY_DEPTH = {12: 1.5, 9: 1.5, 6: 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Components as a text or an entry gives them (empty string when absent)."""
+
+    region_code: str = ""
+    community: str = ""
+    road: str = ""
+    compound: str = ""
+    house_number: str = ""
+    building: str = ""
+    unit: str = ""
+    floor: str = ""
+    room: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    value: float
+    agreed: list[str] = field(default_factory=list)
+    differed: list[str] = field(default_factory=list)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """1 for equal names; 0.8 when one contains the other; otherwise the best of character and
+    bigram Dice coefficients."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    if (a in b or b in a) and min(len(a), len(b)) >= 2:
+        return 0.8
+    chars = 2 * len(set(a) & set(b)) / (len(set(a)) + len(set(b)))
+    ga = {a[i : i + 2] for i in range(len(a) - 1)}
+    gb = {b[i : i + 2] for i in range(len(b) - 1)}
+    grams = 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
+    return max(chars, grams)
+
+
+def _regions_agree(text_code: str, entry_code: str) -> bool:
+    a, b = region_prefix(text_code), region_prefix(entry_code)
+    return a.startswith(b) or b.startswith(a)
+
+
+def _floor(reading: Reading) -> str:
+    return reading.floor or implied_floor(reading.room)
+
+
+def score(text: Reading, entry: Reading) -> Score:
+    total = 0.0
+    got = 0.0
+    agreed: list[str] = []
+    differed: list[str] = []
+
+    if text.region_code:
+        weight = REGION_WEIGHT_BY_DEPTH.get(len(region_prefix(text.region_code)), 0.0)
+        if weight:
+            total += weight
+            if _regions_agree(text.region_code, entry.region_code):
+                got += weight
+                agreed.append("region")
+            else:
+                differed.append("region")
+
+    for name in (*NAMES, *NUMBERS):
+        mine, theirs = getattr(text, name), getattr(entry, name)
+        if not mine and not theirs:
+            continue
+        weight = WEIGHTS[name]
+        if not mine:
+            total += weight * WHEN_TEXT_LACKS.get(name, 0.0)
+            continue
+        total += weight
+        if not theirs:
+            differed.append(name)
+            continue
+        similar = name_similarity(mine, theirs) if name in NAMES else float(mine == theirs)
+        if similar >= 0.5:
+            got += weight * similar
+        if similar == 1.0:
+            agreed.append(name)
+        elif similar < 0.5:
+            differed.append(name)
+
+    if text.floor:
+        total += WEIGHTS["floor"]
+        if text.floor == _floor(entry):
+            got += WEIGHTS["floor"]
+            agreed.append("floor")
+        else:
+            differed.append("floor")
+
+    value = got / total if total else 0.0
+    return Score(round(min(max(value, 0.0), 1.0), 4), agreed, differed)
+
+
+def best_score(text: Reading, readings: Iterable[Reading]) -> Score:
+    """The best score over an entry's readings (its components, then its aliases)."""
+    best = Score(0.0)
+    for reading in readings:
+        current = score(text, reading)
+        if current.value > best.value:
+            best = current
+    return best

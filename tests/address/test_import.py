@@ -1,0 +1,123 @@
+"""Bulk import over HTTP: the PostgreSQL (COPY, set-based) and SQLite (one by one) paths give
+the same report and the same register."""
+
+from __future__ import annotations
+
+import httpx
+
+from app.address.codes import plate_code, split_code
+from tests.address.helpers import BASE, create, unique_road
+from tests.conftest import TokenFactory
+
+HEADER = "区划代码,社区,街路巷,门牌号,小区,幢,单元,层,室,别名,经度,纬度\n"
+
+
+def _csv(lines: list[str]) -> bytes:
+    return ("\ufeff" + HEADER + "".join(line + "\n" for line in lines)).encode()
+
+
+async def _upload(client: httpx.AsyncClient, headers: dict[str, str], body: bytes) -> httpx.Response:
+    files = {"file": ("addresses.csv", body, "text/csv")}
+    return await client.post(f"{BASE}/import", files=files, headers=headers)
+
+
+async def test_import_reports_inserted_updated_rejected(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("operator", region="330502")
+    road = unique_road()
+    existing = await create(client, h, {"region_code": "330502001000", "road": road, "house_number": "1"})
+    same = await create(client, h, {"region_code": "330502001000", "road": road, "house_number": "2"})
+    lines = [
+        f"330502001000,,{road},1,,,,,,旧名甲|旧名乙,120.1,30.8",  # 2: existing, new aliases → updated
+        f"330502001000,,{road},2,,,,,,,,",  # 3: existing, nothing new → unchanged
+        f"330502001000,米兰社区,{road},5,翠苑,1,1,,101,,,",  # 4: new
+        f"330502001000,米兰社区,{road},５,翠苑,一栋,1,,102,,,",  # 5: new, same building
+        f"330502001000,,{road},5,翠苑,1,2,,101,,,",  # 6: new, another unit
+        f"330502001000,,{road},5,翠苑,1,1,,101,,,",  # 7: repeats line 4
+        f"330503001000,,{road},9,,,,,,,,",  # 8: outside the scope
+        f"330502999000,,{road},9,,,,,,,,",  # 9: unknown region
+        "330502001000,,,9,,,,,,,,",  # 10: neither road nor compound
+        f"330502001000,,{road},9,,,,,,,200,30",  # 11: bad longitude
+        f"330502001000,,{road},9,,,,,,,120.1,",  # 12: lon without lat
+        f"330502002000,,{road},9,,,,,,,,",  # 13: new, another township
+    ]
+    r = await _upload(client, h, _csv(lines))
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["rows"], report["inserted"], report["updated"], report["unchanged"]) == (12, 4, 1, 1)
+    assert report["rejected"] == 6
+    reasons = {x["line"]: x["reason"] for x in report["rejections"]}
+    assert sorted(reasons) == [7, 8, 9, 10, 11, 12]
+    assert reasons[7] == "repeats line 4"
+    assert "outside your scope" in reasons[8]
+    assert reasons[9].startswith("region_code:")
+    assert reasons[10].startswith("road:")
+    assert reasons[11].startswith("lon:")
+
+    updated = (await client.get(f"{BASE}/{existing['id']}", headers=h)).json()
+    assert (updated["aliases"], updated["lon"], updated["lat"], updated["version"]) == (
+        ["旧名甲", "旧名乙"],
+        120.1,
+        30.8,
+        2,
+    )
+    assert (await client.get(f"{BASE}/{same['id']}", headers=h)).json()["version"] == 1
+    listed = (
+        await client.get(BASE, params={"road": road, "compound": "翠苑", "limit": 10}, headers=h)
+    ).json()
+    rooms = {(i["unit"], i["room"]): i for i in listed["items"]}
+    assert set(rooms) == {("1", "101"), ("1", "102"), ("2", "101")}
+    a, b, c = (split_code(rooms[k]["address_code"]) for k in (("1", "101"), ("1", "102"), ("2", "101")))
+    assert a["place"] == b["place"] == c["place"]
+    assert a["place"] != split_code(existing["address_code"])["place"]  # (road, compound) is another place
+    assert (a["unit"], a["room"], b["unit"], b["room"], c["unit"], c["room"]) == (
+        "01",
+        "0001",
+        "01",
+        "0002",
+        "02",
+        "0001",
+    )
+    for item in rooms.values():
+        assert item["plate_code"] == plate_code(item["address_code"])
+        assert item["full_name"].startswith("浙江省湖州市吴兴区月河街道米兰社区") or item["community"] == ""
+    found = await client.post(f"{BASE}/match", json={"text": f"{road}5号翠苑1幢1单元102室"}, headers=h)
+    assert found.json()["candidates"][0]["address"]["id"] == rooms[("1", "102")]["id"]
+    by_alias = await client.get(BASE, params={"q": "旧名乙"}, headers=h)
+    assert [i["id"] for i in by_alias.json()["items"]] == [existing["id"]]
+
+    again = await _upload(client, h, _csv(lines[2:5]))
+    assert again.json()["unchanged"] == 3
+    assert again.json()["inserted"] == 0
+
+
+async def test_import_continues_codes_after_existing_ones(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("operator", region="330502")
+    road = unique_road()
+    first = await create(
+        client, h, {"region_code": "330502001000", "road": road, "house_number": "3", "building": "1"}
+    )
+    r = await _upload(
+        client, h, _csv([f"330502001000,,{road},3,,2,,,,,,", f"330502001000,,{road},4,,,,,,,,"])
+    )
+    assert r.json()["inserted"] == 2
+    items = (await client.get(BASE, params={"road": road}, headers=h)).json()["items"]
+    codes = {(i["house_number"], i["building"]): split_code(i["address_code"]) for i in items}
+    head = split_code(first["address_code"])
+    assert codes[("3", "2")]["place"] == head["place"]
+    assert codes[("3", "2")]["house"] == head["house"]
+    assert codes[("3", "2")]["building"] == "002"
+    assert codes[("4", "")]["house"] == str(int(head["house"]) + 1).zfill(4)
+
+
+async def test_import_refuses_other_files(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    h = auth("operator", region="330502")
+    files = {"file": ("addresses.pdf", b"%PDF", "application/pdf")}
+    assert (await client.post(f"{BASE}/import", files=files, headers=h)).status_code == 415
+    empty = await _upload(client, h, b"")
+    assert empty.status_code == 422
+    viewer = auth("viewer", region="330502")
+    assert (await _upload(client, viewer, _csv([]))).status_code == 403
