@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Forbidden, Unprocessable
+from app.address import service as addresses
+from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
@@ -72,6 +73,19 @@ async def _check_region(session: AsyncSession, principal: Principal, region_code
     await regions.require_region(session, region_code, levels=HOUSEHOLD_LEVELS)
 
 
+async def _standard_address(session: AsyncSession, principal: Principal, address_id: uuid.UUID) -> str:
+    """The full name of a linked standard address; 422 when it is unknown, out of scope or retired."""
+    try:
+        address = await addresses.get(session, principal, address_id)
+    except NotFound:
+        raise Unprocessable.at(
+            ("body", "address_id"), "no standard address with this id in your scope"
+        ) from None
+    if address.status != "active":
+        raise Unprocessable.at(("body", "address_id"), "this standard address is retired; link its successor")
+    return address.full_name
+
+
 def _check_composition(people: Sequence[MemberIn]) -> None:
     problems = composition.check_members([m.relation for m in people], [m.id_number for m in people])
     if problems:
@@ -102,6 +116,10 @@ async def create(
     _check_composition(data.members)
     repo = RecipientRepository(uow.session)
     await _check_duplicates(repo, pii, principal, data.members, None)
+    address_text = data.address_text
+    if data.address_id is not None:
+        standard = await _standard_address(uow.session, principal, data.address_id)
+        address_text = address_text or standard
     head = next(m for m in data.members if m.relation == "head")
     household = Household(
         region_code=data.region_code,
@@ -111,7 +129,7 @@ async def create(
         member_count=len(data.members),
         head_name=head.name,
         address_id=data.address_id,
-        address_text=data.address_text,
+        address_text=address_text,
         applied_on=date.today(),
     )
     await uow.create(household, details={"members": len(data.members)})
@@ -184,6 +202,8 @@ async def update(
     uow.check_version(household, expected_version)
     people = await repo.members([household.id], for_update=True)
     changed: list[str] = []
+    if data.address_id is not None and data.address_id != household.address_id:
+        await _standard_address(uow.session, principal, data.address_id)
     for key in sorted(data.model_fields_set - {"members"}):
         value = getattr(data, key)
         if value is None and key in {"category", "monthly_income"}:

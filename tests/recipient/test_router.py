@@ -513,3 +513,32 @@ async def test_import_xlsx(client: httpx.AsyncClient, auth: TokenFactory) -> Non
         headers=auth("operator", region="330502"),
     )
     assert wrong.status_code == 415
+
+
+async def test_household_links_a_standard_address(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    op = auth("operator", region="330502")
+    made = await client.post(
+        "/api/v1/addresses",
+        json={"region_code": "330502001000", "road": "人民路", "house_number": f"{id_number()[-4:]}号"},
+        headers=op,
+    )
+    assert made.status_code == 201, made.text
+    address = made.json()
+    linked = await create(client, op, household(address_id=address["id"]))
+    assert linked["address_id"] == address["id"]
+    assert linked["address_text"] == address["full_name"]
+    unknown = await client.post(
+        BASE, json=household(address_id="01a2b3c4-0000-7000-8000-000000000000"), headers=op
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"] == ["body", "address_id"]
+    other_scope = await client.post(
+        BASE,
+        json=household(
+            region="330503001000",
+            address_id=address["id"],
+            members=[{"name": "跨区", "id_number": id_number("330503"), "relation": "head"}],
+        ),
+        headers=auth("operator", region="330503"),
+    )
+    assert other_scope.status_code == 422
