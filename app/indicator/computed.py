@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.assessment import service as assessments
 from app.charity_trust import stats as charity_trusts
 from app.standard import service as standards
 
@@ -36,7 +37,19 @@ async def charity_trust_scale(
     return await charity_trusts.in_force_amount(session, region_code, as_of)
 
 
+async def elderly_assessment_current_share(
+    session: AsyncSession, region_code: str, period: str, as_of: date
+) -> Decimal | None:
+    """Percentage of assessed elderly people whose latest assessment is still in force (not yet
+    due again) on ``as_of``; None before anyone is assessed."""
+    current, assessed = await assessments.share_assessed(session, region_code, as_of)
+    if not assessed:
+        return None
+    return (Decimal(current) * 100 / Decimal(assessed)).quantize(Decimal("0.01"))
+
+
 COMPUTATIONS: dict[str, Computation] = {
+    "elderly_assessment_current_share": elderly_assessment_current_share,
     "dibao_annual_standard": dibao_annual_standard,
     "charity_trust_scale": charity_trust_scale,
 }

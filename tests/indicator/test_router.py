@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -12,6 +14,7 @@ from app.core.unit_of_work import SHIPPED_ORIGIN
 from app.indicator.reference import shipped_indicator_id, shipped_rows, shipped_target_id
 from app.reference import load_reference
 from tests.conftest import TokenFactory
+from tests.factories import id_number
 from tests.indicator.helpers import BASE, CITY, NANXUN, WUXING, define, report, set_target
 
 # --- definitions -----------------------------------------------------------------------------
@@ -308,3 +311,32 @@ async def test_shipped_rows_load_once_with_stable_ids(
         str(shipped_target_id("orphan_care_standard", "2022", CITY)),
         "25000",
     )
+
+
+async def test_computed_share_of_current_assessments(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    from tests.assessment.helpers import body, record
+
+    admin = auth("admin", region="330500")
+    code = f"elderly_current_{id_number()[-7:-1]}"
+    definition = {
+        "code": code,
+        "name_zh": "能力评估在有效期内的老年人比例",
+        "name_en": "Elderly with a current assessment",
+        "domain": "elderly",
+        "unit": "%",
+        "aggregation": "ratio",
+        "scale": 100,
+        "comparator": "gte",
+        "computed_by": "elderly_assessment_current_share",
+    }
+    r = await client.post(BASE, json=definition, headers=admin)
+    assert r.status_code == 201, r.text
+    assert r.json()["computed"] is True
+    await record(client, auth("operator", region="330522"), body(region="330522001000"))
+    progress = await client.get(
+        f"{BASE}/{code}/progress",
+        params={"period": str(date.today().year), "region_code": "330522"},
+        headers=auth("viewer", region="330500"),
+    )
+    assert progress.status_code == 200, progress.text
+    assert Decimal(progress.json()["tree"]["actual"]) > 0
