@@ -246,7 +246,22 @@ def _is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | TimeoutError)
 
 
+def _is_unstorable_text(exc: BaseException) -> bool:
+    """PostgreSQL refused a character in the request's text (SQLSTATE 22021 invalid byte
+    sequence, 22P05 untranslatable character): the request's fault, not the server's."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "__cause__", None), "sqlstate", None
+    )
+    return state in {"22021", "22P05"}
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    if _is_unstorable_text(exc):
+        return problem_response(
+            400, slug="bad-request", detail="the request contains text the database cannot store"
+        )
     if _is_unavailable(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return problem_response(

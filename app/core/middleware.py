@@ -129,20 +129,26 @@ class BodyLimitMiddleware:
 
 
 async def _send_413(send: Send, limit: int) -> None:
+    await send_problem(
+        send,
+        413,
+        "payload-too-large",
+        "Content Too Large",
+        f"the request body is larger than this endpoint accepts ({limit} bytes)",
+    )
+
+
+async def send_problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+    """A problem+json response sent straight from a middleware, before any route runs."""
     import json
 
     body = json.dumps(
-        {
-            "type": "urn:mzbrain:problem:payload-too-large",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"the request body is larger than this endpoint accepts ({limit} bytes)",
-        }
+        {"type": f"urn:mzbrain:problem:{slug}", "title": title, "status": status, "detail": detail}
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
@@ -151,3 +157,70 @@ async def _send_413(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# An escaped NUL (``\u0000``) in JSON text: preceded by an even number of backslashes, so
+# that ``\\u0000`` (a literal backslash, then "u0000") is not mistaken for one.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_QUERY_NUL = re.compile(rb"%00|\x00")
+
+
+class NulGuardMiddleware:
+    """400 for a NUL character in the path, the query string or a JSON body. No text column
+    can hold one on PostgreSQL, and none has a meaning here; rejecting it at the door gives
+    the same clean answer on every engine and every field."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", "") or _QUERY_NUL.search(scope.get("query_string", b"")):
+            await _send_nul(send, "the URL")
+            return
+        if not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if _JSON_NUL.search(body):
+            await _send_nul(send, "the JSON body")
+            return
+        await self.app(
+            scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send
+        )
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _send_nul(send: Send, where: str) -> None:
+    await send_problem(send, 400, "bad-request", "Bad Request", f"{where} contains a NUL character")

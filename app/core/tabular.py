@@ -1,5 +1,6 @@
 """Reading uploaded tables: CSV (UTF-8, with or without BOM) or XLSX, row by row, with the
-line number each row came from, so bulk imports can report rejects by line."""
+line number each row came from, so bulk imports can report rejects by line. NUL characters
+are dropped from cells: no database text can hold one and no spreadsheet value means one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def _clean(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def read_csv(stream: IO[bytes], aliases: dict[str, str] | None = None) -> Iterator[Row]:

@@ -67,6 +67,28 @@ async def test_non_json_body_is_415(client: httpx.AsyncClient, auth: TokenFactor
     assert_problem(r, 415)
 
 
+async def test_nul_in_query_or_json_is_400_on_every_engine(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    headers = auth("admin")
+    body = assert_problem(await client.get("/api/v1/recipients?q=a%00b", headers=headers), 400)
+    assert "NUL" in body["detail"]
+    r = await client.post(
+        "/api/v1/regions",
+        content=b'{"code": "330599", "name": "a\\u0000b"}',
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert "NUL" in assert_problem(r, 400)["detail"]
+    # An escaped backslash followed by "u0000" is ordinary text, not a NUL.
+    r = await client.post(
+        "/api/v1/regions",
+        content=b'{"code": "330599", "name": "a\\\\u0000b"}',
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert r.status_code != 400, r.text
+    assert (await client.get("/api/v1/regions/330599", headers=headers)).json()["name"] == "a\\u0000b"
+
+
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
     r = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
