@@ -115,20 +115,24 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _document_problems(schema: dict[str, Any]) -> None:
-    """Every error an operation can answer, as problem+json: 401/403/422/429/503 everywhere
-    under /api (503 when the database is unreachable, 429 after repeated failed
-    authentications), 400/413/415 where a body is read, 400 where a cursor is, 404 where the
-    path names a record."""
+    """Every error an operation can answer, as problem+json: 400/401/403/422/429/503 everywhere
+    under /api (400 for a malformed request — a NUL character in the URL, a forged cursor;
+    503 when the database is unreachable; 429 after repeated failed authentications), 413/415
+    where a body is read, 404 where the path names a record; 400 on any other operation that
+    takes parameters."""
     for path, operations in schema.get("paths", {}).items():
-        if not path.startswith("/api/"):
-            continue
         for operation in operations.values():
-            statuses = {401, 403, 422, 429, 503}
             parameters = operation.get("parameters", [])
+            if path.startswith("/api/"):
+                statuses = {400, 401, 403, 422, 429, 503}
+            else:
+                # Outside /api (the public plate page) only the door's 400 is added, where the
+                # URL carries parameters; the page's own answers keep their media types.
+                if parameters:
+                    operation.setdefault("responses", {})["400"] = error_responses(400)[400]
+                continue
             if "requestBody" in operation:
-                statuses |= {400, 413, 415}
-            if any(p.get("name") == "cursor" for p in parameters):
-                statuses.add(400)
+                statuses |= {413, 415}
             if any(p.get("in") == "path" for p in parameters):
                 statuses.add(404)
             responses = operation.setdefault("responses", {})
