@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logs import request_id_var
@@ -75,8 +76,12 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while a route reads a streamed body past the limit. An ``HTTPException``, so
+    FastAPI's body parsing (JSON or multipart) lets it through instead of answering 400."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
 
 
 class BodyLimitMiddleware:
