@@ -207,9 +207,230 @@ async def test_deeply_nested_json_is_refused(
     for doc in (nested, json.dumps(address(road=road))[:-1] + f', "aliases": {nested}}}'):
         r = await client.post(f"{API}/addresses", content=doc.encode(), headers=headers)
         assert_clean(r, 400, 422)
+        if r.status_code == 400:
+            assert r.json()["type"] == "urn:mzbrain:problem:malformed-json", r.text
     # In a field the service reads (assessment items are a free-form mapping).
     doc = json.dumps(assessment_body())[:-1] + f', "items": {{"eating": {nested}}}}}'
     assert_clean(await client.post(f"{API}/assessments", content=doc.encode(), headers=headers), 400, 422)
     assert await _count(db, "address") == before
     # The service still answers afterwards.
     assert (await client.get(f"{API}/regions/330502", headers=every)).status_code == 200
+
+
+# --- numeric query parameters -----------------------------------------------------------------
+
+
+def _operations(app: FastAPI) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith(API):
+            for method, operation in operations.items():
+                yield method.upper(), path, operation
+
+
+def _leaf_types(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+
+
+def _integer_params(app: FastAPI) -> list[tuple[str, str]]:
+    """(path, name) of every integer query parameter of a GET without path parameters."""
+    found = []
+    for method, path, operation in _operations(app):
+        if method != "GET" or "{" in path:
+            continue
+        for param in operation.get("parameters", []):
+            if param["in"] == "query" and any(
+                s.get("type") == "integer" for s in _leaf_types(param["schema"])
+            ):
+                found.append((path, param["name"]))
+    return found
+
+
+BAD_NUMBERS = [
+    "10" * 20,
+    "-1",
+    "-99999999999999999999",
+    "0x10",
+    "abc",
+    "1e3",
+    "1.5",
+    "",
+    " ",
+    "NaN",
+    "∞",
+    "١٢",
+]
+
+
+async def test_bad_numeric_query_parameters_are_422(
+    app: FastAPI, client: httpx.AsyncClient, every: dict[str, str]
+) -> None:
+    params = _integer_params(app)
+    assert ("/api/v1/recipients", "limit") in params and ("/api/v1/charity-trusts/stats", "year") in params
+    for path, name in params:
+        for value in BAD_NUMBERS:
+            r = await client.get(path, params={name: value}, headers=every)
+            assert_clean(r, 422)
+            assert ["query", name] in [e["loc"] for e in r.json()["errors"]], (path, name, value, r.text)
+    # limit bounds: 0 and 501 are out, 1 and 500 are in.
+    for value, status in (("0", 422), ("501", 422), ("1", 200), ("500", 200)):
+        assert_clean(await client.get(f"{API}/recipients", params={"limit": value}, headers=every), status)
+    # In a body, too.
+    for value in (10**30, -1, "abc", 1.5, None, [], {}):
+        r = await client.post(
+            f"{API}/addresses/match", json={"text": "人民路", "limit": value}, headers=every
+        )
+        assert_clean(r, 422)
+
+
+# --- invalid UTF-8 ----------------------------------------------------------------------------
+
+
+async def test_invalid_utf8_in_json_body_is_400(
+    client: httpx.AsyncClient, every: dict[str, str], db: Database
+) -> None:
+    road = unique_road()
+    good = json.dumps(address(road=road), ensure_ascii=False).encode()
+    headers = {**every, "content-type": "application/json"}
+    for bad in (b"\xff\xfe", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe6\x88"):
+        doc = good.replace(road.encode(), road.encode() + bad)
+        r = await client.post(f"{API}/addresses", content=doc, headers=headers)
+        assert_clean(r, 400, 422)
+        if r.status_code == 400:
+            assert r.json()["type"] == "urn:mzbrain:problem:malformed-json", r.text
+        else:  # an encoded surrogate decodes (surrogatepass) and the field refuses it
+            assert r.json()["errors"][0]["loc"] == ["body", "road"], r.text
+    # A body that is not UTF-8 at all (UTF-16 with a BOM is still JSON text, RFC 8259 aside).
+    r = await client.post(f"{API}/addresses", content=b"\xff\xfe\x00\x00garbage", headers=headers)
+    assert_clean(r, 400, 422)
+    assert await _count(db, "address", "road LIKE :road", road=road + "%") == 0
+
+
+async def _raw_get(
+    app: FastAPI, path: bytes, query: bytes, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    """A GET straight through ASGI, for URLs an HTTP client refuses to build (raw bytes)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path.decode("utf-8", "surrogateescape"),
+        "raw_path": path,
+        "root_path": "",
+        "query_string": query,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50002),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    start = sent[0]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return int(start["status"]), {k.decode(): v.decode() for k, v in start["headers"]}, body
+
+
+@pytest.mark.parametrize(
+    "path", ["/regions", "/recipients", "/addresses", "/charity-trusts", "/audit/events"]
+)
+async def test_invalid_utf8_in_query_string_is_not_an_error(
+    app: FastAPI, every: dict[str, str], path: str
+) -> None:
+    name = b"actor" if path == "/audit/events" else b"q"
+    for raw in (b"%FF%FE", b"%C3%28", b"%ED%A0%80", b"\xff\xfe", b"%E6%88", b"%", b"%%"):
+        status, headers, body = await _raw_get(app, f"{API}{path}".encode(), name + b"=ab" + raw, every)
+        assert status in {200, 400, 422}, (path, raw, body)
+        if status != 200:
+            assert headers["content-type"].startswith(PROBLEM) and not INTERNALS.search(body.decode())
+    # As the value of a constrained parameter, and in a path segment.
+    status, _h, body = await _raw_get(app, f"{API}/recipients".encode(), b"region_code=%FF%FE", every)
+    assert status == 422, body
+    for segment in (b"%FF%FE", b"\xff"):
+        status, _h, body = await _raw_get(app, f"{API}/regions/".encode() + segment, b"", every)
+        assert status in {404, 422}, body
+
+
+@pytest.mark.parametrize("what", ["addresses", "recipients"])
+async def test_invalid_utf8_in_csv_import_is_422_and_writes_nothing(
+    client: httpx.AsyncClient, every: dict[str, str], db: Database, what: str
+) -> None:
+    """The bad byte sits after enough good rows that some were read (and, on the row-by-row
+    path, written) before it is met; the import still leaves nothing behind."""
+    marker = unique_road()
+    if what == "addresses":
+        rows = [ADDRESS_HEADER, *_address_rows(150, marker, alias_bytes=200)]
+        count = ("address", "road = :m")
+    else:
+        rows = [RECIPIENT_HEADER, *[[*r[:4], marker, *r[5:]] for r in _recipient_rows(200)]]
+        count = ("recipient_household", "address_text = :m")
+    data = _csv(rows)
+    assert len(data) > 16_000  # past the first read of the text decoder
+    for bad in (b"\xff", b"\xc3\x28", b"\xed\xa0\x80"):
+        spoiled = data[:-40] + bad + data[-40:]
+        r = await client.post(
+            f"{API}/{what}/import", files={"file": ("x.csv", spoiled, "text/csv")}, headers=every
+        )
+        body = assert_problem(r, 422)
+        assert_clean(r, 422)
+        assert body["errors"][0]["loc"] == ["body", "file"]
+        assert "UTF-8" in body["errors"][0]["msg"]
+        assert await _count(db, count[0], count[1], m=marker) == 0
+    # The same file without the bad byte goes in.
+    r = await client.post(f"{API}/{what}/import", files={"file": ("x.csv", data, "text/csv")}, headers=every)
+    assert r.status_code == 200, r.text
+    assert await _count(db, count[0], count[1], m=marker) == len(rows) - 1
+
+
+# --- NUL in CSV cells -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["addresses", "recipients"])
+async def test_nul_in_csv_cells_is_dropped_and_the_import_succeeds(
+    client: httpx.AsyncClient, every: dict[str, str], db: Database, what: str
+) -> None:
+    road = unique_road()
+    if what == "addresses":
+        data = _csv(
+            [ADDRESS_HEADER, ["330502001000", road[:1] + "\x00" + road[1:], "7\x00", "1", "别\x00名"]]
+        )
+        r = await client.post(
+            f"{API}/addresses/import", files={"file": ("x.csv", data, "text/csv")}, headers=every
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["inserted"] == 1, r.text
+        found = await client.get(f"{API}/addresses", params={"road": road}, headers=every)
+        (item,) = found.json()["items"]
+        assert item["house_number"] == "7" and item["aliases"] == ["别名"]
+    else:
+        person = id_number("330502")
+        data = _csv(
+            [
+                RECIPIENT_HEADER,
+                [
+                    "k\x001",
+                    "330502001000",
+                    "dibao\x00",
+                    "800.00",
+                    road + "\x00号",
+                    "张\x00伟",
+                    person[:5] + "\x00" + person[5:],
+                    "head",
+                ],
+            ]
+        )
+        r = await client.post(
+            f"{API}/recipients/import", files={"file": ("x.csv", data, "text/csv")}, headers=every
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["households_inserted"] == 1, r.text
+        found = await client.get(f"{API}/recipients", params={"id_number": person}, headers=every)
+        (item,) = found.json()["items"]
+        assert item["address_text"] == road + "号"
+    assert await _count(db, "change_log", "CAST(snapshot AS TEXT) LIKE :nul", nul="%\\u0000%") == 0
