@@ -853,3 +853,152 @@ async def test_hostile_text_in_every_field_is_stored_verbatim_or_422(
         stored = [name for name in PAYLOADS if outcomes[(at, name)] in {200, 201}]
         numbered = operation.startswith("address-") and at[0] in NUMBER_FIELDS  # numbers by rule
         assert len(stored) >= (1 if numbered else len(PAYLOADS) // 3), (operation, at, outcomes)
+
+
+async def test_address_number_of_punctuation_only_is_422(client: httpx.AsyncClient, every: Headers) -> None:
+    """Regression: ``%'`` as a house number normalised to nothing and was stored as "no
+    house number", naming another address than the one given."""
+    for field in NUMBER_FIELDS:
+        r = await client.post(f"{API}/addresses", json=address(**{field: "%'"}), headers=every)
+        assert_problem(r, 422)
+        assert ["body", field] in [e["loc"] for e in r.json()["errors"]], r.text
+
+
+# --- hostile text in query parameters ---------------------------------------------------------
+
+
+def _free_text_params(app: FastAPI) -> list[tuple[str, str, int]]:
+    """(path, name, maxLength) of every free-text query parameter of a GET without path
+    parameters."""
+    found = []
+    for method, path, operation in _operations(app):
+        if method != "GET" or "{" in path:
+            continue
+        for param in operation.get("parameters", []):
+            if param["in"] != "query" or param["name"] == "cursor":
+                continue
+            for choice in _leaf_types(param["schema"]):
+                if choice.get("type") == "string" and not {"enum", "pattern", "format"} & choice.keys():
+                    found.append((path, param["name"], choice.get("maxLength", 10**9)))
+    return found
+
+
+async def test_hostile_text_in_every_free_text_query_parameter(
+    app: FastAPI, client: httpx.AsyncClient, every: Headers
+) -> None:
+    params = _free_text_params(app)
+    names = {(p, n) for p, n, _m in params}
+    assert {
+        (f"{API}/recipients", "q"),
+        (f"{API}/addresses", "road"),
+        (f"{API}/audit/events", "actor"),
+    } <= names
+    for path, name, max_length in params:
+        for label, value in PAYLOADS.items():
+            if label == "lone-surrogate":
+                continue  # cannot be put in a URL; its UTF-8 form is covered above
+            r = await client.get(path, params={name: value}, headers=every)
+            assert_clean(r, 200, 400, 422)
+            if len(value) > max_length:
+                assert r.status_code == 422, (path, name, label)
+            if r.status_code == 400:  # a list of known names (sync entities): named in the answer
+                assert "entit" in r.json()["detail"], r.text
+
+
+SEARCHES = {
+    "/regions": "q",
+    "/recipients": "q",
+    "/addresses": "q",
+    "/charity-trusts": "q",
+    "/audit/events": "action",
+}
+
+
+async def _holding(client: httpx.AsyncClient, every: Headers, path: str, text_value: str) -> None:
+    """A record whose searched text holds ``text_value``."""
+    bodies: dict[str, tuple[str, dict[str, Any]]] = {
+        "/regions": ("/regions", {"code": _village(), "name": f"村{text_value}"}),
+        "/recipients": (
+            "/recipients",
+            household(
+                members=[{"name": f"张{text_value}伟", "id_number": id_number("330502"), "relation": "head"}]
+            ),
+        ),
+        "/addresses": ("/addresses", address(road=f"{unique_road()}{text_value}")),
+        "/charity-trusts": ("/charity-trusts", trust(name=f"{text_value}慈善信托{unique_suffix()}")),
+        "/audit/events": ("/regions", {"code": _village(), "name": f"村{text_value}"}),
+    }
+    url, body = bodies[path]
+    await _ok(await client.post(f"{API}{url}", json=body, headers=every))
+
+
+@pytest.mark.parametrize("path", sorted(SEARCHES))
+async def test_like_wildcards_in_a_search_match_themselves_only(
+    client: httpx.AsyncClient, every: Headers, path: str
+) -> None:
+    """A search for ``%`` finds what contains a ``%``, not everything; likewise ``_`` and
+    ``\\``. Where the search text is normalised (addresses drop punctuation), such a search
+    finds nothing."""
+    name = SEARCHES[path]
+    for needle in ("%", "_", "\\", "%'", "_%", "\\%"):
+        await _holding(client, every, path, "普通")
+        await _holding(client, every, path, needle)
+        value = needle + "*" if name == "action" else needle
+        everything = await _ok(
+            await client.get(f"{API}{path}", params={"limit": 500, "count": "true"}, headers=every)
+        )
+        found = await _ok(
+            await client.get(
+                f"{API}{path}", params={name: value, "limit": 500, "count": "true"}, headers=every
+            )
+        )
+        assert everything["items"], path
+        for item in found["items"]:
+            assert any(needle in s for s in _strings(item)), (needle, item)
+        if path in {"/addresses", "/audit/events"}:
+            assert found["items"] == [], (needle, found["items"][:3])
+        else:
+            assert found["items"], (path, needle)  # the record holding the needle
+        if found.get("total") is not None:
+            assert found["total"] < everything["total"]
+
+
+async def test_injected_sql_did_nothing(client: httpx.AsyncClient, every: Headers, db: Database) -> None:
+    """``'; DROP TABLE …; --`` stored in records of several domains is plain text: it reads
+    back unchanged, every table is still there, and the audit chain verifies."""
+    payload = PAYLOADS["sql-drop"]
+    household_id = (
+        await _ok(await client.post(f"{API}/recipients", json=household(address_text=payload), headers=every))
+    )["id"]
+    code = (
+        await _ok(
+            await client.post(f"{API}/regions", json={"code": _village(), "name": payload}, headers=every)
+        )
+    )["code"]
+    trust_id = (
+        await _ok(await client.post(f"{API}/charity-trusts", json=trust(purpose=payload), headers=every))
+    )["id"]
+    assert (await client.get(f"{API}/recipients/{household_id}", headers=every)).json()[
+        "address_text"
+    ] == payload
+    assert (await client.get(f"{API}/regions/{code}", headers=every)).json()["name"] == payload
+    assert (await client.get(f"{API}/charity-trusts/{trust_id}", headers=every)).json()["purpose"] == payload
+    for table in (
+        "recipient_household",
+        "recipient_member",
+        "address",
+        "region",
+        "charity_trust",
+        "change_log",
+    ):
+        assert await _count(db, table) > 0, table
+    assert await _count(db, "assessment") >= 0  # the table answers
+    found = await _ok(
+        await client.get(f"{API}/recipients", params={"q": "' OR '1'='1", "count": "true"}, headers=every)
+    )
+    everything = await _ok(
+        await client.get(f"{API}/recipients", params={"count": "true", "limit": 1}, headers=every)
+    )
+    assert found["total"] < everything["total"]
+    verify = await _ok(await client.get(f"{API}/audit/verify", headers=every))
+    assert verify["ok"] is True, verify
