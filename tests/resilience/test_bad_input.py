@@ -1002,3 +1002,167 @@ async def test_injected_sql_did_nothing(client: httpx.AsyncClient, every: Header
     assert found["total"] < everything["total"]
     verify = await _ok(await client.get(f"{API}/audit/verify", headers=every))
     assert verify["ok"] is True, verify
+
+
+# --- forged cursors, If-Match and Idempotency-Key ---------------------------------------------
+
+
+def _cursor_lists(app: FastAPI) -> list[str]:
+    """Every GET without path parameters that takes a ``cursor``."""
+    return [
+        path
+        for method, path, operation in _operations(app)
+        if method == "GET"
+        and "{" not in path
+        and any(p["name"] == "cursor" for p in operation.get("parameters", []))
+    ]
+
+
+def _forged(real: str) -> dict[str, str]:
+    raw = base64.urlsafe_b64decode(real + "=" * (-len(real) % 4))
+    mac, payload = raw[:12], raw[12:]
+    flipped = bytes([mac[0] ^ 1]) + mac[1:] + payload
+    other_key = hashlib.sha256(b"cursor:another-secret").digest()
+    other = hmac.new(other_key, payload, hashlib.sha256).digest()[:12] + payload
+    unsigned = b"\x00" * 12 + payload
+    b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")  # noqa: E731
+    return {
+        "random": "hello-world",
+        "empty-json": b64(b"[]"),
+        "tampered-signature": b64(flipped),
+        "tampered-payload": b64(mac + payload.replace(b'"', b"'", 1) + b" "),
+        "other-secret": b64(other),
+        "unsigned": b64(unsigned),
+        "base64-garbage": "////____====",
+        "not-base64": "光标!@#$",
+        "padding-only": "====",
+        "truncated": real[:10],
+        "bytes": b64(bytes(range(256))),
+    }
+
+
+async def test_forged_cursors_are_400_everywhere(
+    app: FastAPI, client: httpx.AsyncClient, every: Headers
+) -> None:
+    await _ok(await client.post(f"{API}/regions", json={"code": _village(), "name": "村"}, headers=every))
+    real = (await _ok(await client.get(f"{API}/regions", params={"limit": 1}, headers=every)))["next_cursor"]
+    assert real
+    lists = _cursor_lists(app)
+    assert f"{API}/recipients" in lists and f"{API}/sync/changes" in lists
+    for path in lists:
+        extra = {"entity": "region"} if path.endswith("/snapshot") else {}
+        for label, cursor in _forged(real).items():
+            r = await client.get(path, params={"cursor": cursor, **extra}, headers=every)
+            body = assert_problem(r, 400)
+            assert_clean(r, 400)
+            assert "cursor" in body["detail"], (path, label, body)
+        r = await client.get(path, params={"cursor": "A" * 2_001, **extra}, headers=every)
+        assert_clean(r, 422)
+        assert ["query", "cursor"] in [e["loc"] for e in r.json()["errors"]]
+
+
+async def test_a_cursor_from_another_endpoint_is_400(client: httpx.AsyncClient, every: Headers) -> None:
+    """Regression: cursors of lists keyed alike (an id, a code) were accepted by each other's
+    endpoints; a cursor now works only where it was issued."""
+    for _ in range(2):
+        await _ok(await client.post(f"{API}/addresses", json=address(), headers=every))
+        await _ok(await client.post(f"{API}/recipients", json=household(), headers=every))
+        await _ok(await client.post(f"{API}/indicators", json=Targets._indicator(), headers=every))
+    issued = {}
+    for path in ("/addresses", "/recipients", "/regions", "/indicators", "/sync/changes"):
+        page = await _ok(await client.get(f"{API}{path}", params={"limit": 1}, headers=every))
+        issued[path] = page["next_cursor"]
+        assert issued[path], path
+    # Each works where it was issued …
+    for path, cursor in issued.items():
+        assert_clean(
+            await client.get(f"{API}{path}", params={"cursor": cursor, "limit": 1}, headers=every), 200
+        )
+    # … and nowhere else.
+    for path in (*issued, "/charity-trusts", "/assessments", "/standards", "/audit/events"):
+        for source, cursor in issued.items():
+            if source != path:
+                r = await client.get(f"{API}{path}", params={"cursor": cursor}, headers=every)
+                assert "cursor" in assert_problem(r, 400)["detail"], (source, path)
+    # Nor on the same list of another parent record.
+    body, first = await Targets(client, every)._filed()
+    _body, second = await Targets(client, every)._filed()
+    for n in range(2):
+        change = {"type": "other", "effective_on": "2022-06-01", "details": f"说明{n}"}
+        await _ok(
+            await client.post(f"{API}/charity-trusts/{first['id']}/changes", json=change, headers=every)
+        )
+    cursor = (
+        await _ok(
+            await client.get(
+                f"{API}/charity-trusts/{first['id']}/changes", params={"limit": 1}, headers=every
+            )
+        )
+    )["next_cursor"]
+    assert cursor
+    r = await client.get(
+        f"{API}/charity-trusts/{second['id']}/changes", params={"cursor": cursor}, headers=every
+    )
+    assert_problem(r, 400)
+
+
+FORGED_IF_MATCH = [
+    '"abc"',
+    "*",
+    'W/"x"',
+    '"-1"',
+    '"1.0"',
+    '"99999999999999999999999999999"',
+    '"²"',
+    '"١"',
+    '"\u00bd"',
+    "'; DROP TABLE region; --",
+    '"' + "9" * 5_000 + '"',
+    '"1", "2"',
+    "",
+    " ",
+]
+
+
+async def test_forged_if_match_is_412_or_428_and_changes_nothing(
+    client: httpx.AsyncClient, every: Headers
+) -> None:
+    made = await _ok(
+        await client.post(f"{API}/regions", json={"code": _village(), "name": "原名"}, headers=every)
+    )
+    url = f"{API}/regions/{made['code']}"
+    for value in FORGED_IF_MATCH:
+        for encoded in {value.encode(), value.encode("latin-1", "replace")}:  # as UTF-8 or ISO-8859-1
+            r = await client.patch(url, json={"name": "改名"}, headers={**every, "If-Match": encoded})
+            assert_clean(r, 412, 428)
+            if value.strip():
+                assert r.status_code == 412, (value, r.text)
+    current = await _ok(await client.get(url, headers=every))
+    assert current["name"] == "原名" and current["version"] == made["version"]
+    r = await client.patch(url, json={"name": "改名"}, headers={**every, "If-Match": f'"{made["version"]}"'})
+    assert_clean(r, 200)
+
+
+async def test_forged_idempotency_keys_are_422_or_honoured(
+    client: httpx.AsyncClient, every: Headers, db: Database
+) -> None:
+    for key in ("x" * 201, "x" * 10_000, ""):
+        road = unique_road()
+        r = await client.post(
+            f"{API}/addresses", json=address(road=road), headers={**every, "Idempotency-Key": key}
+        )
+        assert_clean(r, 422)
+        assert await _count(db, "address", "road = :road", road=road) == 0
+    for key in ("'; DROP TABLE idempotency_key; --", "%", "_", "\\", "é ü ñ", "k" * 200):
+        road = unique_road()
+        headers: dict[str, Any] = {**every, "Idempotency-Key": key.encode()}
+        first = await client.post(f"{API}/addresses", json=address(road=road), headers=headers)
+        again = await client.post(f"{API}/addresses", json=address(road=road), headers=headers)
+        assert first.status_code == again.status_code == 201, (key, first.text, again.text)
+        assert first.json()["id"] == again.json()["id"]
+        other = await client.post(f"{API}/addresses", json=address(), headers=headers)
+        assert_clean(other, 422)
+        assert await _count(db, "address", "road = :road", road=road) == 1
+    # A key of another shape of wildcard does not replay someone else's key.
+    r = await client.post(f"{API}/addresses", json=address(), headers={**every, "Idempotency-Key": "%%"})
+    assert_clean(r, 201)
