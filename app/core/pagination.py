@@ -102,7 +102,9 @@ async def page_params(
     ] = None,
     count: Annotated[bool, Query(description="Add `total`, the count of all matching rows.")] = False,
 ) -> PageParams:
-    codec = codec_for(request).bound(request.url.path)
+    # The scope's path, not request.url: building the URL decodes the raw query string,
+    # which fails on bytes that are not UTF-8.
+    codec = codec_for(request).bound(str(request.scope.get("path", "")))
     after = codec.decode(cursor) if cursor else None
     return PageParams(limit=limit, after=after, count=count, codec=codec)
 
