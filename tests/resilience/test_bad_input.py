@@ -447,9 +447,8 @@ async def test_nul_in_csv_cells_is_dropped_and_the_import_succeeds(
 # --- hostile text in every free-text field ----------------------------------------------------
 
 PAYLOADS: dict[str, str] = {
-    "sql-drop": "x'; DROP TABLE recipient_household; DROP TABLE address; --",
+    "sql-drop": "x'; DROP TABLE recipient_household; DELETE FROM region; /* */ --",
     "sql-or": "' OR '1'='1",
-    "sql-comment": "a/* */b -- c; DELETE FROM region",
     "script": "<script>alert(1)</script>",
     "like-percent": "%'",
     "like-underscore": "_",
