@@ -230,7 +230,13 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on this path"
     if exc.status_code == 413:
-        detail = "the request body is larger than this endpoint accepts"
+        # Raised by the body limit while a route reads a streamed body: the same problem type
+        # as when the middleware answers before the route runs.
+        if not (detail or "").startswith("the request body"):
+            detail = "the request body is larger than this endpoint accepts"
+        return problem_response(
+            413, slug="payload-too-large", title="Content Too Large", detail=detail, headers=headers
+        )
     if exc.status_code == 400 and detail == _UNPARSED_BODY:
         # FastAPI's answer when decoding the body fails other than by a JSON syntax error:
         # bytes that are not UTF-8, or nesting deeper than the parser recurses.
