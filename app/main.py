@@ -115,20 +115,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _document_problems(schema: dict[str, Any]) -> None:
-    """Every error an operation can answer, as problem+json: 401/403/422/429/503 everywhere
-    under /api (503 when the database is unreachable, 429 after repeated failed
-    authentications), 400/413/415 where a body is read, 400 where a cursor is, 404 where the
-    path names a record."""
+    """Every error an operation can answer, as problem+json: 400/401/403/422/429/503
+    everywhere under /api (400 for a NUL character in the URL, 503 when the database is
+    unreachable, 429 after repeated failed authentications), 413/415 where a body is read,
+    404 where the path names a record."""
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
         for operation in operations.values():
-            statuses = {401, 403, 422, 429, 503}
+            statuses = {400, 401, 403, 422, 429, 503}
             parameters = operation.get("parameters", [])
             if "requestBody" in operation:
-                statuses |= {400, 413, 415}
-            if any(p.get("name") == "cursor" for p in parameters):
-                statuses.add(400)
+                statuses |= {413, 415}
             if any(p.get("in") == "path" for p in parameters):
                 statuses.add(404)
             responses = operation.setdefault("responses", {})
