@@ -63,6 +63,12 @@ def normalize_components(values: dict[str, str | None]) -> Components:
     for name in NUMBER_FIELDS:
         raw = (values.get(name) or "").strip()
         text = normalize_number(raw) if raw else ""
+        if raw and not text:
+            # Punctuation alone ("#", "%'") would otherwise pass as "no number" and name
+            # another address than the one given.
+            raise ComponentError(
+                name, f"{name} has no digits or letters left after normalisation (got {raw!r})"
+            )
         if text and not NUMBER_PATTERN.match(text):
             raise ComponentError(name, f"{name} must be a number such as 12, 12A or 12-1 (got {raw!r})")
         out[name] = text

@@ -281,8 +281,11 @@ async def list_addresses(
     code: str | None = None,
 ) -> Page[AddressRead]:
     """``q`` is split on spaces; every part, normalised like the register, must occur in the
-    full name or an alias."""
+    full name or an alias. A ``q``, ``road`` or ``compound`` with nothing left after
+    normalisation (punctuation only, such as ``%``) matches nothing, not everything."""
     terms = [t for t in (normalize_text(part) for part in (q or "").split()) if t]
+    if (q and q.strip() and not terms) or any(v and not normalize_text(v) for v in (road, compound)):
+        return Page[AddressRead](items=[], total=0 if params.count else None)
     rows, total = await AddressSearch(session).page(
         principal.region,
         params,

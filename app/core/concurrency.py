@@ -35,7 +35,10 @@ def read_if_match(if_match: str | None) -> int:
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
-    return int(text) if text.isdigit() else IF_MATCH_UNREADABLE
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and no longer than a version
+    # can be: int() of thousands of digits raises rather than answering 412.
+    readable = text.isascii() and text.isdigit() and len(text) <= 18
+    return int(text) if readable else IF_MATCH_UNREADABLE
 
 
 def parse_if_match(if_match: str | None) -> int:

@@ -203,7 +203,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             400, slug="malformed-json", title="Malformed JSON", detail="the request body is not valid JSON"
         )
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = _media_type(request)
     body_refused = any(e["loc"] == ["body"] and e["type"] != "missing" for e in errors)
     if body_refused and not (ctype == "application/json" or ctype.endswith("+json")):
         return problem_response(
@@ -230,8 +230,32 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on this path"
     if exc.status_code == 413:
-        detail = "the request body is larger than this endpoint accepts"
+        # Raised by the body limit while a route reads a streamed body: the same problem type
+        # as when the middleware answers before the route runs.
+        if not (detail or "").startswith("the request body"):
+            detail = "the request body is larger than this endpoint accepts"
+        return problem_response(
+            413, slug="payload-too-large", title="Content Too Large", detail=detail, headers=headers
+        )
+    if exc.status_code == 400 and detail == _UNPARSED_BODY:
+        # FastAPI's answer when decoding the body fails other than by a JSON syntax error:
+        # bytes that are not UTF-8, or nesting deeper than the parser recurses.
+        if _media_type(request) == "application/json" or _media_type(request).endswith("+json"):
+            return problem_response(
+                400,
+                slug="malformed-json",
+                title="Malformed JSON",
+                detail="the request body is not valid JSON (UTF-8 text, reasonably nested)",
+            )
+        detail = "the request body cannot be read"
     return problem_response(exc.status_code, detail=detail, headers=headers)
+
+
+_UNPARSED_BODY = "There was an error parsing the body"
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _is_unavailable(exc: BaseException) -> bool:

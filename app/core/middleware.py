@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logs import request_id_var
@@ -75,8 +76,12 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while a route reads a streamed body past the limit. An ``HTTPException``, so
+    FastAPI's body parsing (JSON or multipart) lets it through instead of answering 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, detail=_too_large(limit))
 
 
 class BodyLimitMiddleware:
@@ -112,7 +117,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -128,14 +133,12 @@ class BodyLimitMiddleware:
                 await _send_413(send, limit)
 
 
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than this endpoint accepts ({limit} bytes)"
+
+
 async def _send_413(send: Send, limit: int) -> None:
-    await send_problem(
-        send,
-        413,
-        "payload-too-large",
-        "Content Too Large",
-        f"the request body is larger than this endpoint accepts ({limit} bytes)",
-    )
+    await send_problem(send, 413, "payload-too-large", "Content Too Large", _too_large(limit))
 
 
 async def send_problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:

@@ -43,6 +43,14 @@ class CursorCodec:
     def __init__(self, secret: str) -> None:
         self._key = hashlib.sha256(("cursor:" + secret).encode()).digest()
 
+    def bound(self, context: str) -> CursorCodec:
+        """A codec whose cursors are good only in the same ``context`` (the path of the list
+        that issued them): a cursor of one list is a forged one anywhere else, even where the
+        lists are keyed alike."""
+        codec = CursorCodec.__new__(CursorCodec)
+        codec._key = hmac.new(self._key, context.encode(), hashlib.sha256).digest()
+        return codec
+
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:12]
 
@@ -94,7 +102,9 @@ async def page_params(
     ] = None,
     count: Annotated[bool, Query(description="Add `total`, the count of all matching rows.")] = False,
 ) -> PageParams:
-    codec = codec_for(request)
+    # The scope's path, not request.url: building the URL decodes the raw query string,
+    # which fails on bytes that are not UTF-8.
+    codec = codec_for(request).bound(str(request.scope.get("path", "")))
     after = codec.decode(cursor) if cursor else None
     return PageParams(limit=limit, after=after, count=count, codec=codec)
 
