@@ -81,7 +81,7 @@ class ClusterNode:
         return self.workdir / f"{self.name}.log"
 
     def signing_settings(self) -> Settings:
-        return Settings(_env_file=None, jwt_secret=self.jwt_secret, node_region=self.region)  # type: ignore[call-arg]
+        return Settings(_env_file=None, jwt_secret=self.jwt_secret, node_region=self.region)
 
     def token(self, *roles: str, region: str | None = None, sub: str = "cluster-test") -> str:
         """A token this node accepts."""
