@@ -145,14 +145,14 @@ async def test_a_plain_seq_cursor_loses_a_record_the_feed_keeps(pair: tuple[Node
     await asyncio.wait_for(first_done.wait(), 10)  # written, not committed
 
     async with county.db.reader() as session:
-        seqs = dict(
-            (str(r[0]), int(r[1]))
+        seqs = {
+            str(r[0]): int(r[1])
             for r in (
                 await session.execute(
                     text("SELECT record_id::text, seq FROM change_log WHERE entity = 'recipient_household'")
                 )
             ).all()
-        )
+        }
     # The schedule this test is about: committed first, allocated later.
     assert second_id in seqs
     assert first_id[0] not in seqs  # not visible yet
@@ -235,7 +235,6 @@ async def test_overlapping_writers_and_continuous_pulls_converge_exactly_once(
     pair: tuple[Node, Node],
 ) -> None:
     county, city = pair
-    pii = county.app.state.pii
     rng = random.Random(20221)
     open_long = 0
     pulls_during_open = 0
