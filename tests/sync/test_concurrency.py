@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy import Row, text
@@ -73,11 +74,10 @@ class NaiveRepository(SyncRepository):
 async def read_feed(node: Node, cursor: str | None, *, naive: bool = False) -> tuple[list[str], str]:
     """Every page from ``cursor`` on, as the parent would get it; record ids and the new cursor."""
     ids: list[str] = []
-    original = feed.SyncRepository
     while True:
         async with node.db.reader() as session:
-            feed.SyncRepository = NaiveRepository if naive else original  # type: ignore[misc]
-            try:
+            reader = NaiveRepository if naive else SyncRepository
+            with mock.patch.object(feed, "SyncRepository", reader):
                 body, _details = await feed.changes(
                     session,
                     PARENT,
@@ -89,8 +89,6 @@ async def read_feed(node: Node, cursor: str | None, *, naive: bool = False) -> t
                     limit=3,
                     entities=["recipient_household"],
                 )
-            finally:
-                feed.SyncRepository = original  # type: ignore[misc]
         page = FeedPage.model_validate_json(body)
         ids += [str(c.id) for c in page.changes]
         cursor = page.next_cursor
@@ -182,8 +180,7 @@ async def test_a_plain_seq_cursor_loses_a_record_the_feed_keeps(pair: tuple[Node
     assert first_id[0] not in naive_more, "the plain seq cursor was expected to skip the record"
     assert real_more == [first_id[0]]
 
-    session = await city.puller("wuxing").pull()
-    assert session.outcome == "ok"
+    assert (await city.puller("wuxing").pull()).outcome == "ok"
     async with city.db.reader() as s:
         at_city = set(
             (await s.execute(text("SELECT id::text FROM recipient_household WHERE origin LIKE '330502%'")))
