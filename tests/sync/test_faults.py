@@ -236,7 +236,8 @@ async def test_child_killed_mid_pull_then_restarted(pair: Pair) -> None:
         pair.proxy.on_answer = None
     assert code == 1, err
     assert "unavailable" in err
-    assert pair.county.process is not None and pair.county.process.poll() is not None, "the child was killed"
+    assert pair.county.process is not None
+    assert pair.county.process.poll() is not None, "the child was killed"
     partial = await _peer(pair.city, "wuxing")
     assert "unavailable" in (partial["last_error"] or "")
 
