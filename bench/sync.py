@@ -54,7 +54,7 @@ def _dsn(url: str) -> str:
 
 async def _prepare(url: str, region: str) -> Settings:
     await asyncio.to_thread(upgrade, url)
-    settings = Settings(database_url=url, node_region=region, env="test", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, node_region=region, env="test", _env_file=None)
     db = Database(settings)
     try:
         await load_reference(db, settings)
@@ -183,8 +183,8 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"\nsync benchmark: {args.changes} changes (households), page size {args.page_size}, "
             f"{record.pages} pages\n"
-            f"  sync  {sync_rate:10.0f} records/s  ({pulled_s:.1f} s, county server → HTTP feed → puller → city)\n"
-            f"  COPY  {copy_rate:10.0f} rows/s     ({copy_s:.1f} s, county COPY TO STDOUT → city COPY FROM STDIN)\n"
+            f"  sync  {sync_rate:10.0f} records/s  ({pulled_s:.1f} s, server → HTTP feed → puller → city)\n"
+            f"  COPY  {copy_rate:10.0f} rows/s     ({copy_s:.1f} s, COPY TO STDOUT → COPY FROM STDIN)\n"
             f"  ratio {sync_rate / copy_rate:.2f}  (target ≥ 0.25)"
         )
 
