@@ -153,6 +153,7 @@ async def main(args: argparse.Namespace) -> None:
                 await _pull(db, settings, pii, peer)
                 print(f"seeding {args.changes} changes at the county …", flush=True)
                 await seed(county, args.changes, args.batch)
+                await _wait_for_horizon(county_url)
                 last = [time.perf_counter()]
 
                 def on_page(progress: Progress) -> None:
@@ -187,6 +188,24 @@ async def main(args: argparse.Namespace) -> None:
             f"  COPY  {copy_rate:10.0f} rows/s     ({copy_s:.1f} s, COPY TO STDOUT → COPY FROM STDIN)\n"
             f"  ratio {sync_rate / copy_rate:.2f}  (target ≥ 0.25)"
         )
+
+
+async def _wait_for_horizon(url: str) -> None:
+    """The feed serves a transaction's rows once every older transaction on the server has
+    ended; wait for that (another database's long transaction holds the horizon back)."""
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        for waited in range(600):
+            if await conn.fetchval(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot()) > (SELECT max(xid) FROM change_log)"
+            ):
+                if waited:
+                    print(f"  waited {waited * 0.1:.1f} s for older transactions on the server", flush=True)
+                return
+            await asyncio.sleep(0.1)
+        raise RuntimeError("a transaction on the server holds the feed horizon back for over a minute")
+    finally:
+        await conn.close()
 
 
 async def _pull(db: Database, settings: Settings, pii: PiiCipher, peer: SyncPeer, on_page: Any = None) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -172,6 +173,60 @@ class UnitOfWork:
             log_values["xid"] = func.pg_current_xact_id()
         await self.session.execute(insert(ChangeLog).values(**log_values))
         return True
+
+    async def replicate_many(self, model: type[SyncRecord], rows: Sequence[dict[str, Any]]) -> int:
+        """:meth:`replicate` for many records of one entity, set-based on PostgreSQL: one
+        version-guarded ``INSERT … ON CONFLICT (id) DO UPDATE … WHERE version < excluded``
+        per batch, and the change-log rows of what it changed. Of several versions of one
+        record only the newest is applied. Returns how many records changed."""
+        if not self.is_postgres:
+            applied = 0
+            for values in rows:
+                applied += await self.replicate(model, values)
+            return applied
+        newest: dict[Any, dict[str, Any]] = {}
+        for values in rows:
+            seen = newest.get(values["id"])
+            if seen is None or values["version"] > seen["version"]:
+                newest[values["id"]] = values
+        # Rows with the same columns go in one statement (a snapshot names every column).
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in newest.values():
+            groups.setdefault(tuple(sorted(values)), []).append(values)
+        table = model.__table__  # type: ignore[attr-defined]
+        applied = 0
+        for columns, group in groups.items():
+            base = pg_insert(table)
+            statement = base.on_conflict_do_update(
+                index_elements=[table.c.id],
+                set_={name: base.excluded[name] for name in columns if name != "id"},
+                where=table.c.version < base.excluded.version,
+            ).returning(table.c.id)
+            size = max(1, 30_000 // len(columns))
+            for start in range(0, len(group), size):
+                batch = group[start : start + size]
+                changed = set((await self.session.execute(statement.values(batch))).scalars().all())
+                if not changed:
+                    continue
+                applied += len(changed)
+                await self.session.execute(
+                    insert(ChangeLog).values(xid=func.pg_current_xact_id()),
+                    [
+                        {
+                            "entity": model.entity_name,
+                            "record_id": values["id"],
+                            "op": "delete" if values.get("deleted_at") else "upsert",
+                            "version": values["version"],
+                            "region_code": values["region_code"],
+                            "origin": values["origin"],
+                            "changed_at": values["updated_at"],
+                            "snapshot": snapshot_values(table, values),
+                        }
+                        for values in batch
+                        if values["id"] in changed
+                    ],
+                )
+        return applied
 
     async def bulk_create(
         self,

@@ -44,14 +44,28 @@ def prepare(
 async def apply_records(
     uow: UnitOfWork, pii: PiiCipher, records: Iterable[tuple[str, dict[str, Any]]], allowed: Iterable[str]
 ) -> int:
-    """Apply ``(entity, data)`` pairs in order; returns how many changed this node. Records this
-    node owns itself are never overwritten by a peer."""
+    """Apply ``(entity, data)`` pairs; returns how many records changed on this node. Records
+    this node owns itself are never overwritten by a peer.
+
+    On SQLite records are applied one by one in order. On PostgreSQL a page is applied entity
+    by entity in dependency order (parents before the records that refer to them), each as
+    set-based version-guarded upserts; the newest version of a record wins either way."""
     wanted = set(allowed)
-    applied = 0
+    prepared: list[tuple[EntitySpec, dict[str, Any]]] = []
     for entity, data in records:
         spec, values = prepare(entity, data, pii, wanted)
-        if values["origin"] == uow.node_region:
-            continue
-        if await uow.replicate(spec.model, values):
-            applied += 1
+        if values["origin"] != uow.node_region:
+            prepared.append((spec, values))
+    if not uow.is_postgres:
+        applied = 0
+        for spec, values in prepared:
+            if await uow.replicate(spec.model, values):
+                applied += 1
+        return applied
+    by_entity: dict[str, tuple[EntitySpec, list[dict[str, Any]]]] = {}
+    for spec, values in prepared:
+        by_entity.setdefault(spec.name, (spec, []))[1].append(values)
+    applied = 0
+    for spec, rows in sorted(by_entity.values(), key=lambda item: (item[0].order, item[0].name)):
+        applied += await uow.replicate_many(spec.model, rows)
     return applied

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.config import Settings
 from app.security.tokens import mint
@@ -37,6 +39,37 @@ from tests.databases import TestDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 90.0
+
+
+async def wait_for_horizon(database_url: str, timeout_s: float = 60) -> None:
+    """Wait until the feed may serve every row in this database's change log.
+
+    On PostgreSQL the feed serves a transaction's rows once every older transaction on the
+    *server* has ended; on a server shared with busy databases that lags by a moment. (SQLite
+    has nothing to wait for.) Rows are held back, never lost: this only makes "pull once and
+    compare" deterministic."""
+    if not database_url.startswith("postgresql"):
+        return
+    engine = create_async_engine(database_url)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            async with engine.connect() as conn:
+                final = (
+                    await conn.execute(
+                        text(
+                            "SELECT coalesce(pg_snapshot_xmin(pg_current_snapshot()) "
+                            "> (SELECT max(xid) FROM change_log), true)"
+                        )
+                    )
+                ).scalar_one()
+            if final:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("a transaction on the server held the feed horizon back")
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
 
 
 def free_port() -> int:
@@ -185,13 +218,26 @@ class ClusterNode:
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.base_url, timeout=60, **kwargs)
 
+    async def settled(self) -> None:
+        """Every committed change of this node can be served (see :func:`wait_for_horizon`)."""
+        await wait_for_horizon(self.database_url)
+
     async def pull(self, peer: str) -> dict[str, Any]:
         """A pull through the admin endpoint of this node's running server."""
+        source = next((p.node for p in self.peers if p.name == peer), None)
+        if source is not None:
+            await source.settled()
         async with self.client() as c:
             r = await c.post(f"/api/v1/sync/peers/{peer}/pull", headers=self.headers("admin"))
         assert r.status_code == 200, f"{self.name} pull {peer}: {r.status_code} {r.text}\n{self.log_tail()}"
         body: dict[str, Any] = r.json()
         return body
+
+    async def cli_pull(self, peer: str) -> subprocess.CompletedProcess[str]:
+        """``python -m app sync pull PEER`` once the peer's changes can all be served."""
+        source = next(p.node for p in self.peers if p.name == peer)
+        await source.settled()
+        return await asyncio.to_thread(self.cli, "sync", "pull", peer)
 
     def cli(self, *args: str, timeout_s: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
         """``python -m app ARGS`` with this node's environment."""

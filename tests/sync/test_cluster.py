@@ -105,7 +105,7 @@ async def test_county_records_reach_the_province_with_their_versions(
     first = await city.pull("wuxing")
     assert first["outcome"] == "ok"
     assert first["applied"] > 0
-    done = await asyncio.to_thread(city.cli, "sync", "pull", "nanxun")
+    done = await city.cli_pull("nanxun")
     assert done.returncode == 0, done.stderr
     session = json.loads(done.stdout)
     assert session["outcome"] == "ok"
@@ -186,7 +186,7 @@ async def test_reference_data_set_at_the_city_reaches_both_counties(cluster: dic
             targets[region] = r.json()
 
     assert (await wuxing.pull("huzhou"))["applied"] >= 3
-    done = await asyncio.to_thread(nanxun.cli, "sync", "pull", "huzhou")
+    done = await nanxun.cli_pull("huzhou")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["applied"] >= 3
 

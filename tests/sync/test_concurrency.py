@@ -33,6 +33,7 @@ from app.sync.puller import Puller, default_entities
 from app.sync.repository import SyncRepository
 from app.sync.schemas import FeedPage
 from tests.recipient.helpers import household
+from tests.sync.cluster import wait_for_horizon
 from tests.sync.nodes import Node, make_node
 
 pytestmark = pytest.mark.postgres
@@ -175,6 +176,7 @@ async def test_a_plain_seq_cursor_loses_a_record_the_feed_keeps(pair: tuple[Node
         ).scalar_one()
     assert first_seq < seqs[second_id]
 
+    await wait_for_horizon(county.settings.database_url)
     naive_more, _ = await read_feed(county, naive_cursor, naive=True)
     real_more, _ = await read_feed(county, real_cursor)
     assert first_id[0] not in naive_more, "the plain seq cursor was expected to skip the record"
@@ -294,6 +296,7 @@ async def test_overlapping_writers_and_continuous_pulls_converge_exactly_once(
     puller = asyncio.create_task(puller_loop())
     try:
         await asyncio.gather(*(service_writer(9) for _ in range(3)), *(long_writer(4) for _ in range(2)))
+        await wait_for_horizon(county.settings.database_url)  # quiescence, server-wide
     finally:
         writers_done.set()
     await asyncio.wait_for(puller, 60)

@@ -228,6 +228,7 @@ async def test_child_killed_mid_pull_then_restarted(pair: Pair) -> None:
     pair.proxy.default = "slow:0.15"
     pair.proxy.on_answer = lambda n: pair.county.kill() if n == 3 else None
     pair.proxy.log.clear()
+    await pair.county.settled()
     try:
         puller = pair.city.cli_background("sync", "pull", "wuxing", MZ_SYNC_MAX_RETRIES="1")
         code, _out, err = await _wait_exit(puller)
@@ -261,6 +262,7 @@ async def test_puller_killed_after_a_page_arrived_then_rerun(pair: Pair) -> None
 
     pair.proxy.default = "slow:0.1"
     pair.proxy.on_answer = kill_puller
+    await pair.county.settled()
     try:
         puller = pair.city.cli_background("sync", "pull", "wuxing")
         code, _out, _err = await _wait_exit(puller)
@@ -276,7 +278,7 @@ async def test_puller_killed_after_a_page_arrived_then_rerun(pair: Pair) -> None
     assert "another worker" in busy.stderr
     # ...so let it expire, as time would.
     await _sql(pair.city, "UPDATE sync_peer_state SET lease_until = NULL, lease_owner = NULL")
-    done = await asyncio.to_thread(pair.city.cli, "sync", "pull", "wuxing")
+    done = await pair.city.cli_pull("wuxing")
     assert done.returncode == 0, done.stderr
     session = json.loads(done.stdout)
     assert session["outcome"] == "ok"
