@@ -28,6 +28,8 @@ from app.core.errors import Conflict, PreconditionFailed
 from app.core.record import ENTITIES, SyncRecord, entity_of, snapshot, snapshot_values
 from app.core.types import UTCDateTime, utcnow
 
+_CHANGE_LOG = ChangeLog.__table__  # type: ignore[attr-defined]
+
 SHIPPED_ORIGIN = "000000000000"
 """Origin of reference data shipped with the service: identical on every node, version 1."""
 
@@ -205,12 +207,12 @@ class UnitOfWork:
             size = max(1, 30_000 // len(columns))
             for start in range(0, len(group), size):
                 batch = group[start : start + size]
-                changed = set((await self.session.execute(statement.values(batch))).scalars().all())
+                changed = set((await self.session.execute(statement, batch)).scalars().all())
                 if not changed:
                     continue
                 applied += len(changed)
                 await self.session.execute(
-                    insert(ChangeLog).values(xid=func.pg_current_xact_id()),
+                    insert(_CHANGE_LOG).values(xid=func.pg_current_xact_id()),
                     [
                         {
                             "entity": model.entity_name,
