@@ -12,11 +12,11 @@ the batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -27,8 +27,6 @@ from app.core.db import dialect_of
 from app.core.errors import Conflict, PreconditionFailed
 from app.core.record import ENTITIES, SyncRecord, entity_of, snapshot, snapshot_values
 from app.core.types import UTCDateTime, utcnow
-
-_CHANGE_LOG = ChangeLog.__table__  # type: ignore[attr-defined]
 
 SHIPPED_ORIGIN = "000000000000"
 """Origin of reference data shipped with the service: identical on every node, version 1."""
@@ -176,58 +174,57 @@ class UnitOfWork:
         await self.session.execute(insert(ChangeLog).values(**log_values))
         return True
 
-    async def replicate_many(self, model: type[SyncRecord], rows: Sequence[dict[str, Any]]) -> int:
-        """:meth:`replicate` for many records of one entity, set-based on PostgreSQL: one
-        version-guarded ``INSERT … ON CONFLICT (id) DO UPDATE … WHERE version < excluded``
-        per batch, and the change-log rows of what it changed. Of several versions of one
-        record only the newest is applied. Returns how many records changed."""
+    async def replicate_snapshots(self, model: type[SyncRecord], snapshots: Sequence[dict[str, Any]]) -> int:
+        """:meth:`replicate` for many records of one entity on PostgreSQL, set-based.
+
+        ``snapshots`` are records in their snapshot form (JSON values, personal fields already
+        sealed with this node's key). One statement per entity and column set: the rows are
+        read with ``jsonb_populate_recordset``, upserted with ``ON CONFLICT (id) DO UPDATE …
+        WHERE version < excluded.version``, and every row that changed gets its change-log row
+        (snapshot ``to_jsonb`` of the stored row, timestamps in UTC, as :meth:`bulk_create`).
+        Of several versions of one record only the newest is applied. Returns how many
+        records changed."""
         if not self.is_postgres:
-            applied = 0
-            for values in rows:
-                applied += await self.replicate(model, values)
-            return applied
+            raise RuntimeError("replicate_snapshots needs PostgreSQL; use replicate elsewhere")
         newest: dict[Any, dict[str, Any]] = {}
-        for values in rows:
+        for values in snapshots:
             seen = newest.get(values["id"])
             if seen is None or values["version"] > seen["version"]:
                 newest[values["id"]] = values
-        # Rows with the same columns go in one statement (a snapshot names every column).
+        table = model.__table__  # type: ignore[attr-defined]
+        known = {c.key for c in table.columns}
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for values in newest.values():
-            groups.setdefault(tuple(sorted(values)), []).append(values)
-        table = model.__table__  # type: ignore[attr-defined]
+            groups.setdefault(tuple(sorted(k for k in values if k in known)), []).append(values)
+        await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
         applied = 0
         for columns, group in groups.items():
-            base = pg_insert(table)
-            statement = base.on_conflict_do_update(
-                index_elements=[table.c.id],
-                set_={name: base.excluded[name] for name in columns if name != "id"},
-                where=table.c.version < base.excluded.version,
-            ).returning(table.c.id)
-            size = max(1, 30_000 // len(columns))
-            for start in range(0, len(group), size):
-                batch = group[start : start + size]
-                changed = set((await self.session.execute(statement, batch)).scalars().all())
-                if not changed:
-                    continue
-                applied += len(changed)
-                await self.session.execute(
-                    insert(_CHANGE_LOG).values(xid=func.pg_current_xact_id()),
-                    [
-                        {
-                            "entity": model.entity_name,
-                            "record_id": values["id"],
-                            "op": "delete" if values.get("deleted_at") else "upsert",
-                            "version": values["version"],
-                            "region_code": values["region_code"],
-                            "origin": values["origin"],
-                            "changed_at": values["updated_at"],
-                            "snapshot": snapshot_values(table, values),
-                        }
-                        for values in batch
-                        if values["id"] in changed
-                    ],
+            names = ", ".join(f'"{c}"' for c in columns)
+            updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+            statement = text(
+                f"""
+                WITH incoming AS (
+                    SELECT * FROM jsonb_populate_recordset(NULL::"{table.name}", CAST(:rows AS jsonb))
+                ), changed AS (
+                    INSERT INTO "{table.name}" ({names}) SELECT {names} FROM incoming
+                    ON CONFLICT (id) DO UPDATE SET {updates}
+                    WHERE "{table.name}".version < EXCLUDED.version
+                    RETURNING "{table.name}".*
+                ), logged AS (
+                    INSERT INTO change_log
+                        (entity, record_id, op, version, region_code, origin, changed_at, snapshot, xid)
+                    SELECT :entity, c.id, CASE WHEN c.deleted_at IS NULL THEN 'upsert' ELSE 'delete' END,
+                           c.version, c.region_code, c.origin, c.updated_at, to_jsonb(c),
+                           pg_current_xact_id()
+                    FROM changed c
+                    RETURNING 1
                 )
+                SELECT count(*) FROM logged
+                """  # noqa: S608 - table and column names come from the model, never from input
+            )
+            rows = json.dumps([{c: v[c] for c in columns} for v in group], ensure_ascii=False)
+            result = await self.session.execute(statement, {"rows": rows, "entity": model.entity_name})
+            applied += int(result.scalar_one())
         return applied
 
     async def bulk_create(

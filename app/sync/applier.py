@@ -29,15 +29,20 @@ def reseal(spec: EntitySpec, values: dict[str, Any], pii: PiiCipher) -> dict[str
     return out
 
 
-def prepare(
-    entity: str, data: dict[str, Any], pii: PiiCipher, allowed: Iterable[str]
-) -> tuple[EntitySpec, dict[str, Any]]:
+def check(entity: str, data: dict[str, Any], allowed: Iterable[str]) -> EntitySpec:
     spec = ENTITIES.get(entity)
     if spec is None or entity not in allowed:
         raise ProtocolError(f"peer sent records of entity {entity!r}, which this pull does not take")
     missing = [k for k in BOOKKEEPING if data.get(k) in (None, "")]
     if missing:
         raise ProtocolError(f"{entity} record without {', '.join(missing)}")
+    return spec
+
+
+def prepare(
+    entity: str, data: dict[str, Any], pii: PiiCipher, allowed: Iterable[str]
+) -> tuple[EntitySpec, dict[str, Any]]:
+    spec = check(entity, data, allowed)
     return spec, reseal(spec, restore(spec.model, data), pii)
 
 
@@ -48,24 +53,22 @@ async def apply_records(
     this node owns itself are never overwritten by a peer.
 
     On SQLite records are applied one by one in order. On PostgreSQL a page is applied entity
-    by entity in dependency order (parents before the records that refer to them), each as
-    set-based version-guarded upserts; the newest version of a record wins either way."""
+    by entity in dependency order (parents before the records that refer to them), each with
+    one set-based, version-guarded statement; the newest version of a record wins either way."""
     wanted = set(allowed)
-    prepared: list[tuple[EntitySpec, dict[str, Any]]] = []
-    for entity, data in records:
-        spec, values = prepare(entity, data, pii, wanted)
-        if values["origin"] != uow.node_region:
-            prepared.append((spec, values))
     if not uow.is_postgres:
         applied = 0
-        for spec, values in prepared:
-            if await uow.replicate(spec.model, values):
+        for entity, data in records:
+            spec, values = prepare(entity, data, pii, wanted)
+            if values["origin"] != uow.node_region and await uow.replicate(spec.model, values):
                 applied += 1
         return applied
     by_entity: dict[str, tuple[EntitySpec, list[dict[str, Any]]]] = {}
-    for spec, values in prepared:
-        by_entity.setdefault(spec.name, (spec, []))[1].append(values)
+    for entity, data in records:
+        spec = check(entity, data, wanted)
+        if data["origin"] != uow.node_region:
+            by_entity.setdefault(entity, (spec, []))[1].append(reseal(spec, data, pii))
     applied = 0
     for spec, rows in sorted(by_entity.values(), key=lambda item: (item[0].order, item[0].name)):
-        applied += await uow.replicate_many(spec.model, rows)
+        applied += await uow.replicate_snapshots(spec.model, rows)
     return applied
