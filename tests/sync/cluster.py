@@ -19,6 +19,7 @@ import base64
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -73,9 +74,18 @@ async def wait_for_horizon(database_url: str, timeout_s: float = 60) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port to listen on, below the kernel's ephemeral range: a port the kernel handed out
+    (bind to 0) may go to an outgoing connection before the server binds it."""
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20_000, 32_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 @dataclass
@@ -187,7 +197,11 @@ class ClusterNode:
                     raise RuntimeError(f"node {self.name} exited:\n{self.log_tail()}")
                 try:
                     if (await client.get("/readyz")).status_code == 200:
-                        return
+                        # Ours, not another process on the port: it accepts our own token.
+                        mine = await client.get("/api/v1/sync/peers", headers=self.headers("admin"))
+                        if mine.status_code == 200:
+                            return
+                        raise RuntimeError(f"another server answers on port {self.port}")
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
