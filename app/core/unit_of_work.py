@@ -12,6 +12,7 @@ the batch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -172,6 +173,59 @@ class UnitOfWork:
             log_values["xid"] = func.pg_current_xact_id()
         await self.session.execute(insert(ChangeLog).values(**log_values))
         return True
+
+    async def replicate_snapshots(self, model: type[SyncRecord], snapshots: Sequence[dict[str, Any]]) -> int:
+        """:meth:`replicate` for many records of one entity on PostgreSQL, set-based.
+
+        ``snapshots`` are records in their snapshot form (JSON values, personal fields already
+        sealed with this node's key). One statement per entity and column set: the rows are
+        read with ``jsonb_populate_recordset``, upserted with ``ON CONFLICT (id) DO UPDATE …
+        WHERE version < excluded.version``, and every row that changed gets its change-log row
+        (snapshot ``to_jsonb`` of the stored row, timestamps in UTC, as :meth:`bulk_create`).
+        Of several versions of one record only the newest is applied. Returns how many
+        records changed."""
+        if not self.is_postgres:
+            raise RuntimeError("replicate_snapshots needs PostgreSQL; use replicate elsewhere")
+        newest: dict[Any, dict[str, Any]] = {}
+        for values in snapshots:
+            seen = newest.get(values["id"])
+            if seen is None or values["version"] > seen["version"]:
+                newest[values["id"]] = values
+        table = model.__table__  # type: ignore[attr-defined]
+        known = {c.key for c in table.columns}
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in newest.values():
+            groups.setdefault(tuple(sorted(k for k in values if k in known)), []).append(values)
+        await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
+        applied = 0
+        for columns, group in groups.items():
+            names = ", ".join(f'"{c}"' for c in columns)
+            updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+            statement = text(
+                f"""
+                WITH incoming AS (
+                    SELECT * FROM jsonb_populate_recordset(NULL::"{table.name}", CAST(:rows AS jsonb))
+                ), changed AS (
+                    INSERT INTO "{table.name}" ({names}) SELECT {names} FROM incoming
+                    ON CONFLICT (id) DO UPDATE SET {updates}
+                    WHERE "{table.name}".version < EXCLUDED.version
+                    RETURNING "{table.name}".*
+                ), logged AS (
+                    INSERT INTO change_log
+                        (entity, record_id, op, version, region_code, origin, changed_at, snapshot, xid)
+                    SELECT :entity, c.id, CASE WHEN c.deleted_at IS NULL THEN 'upsert' ELSE 'delete' END,
+                           c.version, c.region_code, c.origin, c.updated_at, to_jsonb(c),
+                           pg_current_xact_id()
+                    FROM changed c
+                    RETURNING 1
+                )
+                SELECT count(*) FROM logged
+                """  # noqa: S608 - table and column names come from the model, never from input
+            )
+            rows = json.dumps([{c: v[c] for c in columns} for v in group], ensure_ascii=False)
+            result = await self.session.execute(statement, {"rows": rows, "entity": model.entity_name})
+            applied += int(result.scalar_one())
+        return applied
 
     async def bulk_create(
         self,

@@ -29,29 +29,46 @@ def reseal(spec: EntitySpec, values: dict[str, Any], pii: PiiCipher) -> dict[str
     return out
 
 
-def prepare(
-    entity: str, data: dict[str, Any], pii: PiiCipher, allowed: Iterable[str]
-) -> tuple[EntitySpec, dict[str, Any]]:
+def check(entity: str, data: dict[str, Any], allowed: Iterable[str]) -> EntitySpec:
     spec = ENTITIES.get(entity)
     if spec is None or entity not in allowed:
         raise ProtocolError(f"peer sent records of entity {entity!r}, which this pull does not take")
     missing = [k for k in BOOKKEEPING if data.get(k) in (None, "")]
     if missing:
         raise ProtocolError(f"{entity} record without {', '.join(missing)}")
+    return spec
+
+
+def prepare(
+    entity: str, data: dict[str, Any], pii: PiiCipher, allowed: Iterable[str]
+) -> tuple[EntitySpec, dict[str, Any]]:
+    spec = check(entity, data, allowed)
     return spec, reseal(spec, restore(spec.model, data), pii)
 
 
 async def apply_records(
     uow: UnitOfWork, pii: PiiCipher, records: Iterable[tuple[str, dict[str, Any]]], allowed: Iterable[str]
 ) -> int:
-    """Apply ``(entity, data)`` pairs in order; returns how many changed this node. Records this
-    node owns itself are never overwritten by a peer."""
+    """Apply ``(entity, data)`` pairs; returns how many records changed on this node. Records
+    this node owns itself are never overwritten by a peer.
+
+    On SQLite records are applied one by one in order. On PostgreSQL a page is applied entity
+    by entity in dependency order (parents before the records that refer to them), each with
+    one set-based, version-guarded statement; the newest version of a record wins either way."""
     wanted = set(allowed)
-    applied = 0
+    if not uow.is_postgres:
+        applied = 0
+        for entity, data in records:
+            spec, values = prepare(entity, data, pii, wanted)
+            if values["origin"] != uow.node_region and await uow.replicate(spec.model, values):
+                applied += 1
+        return applied
+    by_entity: dict[str, tuple[EntitySpec, list[dict[str, Any]]]] = {}
     for entity, data in records:
-        spec, values = prepare(entity, data, pii, wanted)
-        if values["origin"] == uow.node_region:
-            continue
-        if await uow.replicate(spec.model, values):
-            applied += 1
+        spec = check(entity, data, wanted)
+        if data["origin"] != uow.node_region:
+            by_entity.setdefault(entity, (spec, []))[1].append(reseal(spec, data, pii))
+    applied = 0
+    for spec, rows in sorted(by_entity.values(), key=lambda item: (item[0].order, item[0].name)):
+        applied += await uow.replicate_snapshots(spec.model, rows)
     return applied

@@ -116,25 +116,45 @@ class Puller:
     async def _run(
         self, progress: Progress, record: SyncSession, follow: bool, stop: asyncio.Event | None
     ) -> None:
-        while True:
-            async with self.db.reader() as session:
-                cursor = (await SyncRepository(session).peer(self.peer.name)).cursor
-            if cursor is None:
-                record.kind = "full"
-                await self.resync(progress)
-                continue
-            try:
-                page, raw = await self.client.changes(cursor, self.settings.sync_page_size, self.entities)
-            except CursorGone:
-                log.warning("sync peer %s: cursor gone, starting a full resync", self.peer.name)
-                await self._reset_cursor()
-                continue
-            self._check_schema(page)
-            await self._apply_page(page, raw, cursor, progress)
-            if not page.has_more:
-                if not follow or (stop is not None and stop.is_set()):
-                    return
-                await self._wait(stop)
+        # While a page is applied the next one is already being read (its cursor is known).
+        ahead: tuple[str, asyncio.Future[tuple[FeedPage, bytes]]] | None = None
+        try:
+            while True:
+                async with self.db.reader() as session:
+                    cursor = (await SyncRepository(session).peer(self.peer.name)).cursor
+                if cursor is None:
+                    record.kind = "full"
+                    await self.resync(progress)
+                    continue
+                if ahead is not None and ahead[0] == cursor:
+                    fetch = ahead[1]
+                else:
+                    if ahead is not None:
+                        ahead[1].cancel()
+                    fetch = asyncio.ensure_future(self._fetch(cursor))
+                ahead = None
+                try:
+                    page, raw = await fetch
+                except CursorGone:
+                    log.warning("sync peer %s: cursor gone, starting a full resync", self.peer.name)
+                    await self._reset_cursor()
+                    continue
+                self._check_schema(page)
+                if page.has_more:
+                    ahead = (page.next_cursor, asyncio.ensure_future(self._fetch(page.next_cursor)))
+                await self._apply_page(page, raw, cursor, progress)
+                if not page.has_more:
+                    if not follow or (stop is not None and stop.is_set()):
+                        return
+                    await self._wait(stop)
+        finally:
+            if ahead is not None:
+                ahead[1].cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await ahead[1]
+
+    async def _fetch(self, cursor: str) -> tuple[FeedPage, bytes]:
+        return await self.client.changes(cursor, self.settings.sync_page_size, self.entities)
 
     async def _wait(self, stop: asyncio.Event | None) -> None:
         interval = self.peer.interval_s or 2.0

@@ -1,0 +1,219 @@
+"""Four real nodes over real HTTP on 127.0.0.1: province 330000 ← city 330500 ← counties 330502
+and 330503. Records written at the counties reach the province with their versions, deletes
+follow, reference data set at the city reaches both counties, and the digests of the nodes agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.assessment.helpers import body as assessment_body
+from tests.factories import id_number
+from tests.recipient.helpers import household
+from tests.sync.cluster import Cluster, ClusterNode
+
+pytestmark = pytest.mark.slow
+
+RECIPIENTS = ["recipient_household", "recipient_member", "recipient_transition"]
+BUSINESS = [*RECIPIENTS, "assessment"]
+REFERENCE = ["policy_standard", "indicator_target"]
+INDICATOR = "assistance_service_items"
+
+
+@pytest.fixture(scope="module")
+async def cluster() -> AsyncIterator[dict[str, ClusterNode]]:
+    c = Cluster()
+    province = c.add("zhejiang", "330000")
+    city = c.add("huzhou", "330500")
+    wuxing = c.add("wuxing", "330502")
+    nanxun = c.add("nanxun", "330503")
+    c.link(parent=province, child=city)
+    c.link(parent=city, child=wuxing)
+    c.link(parent=city, child=nanxun)
+    await c.start()
+    try:
+        yield c.nodes
+    finally:
+        await c.close()
+
+
+async def _post(node: ClusterNode, path: str, data: dict[str, Any], region: str) -> dict[str, Any]:
+    async with node.client() as c:
+        r = await c.post(path, json=data, headers=node.headers("operator", region=region))
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+async def _get(node: ClusterNode, path: str, region: str, **params: str) -> tuple[int, Any]:
+    async with node.client() as c:
+        r = await c.get(path, params=params, headers=node.headers("operator", region=region))
+    return r.status_code, r.json()
+
+
+async def _county_writes(node: ClusterNode, region: str) -> dict[str, Any]:
+    township = f"{region}001000"
+    kept = [
+        await _post(node, "/api/v1/recipients", household(region=township, members=_members(region)), region)
+        for _ in range(3)
+    ]
+    gone = await _post(
+        node, "/api/v1/recipients", household(region=township, members=_members(region)), region
+    )
+    assessment = await _post(node, "/api/v1/assessments", assessment_body(region=township), region)
+    headers = node.headers("operator", region=region)
+    async with node.client() as c:
+        for action in ("verify", "approve"):
+            r = await c.post(
+                f"/api/v1/recipients/{kept[0]['id']}/transitions",
+                json={"action": action, "reason": "核查通过"},
+                headers=headers,
+            )
+            assert r.status_code == 200, r.text
+        r = await c.delete(f"/api/v1/recipients/{gone['id']}", headers={**headers, "If-Match": '"1"'})
+        assert r.status_code == 204, r.text
+        approved = (await c.get(f"/api/v1/recipients/{kept[0]['id']}", headers=headers)).json()
+    return {"kept": [approved, *kept[1:]], "gone": gone, "assessment": assessment}
+
+
+def _members(region: str) -> list[dict[str, Any]]:
+    return [
+        {"name": "张伟", "id_number": id_number(region), "relation": "head", "phone": "13812345678"},
+        {"name": "李娜", "id_number": id_number(region), "relation": "spouse"},
+    ]
+
+
+async def test_county_records_reach_the_province_with_their_versions(
+    cluster: dict[str, ClusterNode],
+) -> None:
+    province, city, wuxing, nanxun = (cluster[n] for n in ("zhejiang", "huzhou", "wuxing", "nanxun"))
+    written = dict(
+        zip(
+            ("330502", "330503"),
+            await asyncio.gather(_county_writes(wuxing, "330502"), _county_writes(nanxun, "330503")),
+            strict=True,
+        )
+    )
+    assert written["330502"]["kept"][0]["version"] == 3
+
+    # county → city: one through the admin endpoint of the city's server, one with the CLI.
+    first = await city.pull("wuxing")
+    assert first["outcome"] == "ok"
+    assert first["applied"] > 0
+    done = await city.cli_pull("nanxun")
+    assert done.returncode == 0, done.stderr
+    session = json.loads(done.stdout)
+    assert session["outcome"] == "ok"
+    assert session["applied"] > 0
+    # city → province
+    assert (await province.pull("huzhou"))["applied"] > 0
+
+    for region, records in written.items():
+        for h in records["kept"]:
+            status, got = await _get(province, f"/api/v1/recipients/{h['id']}", "330000")
+            assert status == 200, got
+            assert (got["version"], got["status"], got["origin"]) == (
+                h["version"],
+                h["status"],
+                f"{region}000000",
+            )
+        status, _ = await _get(province, f"/api/v1/recipients/{records['gone']['id']}", "330000")
+        assert status == 404
+        status, got = await _get(province, f"/api/v1/assessments/{records['assessment']['id']}", "330000")
+        assert status == 200, got
+        assert got["version"] == records["assessment"]["version"]
+
+        county = wuxing if region == "330502" else nanxun
+        at_county = await county.digest(BUSINESS, region)
+        assert at_county, "the county's digest names its records"
+        assert await city.digest(BUSINESS, region) == at_county
+        assert await province.digest(BUSINESS, region) == at_county
+
+    # A later change and a later delete at a county follow the same way; a repeated pull is empty.
+    target = written["330502"]["kept"][1]
+    headers = wuxing.headers("operator", region="330502")
+    async with wuxing.client() as c:
+        r = await c.patch(
+            f"/api/v1/recipients/{target['id']}",
+            json={"monthly_income": "321.00"},
+            headers={**headers, "If-Match": f'"{target["version"]}"'},
+        )
+        assert r.status_code == 200, r.text
+        changed = r.json()
+        victim = written["330502"]["kept"][2]
+        r = await c.delete(
+            f"/api/v1/recipients/{victim['id']}", headers={**headers, "If-Match": f'"{victim["version"]}"'}
+        )
+        assert r.status_code == 204, r.text
+    assert (await city.pull("wuxing"))["applied"] > 0
+    assert (await province.pull("huzhou"))["applied"] > 0
+    status, got = await _get(province, f"/api/v1/recipients/{target['id']}", "330000")
+    assert (status, got["version"], got["monthly_income"]) == (200, changed["version"], "321.00")
+    status, _ = await _get(province, f"/api/v1/recipients/{victim['id']}", "330000")
+    assert status == 404
+    assert await province.digest(BUSINESS, "330502") == await wuxing.digest(BUSINESS, "330502")
+    assert (await city.pull("wuxing"))["applied"] == 0
+    assert (await province.pull("huzhou"))["applied"] == 0
+
+
+async def test_reference_data_set_at_the_city_reaches_both_counties(cluster: dict[str, ClusterNode]) -> None:
+    city, wuxing, nanxun = (cluster[n] for n in ("huzhou", "wuxing", "nanxun"))
+    admin = city.headers("admin")
+    async with city.client() as c:
+        r = await c.post(
+            "/api/v1/standards",
+            json={
+                "kind": "dibao_annual",
+                "region_code": "330500",
+                "effective_from": "2026-01-01",
+                "value": "14640",
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        standard = r.json()
+        targets = {}
+        for region, value in (("330502", "9"), ("330503", "7")):
+            r = await c.put(
+                f"/api/v1/indicators/{INDICATOR}/targets/2026/{region}", json={"target": value}, headers=admin
+            )
+            assert r.status_code == 201, r.text
+            targets[region] = r.json()
+
+    assert (await wuxing.pull("huzhou"))["applied"] >= 3
+    done = await nanxun.cli_pull("huzhou")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["applied"] >= 3
+
+    for county in (wuxing, nanxun):
+        status, listed = await _get(county, "/api/v1/standards", county.region, kind="dibao_annual")
+        assert status == 200, listed
+        found = [s for s in listed["items"] if s["id"] == standard["id"]]
+        assert found, f"{county.name} lacks the city's standard"
+        assert (found[0]["version"], found[0]["value"]) == (standard["version"], standard["value"])
+        status, listed = await _get(
+            county, f"/api/v1/indicators/{INDICATOR}/targets", county.region, period="2026"
+        )
+        assert status == 200, listed
+        got = {t["region_code"][:6]: (t["id"], t["version"], t["target"]) for t in listed["items"]}
+        target = targets[county.region]
+        assert got.get(county.region) == (target["id"], target["version"], target["target"])
+        # A replica of the parent's reference data is read-only at the county.
+        async with county.client() as c:
+            r = await c.put(
+                f"/api/v1/indicators/{INDICATOR}/targets/2026/{county.region}",
+                json={"target": "1"},
+                headers={**county.headers("admin"), "If-Match": '"1"'},
+            )
+            assert r.status_code == 409, r.text
+
+    for region in ("330502", "330503"):
+        at_city = await city.digest(["indicator_target"], region)
+        assert at_city
+        assert await wuxing.digest(["indicator_target"], region) == at_city
+        assert await nanxun.digest(["indicator_target"], region) == at_city
