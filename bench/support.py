@@ -44,6 +44,15 @@ def free_port() -> int:
 @contextlib.contextmanager
 def process(args: list[str], env: dict[str, str], port: int, ready_path: str = "/healthz") -> Iterator[str]:
     """Start a server process, wait until it answers on 127.0.0.1:port, stop it afterwards."""
+    with started_process(args, env, port, ready_path) as (base, _proc):
+        yield base
+
+
+@contextlib.contextmanager
+def started_process(
+    args: list[str], env: dict[str, str], port: int, ready_path: str = "/healthz"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`process`, yielding the process too (to find its workers and sample their memory)."""
     log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         args,
@@ -66,7 +75,7 @@ def process(args: list[str], env: dict[str, str], port: int, ready_path: str = "
                 time.sleep(0.2)
         else:
             raise RuntimeError("server did not start")
-        yield base
+        yield base, proc
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
