@@ -58,6 +58,7 @@ from bench.recipients import CATEGORIES, TOWNSHIPS
 from bench.recipients import seed as seed_households
 from bench.support import free_port, pg_database, started_process
 
+CONNECTIONS = 128
 MIX: list[tuple[str, int]] = [
     ("get", 35),
     ("list", 15),
@@ -185,11 +186,15 @@ class Workload:
         )
 
     async def _search(self) -> httpx.Response:
-        return await self.client.get("/api/v1/addresses", params={"q": self.rng.choice(self.terms), "limit": 20})
+        return await self.client.get(
+            "/api/v1/addresses", params={"q": self.rng.choice(self.terms), "limit": 20}
+        )
 
     async def _progress(self) -> httpx.Response:
         params = {"period": PERIOD, "region_code": "330500", "as_of": AS_OF.isoformat()}
-        return await self.client.get(f"/api/v1/indicators/{self.rng.choice(self.codes)}/progress", params=params)
+        return await self.client.get(
+            f"/api/v1/indicators/{self.rng.choice(self.codes)}/progress", params=params
+        )
 
 
 async def one(work: Workload, tally: Tally, scheduled: float) -> None:
@@ -204,6 +209,26 @@ async def one(work: Workload, tally: Tally, scheduled: float) -> None:
         tally.by_kind[kind] = tally.by_kind.get(kind, 0) + 1
     if response.status_code >= 300:
         tally.error(f"{kind}: HTTP {response.status_code}")
+
+
+class CpuMeter:
+    """CPU use (% of one core) of this process and of each worker over an interval: who is the
+    bottleneck on a small machine."""
+
+    def __init__(self, workers: list[psutil.Process]) -> None:
+        self.procs = [psutil.Process(), *workers]
+        self.start()
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.times = [sum(p.cpu_times()[:2]) for p in self.procs]
+
+    def read(self) -> str:
+        elapsed = time.perf_counter() - self.started
+        used = [
+            (sum(p.cpu_times()[:2]) - t) / elapsed * 100 for p, t in zip(self.procs, self.times, strict=True)
+        ]
+        return f"cpu: generator {used[0]:.0f} %, workers " + " ".join(f"{u:.0f} %" for u in used[1:])
 
 
 async def closed_loop(work: Workload, concurrency: int, seconds: float) -> tuple[float, Tally]:
@@ -225,7 +250,7 @@ def worker_processes(master: int) -> list[psutil.Process]:
 
 
 async def open_loop(
-    work: Workload, rate: float, seconds: float, workers: list[psutil.Process], warmup_s: float
+    work: Workload, rate: float, seconds: float, workers: list[psutil.Process], max_in_flight: int
 ) -> tuple[float, Tally, list[tuple[float, list[int]]]]:
     tally = Tally()
     samples: list[tuple[float, list[int]]] = []
@@ -238,16 +263,21 @@ async def open_loop(
             samples.append((time.perf_counter() - started, [p.memory_info().rss for p in workers]))
             await asyncio.sleep(2)
 
+    async def arrival(scheduled: float) -> None:
+        # Requests wait here (not in the HTTP client's pool, whose bookkeeping grows with its
+        # queue) when every connection is busy; latency still counts from the scheduled time.
+        async with slots:
+            await one(work, tally, scheduled)
+
+    slots = asyncio.Semaphore(max_in_flight)
     sampler = asyncio.create_task(sample())
     i = 0
     while True:
         scheduled = started + i / rate
         if scheduled >= stop:
             break
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.create_task(one(work, tally, scheduled))
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        task = asyncio.create_task(arrival(scheduled))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         i += 1
@@ -258,7 +288,9 @@ async def open_loop(
     return len(tally.latencies) / elapsed, tally, samples
 
 
-async def seed(url: str, households: int, addresses: int) -> tuple[list[str], list[str], list[str], list[str]]:
+async def seed(
+    url: str, households: int, addresses: int
+) -> tuple[list[str], list[str], list[str], list[str]]:
     await asyncio.to_thread(upgrade, url)
     settings = Settings(database_url=url, env="test", node_region="330500", _env_file=None)
     db = Database(settings)
@@ -284,11 +316,11 @@ async def seed(url: str, households: int, addresses: int) -> tuple[list[str], li
     return ids, texts, terms, codes
 
 
-def report_step(label: str, rps: float, tally: Tally) -> None:
+def report_step(label: str, rps: float, tally: Tally, cpu: str) -> None:
     errors = sum(tally.errors.values())
     print(
         f"  {label:>14}: {rps:7.1f} req/s  p50 {pct(tally.latencies, 0.5):7.1f} ms  "
-        f"p99 {pct(tally.latencies, 0.99):7.1f} ms  errors {errors}"
+        f"p99 {pct(tally.latencies, 0.99):7.1f} ms  errors {errors}  ({cpu})"
         + (f" {dict(sorted(tally.errors.items()))}" if errors else ""),
         flush=True,
     )
@@ -315,7 +347,7 @@ async def main(args: argparse.Namespace) -> int:
             workers = worker_processes(proc.pid)
             if len(workers) != args.workers:
                 raise RuntimeError(f"expected {args.workers} worker processes, found {len(workers)}")
-            limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+            limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
             async with httpx.AsyncClient(
                 base_url=base,
                 headers={"Authorization": f"Bearer {token}"},
@@ -324,11 +356,15 @@ async def main(args: argparse.Namespace) -> int:
             ) as client:
                 work = Workload(client, ids, texts, terms, codes)
                 await closed_loop(work, 4, 5)  # warm the caches and the pools
-                print(f"\nsaturation: closed loop, {args.step_seconds:.0f} s per level, {args.workers} workers")
+                print(
+                    f"\nsaturation: closed loop, {args.step_seconds:.0f} s per level, {args.workers} workers"
+                )
                 best_rps, best_level, first_p99 = 0.0, 0, 0.0
+                cpu = CpuMeter(workers)
                 for level in args.levels:
+                    cpu.start()
                     rps, tally = await closed_loop(work, level, args.step_seconds)
-                    report_step(f"{level} clients", rps, tally)
+                    report_step(f"{level} clients", rps, tally, cpu.read())
                     p99 = pct(tally.latencies, 0.99)
                     first_p99 = first_p99 or p99
                     grew = rps > best_rps * 1.05
@@ -343,8 +379,9 @@ async def main(args: argparse.Namespace) -> int:
                     f"hold: open loop at {rate:.1f} req/s (80 %) for {args.hold:.0f} s",
                     flush=True,
                 )
-                held, tally, samples = await open_loop(work, rate, args.hold, workers, warmup)
-                report_step("held", held, tally)
+                cpu.start()
+                held, tally, samples = await open_loop(work, rate, args.hold, workers, CONNECTIONS)
+                report_step("held", held, tally, cpu.read())
         print(f"  requests per kind: {dict(sorted(tally.by_kind.items()))}")
         base_sample = next((s for s in samples if s[0] >= warmup), samples[-1])
         after = [s for s in samples if s[0] >= warmup]
