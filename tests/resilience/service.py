@@ -139,6 +139,43 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+@contextlib.asynccontextmanager
+async def pinned_clients(
+    service: Service, per_worker: int = 4, attempts: int = 120
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """HTTP clients of one keep-alive connection each, ``per_worker`` of them on every worker
+    (interleaved): requests spread over them reach every worker.
+
+    The workers share one listening socket, and the worker that wakes first accepts every
+    connection waiting in the backlog, so a burst of new connections tends to land on one
+    worker. Connections opened one at a time are owned by the worker whose count of
+    established connections went up."""
+    workers = [p.pid for p in service.workers()]
+    pinned: dict[int, list[httpx.AsyncClient]] = {pid: [] for pid in workers}
+    opened: list[httpx.AsyncClient] = []
+    try:
+        for _ in range(attempts):
+            before = service.connections_per_worker()
+            client = httpx.AsyncClient(
+                base_url=service.base_url, timeout=60, limits=httpx.Limits(max_connections=1)
+            )
+            opened.append(client)
+            await client.get("/healthz")
+            after = service.connections_per_worker()
+            owners = [pid for pid in workers if after.get(pid, 0) > before.get(pid, 0)]
+            if len(owners) == 1 and len(pinned[owners[0]]) < per_worker:
+                pinned[owners[0]].append(client)
+            if all(len(c) == per_worker for c in pinned.values()):
+                break
+            await asyncio.sleep(0.01)
+        counts = {pid: len(c) for pid, c in pinned.items()}
+        assert all(n == per_worker for n in counts.values()), f"could not reach every worker: {counts}"
+        yield [c for group in zip(*pinned.values(), strict=True) for c in group]
+    finally:
+        for client in opened:
+            await client.aclose()
+
+
 def is_problem(response: httpx.Response, status: int) -> bool:
     return (
         response.status_code == status

@@ -22,7 +22,7 @@ import pytest
 
 from app.core.migrations import head_revision
 from tests.databases import TestDatabase
-from tests.resilience.service import Service, free_port, household, is_problem, serving
+from tests.resilience.service import Service, free_port, household, is_problem, pinned_clients, serving
 
 pytestmark = pytest.mark.slow
 
@@ -152,32 +152,40 @@ async def test_one_create_per_idempotency_key(service: Service) -> None:
     body = household(1)
     head_number = body["members"][0]["id_number"]
     headers = {**operator, "Idempotency-Key": "hh-once-1"}
-    async with _client(service) as client:
+    async with pinned_clients(service) as clients:
         responses = await asyncio.gather(
-            *(client.post("/api/v1/recipients", json=body, headers=headers) for _ in range(24))
+            *(
+                clients[i % len(clients)].post("/api/v1/recipients", json=body, headers=headers)
+                for i in range(24)
+            )
         )
         _both_workers(service)
-        found = await client.get(
+        found = await clients[0].get(
             "/api/v1/recipients", params={"id_number": head_number, "count": "true"}, headers=operator
         )
     assert [r.status_code for r in responses] == [201] * 24, [
         r.text for r in responses if r.status_code != 201
     ]
     assert len({r.json()["id"] for r in responses}) == 1
-    assert len({r.content for r in responses}) == 1, "every repeat replays the first response"
+    first = responses[0].json()
+    assert all(r.json() == first for r in responses), "every repeat replays the first response"
+    assert len({(r.headers["etag"], r.headers["location"]) for r in responses}) == 1
     assert sum(r.headers.get("idempotency-replayed") != "true" for r in responses) == 1
     assert found.json()["total"] == 1
 
 
 async def test_one_audit_chain_under_concurrent_writes(service: Service) -> None:
     operator = service.headers("operator", sub="chain")
-    async with _client(service) as client:
+    async with pinned_clients(service) as clients:
         responses = await asyncio.gather(
-            *(client.post("/api/v1/recipients", json=household(k), headers=operator) for k in range(40))
+            *(
+                clients[k % len(clients)].post("/api/v1/recipients", json=household(k), headers=operator)
+                for k in range(40)
+            )
         )
         _both_workers(service)
-        verify = await client.get("/api/v1/audit/verify", headers=service.headers("auditor"))
-        events = await client.get(
+        verify = await clients[0].get("/api/v1/audit/verify", headers=service.headers("auditor"))
+        events = await clients[1].get(
             "/api/v1/audit/events", params={"limit": 1}, headers=service.headers("auditor")
         )
     assert [r.status_code for r in responses] == [201] * 40
@@ -214,12 +222,15 @@ async def test_one_puller_per_peer(service: Service, peer: StubPeer) -> None:
 
 async def test_failed_authentications_are_counted_across_workers(service: Service) -> None:
     headers = {"Authorization": "Bearer not-a-token", "X-Forwarded-For": "198.51.100.23"}
-    async with _client(service) as client:
+    async with pinned_clients(service) as clients:
         responses = await asyncio.gather(
-            *(client.get("/api/v1/recipients", headers=headers) for _ in range(3 * AUTH_FAIL_LIMIT))
+            *(
+                clients[i % len(clients)].get("/api/v1/recipients", headers=headers)
+                for i in range(3 * AUTH_FAIL_LIMIT)
+            )
         )
         _both_workers(service)
-        other = await client.get(
+        other = await clients[0].get(
             "/api/v1/recipients", headers={**headers, "X-Forwarded-For": "198.51.100.24"}
         )
     statuses = sorted(r.status_code for r in responses)
