@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,11 +97,9 @@ class Call:
     household_id: str | None = None
 
 
-async def _call(
-    client: httpx.AsyncClient, what: str, send: Callable[[], Any], log: list[Call]
-) -> httpx.Response:
+async def _call(what: str, request: Awaitable[httpx.Response], log: list[Call]) -> httpx.Response:
     started = time.monotonic()
-    response: httpx.Response = await send()
+    response = await request
     ended = time.monotonic()
     status = response.status_code
     problem_ok = status < 400 or is_problem(response, status)
@@ -114,25 +112,16 @@ async def _client_loop(
     client: httpx.AsyncClient, headers: dict[str, str], stop: asyncio.Event, log: list[Call], k: int
 ) -> None:
     n = 0
+    listing = {"region_code": "330502", "limit": "10"}
     while not stop.is_set():
         n += 1
-        body = household(k * 1000 + n)
         created = await _call(
-            client, "create", lambda b=body: client.post("/api/v1/recipients", json=b, headers=headers), log
+            "create", client.post("/api/v1/recipients", json=household(k * 1000 + n), headers=headers), log
         )
         if created.status_code == 201:
             hid = created.json()["id"]
-            await _call(
-                client, "get", lambda h=hid: client.get(f"/api/v1/recipients/{h}", headers=headers), log
-            )
-        await _call(
-            client,
-            "list",
-            lambda: client.get(
-                "/api/v1/recipients", params={"region_code": "330502", "limit": 10}, headers=headers
-            ),
-            log,
-        )
+            await _call("get", client.get(f"/api/v1/recipients/{hid}", headers=headers), log)
+        await _call("list", client.get("/api/v1/recipients", params=listing, headers=headers), log)
         await asyncio.sleep(0.05)
 
 
