@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import sys
@@ -331,7 +332,7 @@ async def main(args: argparse.Namespace) -> int:
         print(f"seeding {args.households} households, {args.addresses} addresses, indicators …", flush=True)
         started = time.perf_counter()
         ids, texts, terms, codes = await seed(url, args.households, args.addresses)
-        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"seeded in {time.perf_counter() - started:.0f} s; {_machine()}", flush=True)
         settings = Settings(database_url=url, env="test", _env_file=None)
         token = mint(settings, sub="bench-load", roles=["operator"], region="330500")
         port = free_port()
@@ -400,9 +401,15 @@ async def main(args: argparse.Namespace) -> int:
             f"\nheld / saturation throughput: {held / best_rps:.3f} (target 0.8)\n"
             f"held p50 {pct(tally.latencies, 0.5):.1f} ms, p99 {pct(tally.latencies, 0.99):.1f} ms\n"
             f"RSS max / after warm-up: {' '.join(f'{g:.3f}' for g in growth)} (target <= 1.10)\n"
-            f"errors during the hold: {errors}"
+            f"errors during the hold: {errors}\n{_machine()}"
         )
         return 1 if errors else 0
+
+
+def _machine() -> str:
+    """The machine is shared: its load average puts the figures in context."""
+    one, five, _ = os.getloadavg()
+    return f"machine: {os.cpu_count()} CPUs, load average {one:.2f} (1 min) {five:.2f} (5 min)"
 
 
 def _levels(value: str) -> list[int]:
