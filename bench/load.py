@@ -32,12 +32,14 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import random
 import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,7 +83,7 @@ MIX: list[tuple[str, int]] = [
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
-    by_kind: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -218,8 +220,9 @@ async def one(work: Workload, tally: Tally, scheduled: float) -> None:
         tally.error(f"{kind}: {type(exc).__name__}")
         return
     finally:
-        tally.latencies.append(time.perf_counter() - scheduled)
-        tally.by_kind[kind] = tally.by_kind.get(kind, 0) + 1
+        elapsed = time.perf_counter() - scheduled
+        tally.latencies.append(elapsed)
+        tally.by_kind.setdefault(kind, []).append(elapsed)
     if response.status_code >= 300:
         tally.error(f"{kind}: HTTP {response.status_code}")
 
@@ -329,6 +332,17 @@ async def seed(
     return ids, texts, terms, codes
 
 
+def server_messages(path: Path) -> Counter[str]:
+    """Warnings and errors the service logged (JSON lines), by message; removes the file."""
+    text = path.read_text(errors="replace")
+    path.unlink(missing_ok=True)
+    return Counter(
+        json.loads(line).get("msg", "")
+        for line in text.splitlines()
+        if line.startswith("{") and '"level": "info"' not in line
+    )
+
+
 def report_step(label: str, rps: float, tally: Tally, cpu: str) -> None:
     errors = sum(tally.errors.values())
     print(
@@ -356,7 +370,8 @@ async def main(args: argparse.Namespace) -> int:
             "MZ_AUTH_FAIL_LIMIT": "1000",
         }
         serve = [sys.executable, "-m", "app", "serve", "--workers", str(args.workers), "--port", str(port)]
-        with started_process(serve, env, port, ready_path="/readyz") as (base, proc):
+        server_log = Path(tempfile.mkstemp(prefix="mzbench-load-", suffix=".log")[1])
+        with started_process(serve, env, port, ready_path="/readyz", keep_log=server_log) as (base, proc):
             workers = worker_processes(proc.pid)
             if len(workers) != args.workers:
                 raise RuntimeError(f"expected {args.workers} worker processes, found {len(workers)}")
@@ -404,7 +419,12 @@ async def main(args: argparse.Namespace) -> int:
                 cpu.start()
                 held, tally, samples = await open_loop(work, rate, args.hold, workers, CONNECTIONS)
                 report_step("held", held, tally, cpu.read())
-        print(f"  requests per kind: {dict(sorted(tally.by_kind.items()))}")
+        for kind, values in sorted(tally.by_kind.items()):
+            p50, p99 = pct(values, 0.5), pct(values, 0.99)
+            print(f"  {kind:>9}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
+        logged = server_messages(server_log)
+        for message, count in logged.most_common(5):
+            print(f"  service log: {count} × {message[:100]}")
         base_sample = next((s for s in samples if s[0] >= warmup), samples[-1])
         after = [s for s in samples if s[0] >= warmup]
         growth = []

@@ -50,9 +50,14 @@ def process(args: list[str], env: dict[str, str], port: int, ready_path: str = "
 
 @contextlib.contextmanager
 def started_process(
-    args: list[str], env: dict[str, str], port: int, ready_path: str = "/healthz"
+    args: list[str],
+    env: dict[str, str],
+    port: int,
+    ready_path: str = "/healthz",
+    keep_log: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """:func:`process`, yielding the process too (to find its workers and sample their memory)."""
+    """:func:`process`, yielding the process too (to find its workers and sample their memory);
+    with ``keep_log`` its output is copied there when it stops."""
     log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         args,
@@ -84,6 +89,8 @@ def started_process(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        if keep_log is not None:
+            shutil.copyfile(log.name, keep_log)
         Path(log.name).unlink(missing_ok=True)
 
 
