@@ -127,6 +127,7 @@ async def service(peer: StubPeer) -> AsyncIterator[Service]:
             MZ_AUTH_FAIL_WINDOW_S="300",
             MZ_SYNC_PEERS=json.dumps(peers),
             MZ_SYNC_TIMEOUT_S="5",
+            MZ_LOG_LEVEL="INFO",
         ) as svc:
             yield svc
     finally:
@@ -239,3 +240,14 @@ async def test_failed_authentications_are_counted_across_workers(service: Servic
     assert all(is_problem(r, r.status_code) for r in responses)
     assert all(r.headers.get("retry-after") for r in responses if r.status_code == 429)
     assert other.status_code == 401, "another address has its own count"
+
+
+async def test_every_worker_logs_json(service: Service) -> None:
+    async with pinned_clients(service, per_worker=1) as clients:
+        for client in clients:
+            assert (await client.get("/healthz")).status_code == 200
+    lines = [json.loads(line) for line in service.log.read_text().splitlines() if line.startswith("{")]
+    started = {line["msg"] for line in lines if line["logger"] == "uvicorn.error"}
+    for worker in service.workers():
+        assert f"Started server process [{worker.pid}]" in started, "a worker without the JSON log"
+    assert any(line["logger"] == "app.access" and line["route"] == "/healthz" for line in lines)
