@@ -36,6 +36,7 @@ import json
 import os
 import random
 import shutil
+import ssl
 import sys
 import tempfile
 import time
@@ -64,9 +65,10 @@ from bench.recipients import CATEGORIES, TOWNSHIPS
 from bench.recipients import seed as seed_households
 from bench.support import free_port, pg_database, started_process
 
-# Several small HTTP clients rather than one large one: the client's pool looks at every
-# connection it holds on each request, which costs the generator more than the service.
-CLIENTS, CONNECTIONS_EACH = 16, 8
+# Many HTTP clients of one connection each rather than one client with a large pool: the
+# client's pool looks at every connection it holds on each request (costing the generator more
+# than the service), and connections opened one at a time spread over the workers.
+CLIENTS, CONNECTIONS_EACH = 64, 1
 CONNECTIONS = CLIENTS * CONNECTIONS_EACH
 MIX: list[tuple[str, int]] = [
     ("get", 35),
@@ -379,10 +381,12 @@ async def main(args: argparse.Namespace) -> int:
                 max_connections=CONNECTIONS_EACH, max_keepalive_connections=CONNECTIONS_EACH
             )
             async with contextlib.AsyncExitStack() as stack:
+                tls = ssl.create_default_context()  # unused over http://, but built once, not per client
                 clients = [
                     await stack.enter_async_context(
                         httpx.AsyncClient(
                             base_url=base,
+                            verify=tls,
                             headers={"Authorization": f"Bearer {token}"},
                             limits=limits,
                             timeout=httpx.Timeout(30, pool=60),
@@ -391,6 +395,21 @@ async def main(args: argparse.Namespace) -> int:
                     for _ in range(CLIENTS)
                 ]
                 work = Workload(clients, ids, texts, terms, codes)
+                # The workers share one listening socket and the one that wakes first accepts
+                # every connection waiting: open the connections one at a time, so that they
+                # spread over the workers (the clients are used in turn).
+                for client in clients:
+                    await client.get("/healthz")
+                    await asyncio.sleep(0.02)
+                spread = [
+                    sum(
+                        1
+                        for c in w.net_connections(kind="tcp")
+                        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+                    )
+                    for w in workers
+                ]
+                print(f"client connections per worker: {' / '.join(map(str, spread))}")
                 await closed_loop(work, 4, 5)  # warm the caches and the pools
                 print(
                     f"\nsaturation: closed loop, {args.step_seconds:.0f} s per level, {args.workers} workers"
@@ -463,6 +482,8 @@ if __name__ == "__main__":
     parser.add_argument("--addresses", type=int, default=20000)
     parser.add_argument("--hold", type=float, default=300.0)
     parser.add_argument("--step-seconds", type=float, default=10.0)
-    parser.add_argument("--levels", type=_levels, default=[2, 4, 8, 16, 32, 64])
+    parser.add_argument(
+        "--levels", type=_levels, default=[2, 4, 8, 16, 32, 64], help=f"at most {CONNECTIONS}"
+    )
     parser.add_argument("--workers", type=int, default=2)
     sys.exit(asyncio.run(main(parser.parse_args())))
