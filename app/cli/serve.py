@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -12,6 +13,9 @@ from app.core.db import Database
 from app.core.logs import configure_logging
 from app.core.migrations import current, downgrade, upgrade
 from app.reference import load_reference
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def prepare(*, migrate: bool = True) -> None:
@@ -31,12 +35,21 @@ def prepare(*, migrate: bool = True) -> None:
     asyncio.run(_load())
 
 
+def worker_app() -> FastAPI:
+    """The application of one worker process. With ``--workers`` above 1 every worker is a
+    fresh interpreter: it needs the JSON logging configured here, not only in the parent."""
+    from app.main import create_app
+
+    configure_logging(get_settings().log_level)
+    return create_app()
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     prepare(migrate=settings.auto_migrate and not args.no_migrate)
     uvicorn.run(
-        "app.main:create_app",
+        "app.cli.serve:worker_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,

@@ -281,6 +281,13 @@ def _is_unstorable_text(exc: BaseException) -> bool:
     return state in {"22021", "22P05"}
 
 
+# Registered one by one (not only under ``Exception``): Starlette hands ``Exception`` to its
+# outermost middleware, which re-raises after answering, and the server then closes the
+# keep-alive connection — a client that already sent its next request on it sees the
+# connection drop instead of an answer. Handlers for these classes answer and are done.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeoutError, ConnectionError, TimeoutError)
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     if _is_unstorable_text(exc):
         return problem_response(
@@ -302,6 +309,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, render_domain_error)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, _unhandled_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
 
 

@@ -542,3 +542,11 @@ async def test_household_links_a_standard_address(client: httpx.AsyncClient, aut
         headers=auth("operator", region="330503"),
     )
     assert other_scope.status_code == 422
+
+
+async def test_a_name_search_with_a_nul_character_is_refused(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    r = await client.get("/api/v1/recipients", params={"q": "张\x00"}, headers=auth("viewer"))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["query", "q"]

@@ -1,0 +1,489 @@
+"""The whole service under a realistic mix on PostgreSQL: saturation, then a long hold at 80 %.
+
+    python -m bench.load [--households 3000] [--addresses 20000] [--hold 300] [--step-seconds 10]
+                         [--levels 2,4,8,16,32,64] [--workers 2]
+
+It creates a database of its own (dropped at the end), migrates it, loads the reference data and
+seeds N households with their members (COPY), an address register (the service's own import
+command) and indicator targets and reports for every region. Then it starts
+``python -m app serve --workers 2`` and drives it from an asyncio httpx load generator with a
+mix of
+
+    reads by id 35 % · filtered list pages 15 % · creates 8 % · updates with If-Match 10 %
+    · address matches 12 % · address searches 5 % · indicator progress 15 %
+
+1. **saturation** — closed loop at fixed concurrency levels (``--levels``), ``--step-seconds``
+   each: throughput per level and p50/p99. Saturation is the best throughput seen; the steps stop
+   once throughput has not grown by 5 % for two levels in a row, or p99 reaches 10× the first
+   level's.
+2. **hold** — open loop at 80 % of the saturation rate for ``--hold`` seconds (default 300):
+   arrivals on a fixed schedule, latency counted from the scheduled time (queueing included).
+   Every response must be 2xx. The RSS of both worker processes is sampled every 2 s; the growth
+   is the largest sample after the warm-up (the first 20 %, at least 20 s) over the sample at
+   the end of the warm-up (target: within 10 %).
+
+It prints held throughput / saturation throughput and the RSS growth ratio, and exits non-zero
+on any error during the hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import random
+import shutil
+import ssl
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import httpx
+import psutil
+
+from app.address.synthetic import bulk_rows, region_names
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.migrations import upgrade
+from app.core.validators import id_number_check_char
+from app.indicator.reference import shipped_rows
+from app.reference import load_reference
+from app.security.pii import PiiCipher
+from app.security.tokens import mint
+from bench.addresses import import_in_child, noisy_text, write_csv
+from bench.indicators import AS_OF, PERIOD
+from bench.indicators import seed as seed_indicators
+from bench.recipients import CATEGORIES, TOWNSHIPS
+from bench.recipients import seed as seed_households
+from bench.support import free_port, pg_database, started_process
+
+# Many HTTP clients of one connection each rather than one client with a large pool: the
+# client's pool looks at every connection it holds on each request (costing the generator more
+# than the service), and connections opened one at a time spread over the workers.
+CLIENTS, CONNECTIONS_EACH = 64, 1
+CONNECTIONS = CLIENTS * CONNECTIONS_EACH
+MIX: list[tuple[str, int]] = [
+    ("get", 35),
+    ("list", 15),
+    ("create", 8),
+    ("update", 10),
+    ("match", 12),
+    ("search", 5),
+    ("progress", 15),
+]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+class Workload:
+    """The request mix; each call issues one logical operation (an update is GET then PATCH
+    only when its ETag is not known yet)."""
+
+    def __init__(
+        self,
+        clients: list[httpx.AsyncClient],
+        household_ids: list[str],
+        texts: list[str],
+        terms: list[str],
+        indicator_codes: list[str],
+    ) -> None:
+        self._clients = itertools.cycle(clients)
+        self.ids = household_ids
+        self.texts = texts
+        self.terms = terms
+        self.codes = indicator_codes
+        self.rng = random.Random(5)
+        self.kinds = [k for k, _ in MIX]
+        self.weights = [w for _, w in MIX]
+        self.etags: dict[str, str] = {}
+        self.updating: set[str] = set()
+        self.created = 0
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The next client, round robin (an update keeps one for its GET and PATCH)."""
+        return next(self._clients)
+
+    def pick(self) -> str:
+        return self.rng.choices(self.kinds, self.weights)[0]
+
+    async def run(self, kind: str) -> httpx.Response:
+        op: Callable[[], Awaitable[httpx.Response]] = getattr(self, f"_{kind}")
+        return await op()
+
+    async def _get(self) -> httpx.Response:
+        return await self.client.get(f"/api/v1/recipients/{self.rng.choice(self.ids)}")
+
+    async def _list(self) -> httpx.Response:
+        params = {
+            "region_code": self.rng.choice(TOWNSHIPS),
+            "status": self.rng.choice(("approved", "applied", "verified")),
+            "category": self.rng.choice(CATEGORIES),
+            "limit": "20",
+        }
+        return await self.client.get("/api/v1/recipients", params=params)
+
+    def _new_id_number(self) -> str:
+        k = self.created
+        self.created += 1
+        born = date.fromordinal(date(1945, 1, 1).toordinal() + k // 800)
+        first17 = f"330523{born:%Y%m%d}{100 + k % 800:03d}"  # a county the seed never uses
+        return first17 + id_number_check_char(first17)
+
+    async def _create(self) -> httpx.Response:
+        members = [{"name": "王芳", "id_number": self._new_id_number(), "relation": "head"}]
+        if self.rng.random() < 0.6:
+            members.append({"name": "王强", "id_number": self._new_id_number(), "relation": "child"})
+        body = {
+            "region_code": self.rng.choice(TOWNSHIPS),
+            "category": self.rng.choice(CATEGORIES),
+            "monthly_income": f"{self.rng.randrange(0, 3000)}.00",
+            "members": members,
+        }
+        response = await self.client.post("/api/v1/recipients", json=body)
+        if response.status_code == 201:
+            self.ids.append(response.json()["id"])
+        return response
+
+    async def _update(self) -> httpx.Response:
+        # One update at a time per household: this generator is the only writer, so the ETag it
+        # kept from the last response is current and a 412 would be a real error.
+        for _ in range(10):
+            hid = self.rng.choice(self.ids)
+            if hid not in self.updating:
+                break
+        else:
+            return await self._get()
+        self.updating.add(hid)
+        client = self.client
+        try:
+            tag = self.etags.get(hid)
+            if tag is None:
+                first = await client.get(f"/api/v1/recipients/{hid}")
+                if first.status_code != 200:
+                    return first
+                tag = first.headers["etag"]
+            response = await client.patch(
+                f"/api/v1/recipients/{hid}",
+                json={"monthly_income": f"{self.rng.randrange(0, 3000)}.00"},
+                headers={"If-Match": tag},
+            )
+            if response.status_code == 200:
+                self.etags[hid] = response.headers["etag"]
+            return response
+        finally:
+            self.updating.discard(hid)
+
+    async def _match(self) -> httpx.Response:
+        return await self.client.post(
+            "/api/v1/addresses/match", json={"text": self.rng.choice(self.texts), "limit": 5}
+        )
+
+    async def _search(self) -> httpx.Response:
+        return await self.client.get(
+            "/api/v1/addresses", params={"q": self.rng.choice(self.terms), "limit": 20}
+        )
+
+    async def _progress(self) -> httpx.Response:
+        params = {"period": PERIOD, "region_code": "330500", "as_of": AS_OF.isoformat()}
+        return await self.client.get(
+            f"/api/v1/indicators/{self.rng.choice(self.codes)}/progress", params=params
+        )
+
+
+async def one(work: Workload, tally: Tally, scheduled: float) -> None:
+    kind = work.pick()
+    try:
+        response = await work.run(kind)
+    except httpx.HTTPError as exc:
+        tally.error(f"{kind}: {type(exc).__name__}")
+        return
+    finally:
+        elapsed = time.perf_counter() - scheduled
+        tally.latencies.append(elapsed)
+        tally.by_kind.setdefault(kind, []).append(elapsed)
+    if response.status_code >= 300:
+        tally.error(f"{kind}: HTTP {response.status_code}")
+
+
+class CpuMeter:
+    """CPU use (% of one core) of this process and of each worker over an interval: who is the
+    bottleneck on a small machine."""
+
+    def __init__(self, workers: list[psutil.Process]) -> None:
+        self.procs = [psutil.Process(), *workers]
+        self.start()
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.times = [sum(p.cpu_times()[:2]) for p in self.procs]
+
+    def read(self) -> str:
+        elapsed = time.perf_counter() - self.started
+        used = [
+            (sum(p.cpu_times()[:2]) - t) / elapsed * 100 for p, t in zip(self.procs, self.times, strict=True)
+        ]
+        return f"cpu: generator {used[0]:.0f} %, workers " + " ".join(f"{u:.0f} %" for u in used[1:])
+
+
+async def closed_loop(work: Workload, concurrency: int, seconds: float) -> tuple[float, Tally]:
+    tally = Tally()
+    deadline = time.perf_counter() + seconds
+
+    async def user() -> None:
+        while time.perf_counter() < deadline:
+            await one(work, tally, time.perf_counter())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user() for _ in range(concurrency)))
+    return len(tally.latencies) / (time.perf_counter() - started), tally
+
+
+def worker_processes(master: int) -> list[psutil.Process]:
+    children = psutil.Process(master).children(recursive=True)
+    return [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+
+
+async def open_loop(
+    work: Workload, rate: float, seconds: float, workers: list[psutil.Process], max_in_flight: int
+) -> tuple[float, Tally, list[tuple[float, list[int]]]]:
+    tally = Tally()
+    samples: list[tuple[float, list[int]]] = []
+    tasks: set[asyncio.Task[None]] = set()
+    started = time.perf_counter()
+    stop = started + seconds
+
+    async def sample() -> None:
+        while time.perf_counter() < stop:
+            samples.append((time.perf_counter() - started, [p.memory_info().rss for p in workers]))
+            await asyncio.sleep(2)
+
+    async def arrival(scheduled: float) -> None:
+        # Requests wait here (not in the HTTP client's pool, whose bookkeeping grows with its
+        # queue) when every connection is busy; latency still counts from the scheduled time.
+        async with slots:
+            await one(work, tally, scheduled)
+
+    slots = asyncio.Semaphore(max_in_flight)
+    sampler = asyncio.create_task(sample())
+    i = 0
+    while True:
+        scheduled = started + i / rate
+        if scheduled >= stop:
+            break
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        task = asyncio.create_task(arrival(scheduled))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        i += 1
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    await sampler
+    samples.append((elapsed, [p.memory_info().rss for p in workers]))
+    return len(tally.latencies) / elapsed, tally, samples
+
+
+async def seed(
+    url: str, households: int, addresses: int
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(database_url=url, env="test", node_region="330500", _env_file=None)
+    db = Database(settings)
+    try:
+        await load_reference(db, settings)
+        await seed_indicators(db)
+    finally:
+        await db.dispose()
+    ids = await seed_households(url, households, PiiCipher.from_settings(settings))
+    folder = Path(tempfile.mkdtemp(prefix="mzbench-load-"))
+    try:
+        path = folder / "addresses.csv"
+        await asyncio.to_thread(write_csv, path, addresses)
+        await asyncio.to_thread(import_in_child, url, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rng = random.Random(11)
+    regions = region_names()
+    rows = [row for i, row in enumerate(bulk_rows(addresses)) if i % max(1, addresses // 500) == 0]
+    texts = [noisy_text(row, regions, rng) for row in rows]
+    terms = [(row["road"] or row["compound"]) + f" {row['building']}幢" for row in rows]
+    codes = [row["code"] for row in shipped_rows()]
+    return ids, texts, terms, codes
+
+
+def server_messages(path: Path) -> Counter[str]:
+    """Warnings and errors the service logged (JSON lines), by message; removes the file."""
+    text = path.read_text(errors="replace")
+    path.unlink(missing_ok=True)
+    return Counter(
+        json.loads(line).get("msg", "")
+        for line in text.splitlines()
+        if line.startswith("{") and '"level": "info"' not in line
+    )
+
+
+def report_step(label: str, rps: float, tally: Tally, cpu: str) -> None:
+    errors = sum(tally.errors.values())
+    print(
+        f"  {label:>14}: {rps:7.1f} req/s  p50 {pct(tally.latencies, 0.5):7.1f} ms  "
+        f"p99 {pct(tally.latencies, 0.99):7.1f} ms  errors {errors}  ({cpu})"
+        + (f" {dict(sorted(tally.errors.items()))}" if errors else ""),
+        flush=True,
+    )
+
+
+async def main(args: argparse.Namespace) -> int:
+    async with pg_database("mzbench_load") as url:
+        print(f"seeding {args.households} households, {args.addresses} addresses, indicators …", flush=True)
+        started = time.perf_counter()
+        ids, texts, terms, codes = await seed(url, args.households, args.addresses)
+        print(f"seeded in {time.perf_counter() - started:.0f} s; {_machine()}", flush=True)
+        settings = Settings(database_url=url, env="test", _env_file=None)
+        token = mint(settings, sub="bench-load", roles=["operator"], region="330500")
+        port = free_port()
+        env = {
+            "MZ_DATABASE_URL": url,
+            "MZ_ENV": "test",
+            "MZ_LOG_LEVEL": "WARNING",
+            "MZ_NODE_REGION": "330500",
+            "MZ_AUTH_FAIL_LIMIT": "1000",
+        }
+        serve = [sys.executable, "-m", "app", "serve", "--workers", str(args.workers), "--port", str(port)]
+        server_log = Path(tempfile.mkstemp(prefix="mzbench-load-", suffix=".log")[1])
+        with started_process(serve, env, port, ready_path="/readyz", keep_log=server_log) as (base, proc):
+            workers = worker_processes(proc.pid)
+            if len(workers) != args.workers:
+                raise RuntimeError(f"expected {args.workers} worker processes, found {len(workers)}")
+            limits = httpx.Limits(
+                max_connections=CONNECTIONS_EACH, max_keepalive_connections=CONNECTIONS_EACH
+            )
+            async with contextlib.AsyncExitStack() as stack:
+                tls = ssl.create_default_context()  # unused over http://, but built once, not per client
+                clients = [
+                    await stack.enter_async_context(
+                        httpx.AsyncClient(
+                            base_url=base,
+                            verify=tls,
+                            headers={"Authorization": f"Bearer {token}"},
+                            limits=limits,
+                            timeout=httpx.Timeout(30, pool=60),
+                        )
+                    )
+                    for _ in range(CLIENTS)
+                ]
+                work = Workload(clients, ids, texts, terms, codes)
+                # The workers share one listening socket and the one that wakes first accepts
+                # every connection waiting: open the connections one at a time, so that they
+                # spread over the workers (the clients are used in turn).
+                for client in clients:
+                    await client.get("/healthz")
+                    await asyncio.sleep(0.02)
+                spread = [
+                    sum(
+                        1
+                        for c in w.net_connections(kind="tcp")
+                        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+                    )
+                    for w in workers
+                ]
+                print(f"client connections per worker: {' / '.join(map(str, spread))}")
+                await closed_loop(work, 4, 5)  # warm the caches and the pools
+                print(
+                    f"\nsaturation: closed loop, {args.step_seconds:.0f} s per level, {args.workers} workers"
+                )
+                best_rps, best_level, first_p99, stalled = 0.0, 0, 0.0, 0
+                cpu = CpuMeter(workers)
+                for level in args.levels:
+                    cpu.start()
+                    rps, tally = await closed_loop(work, level, args.step_seconds)
+                    report_step(f"{level} clients", rps, tally, cpu.read())
+                    p99 = pct(tally.latencies, 0.99)
+                    first_p99 = first_p99 or p99
+                    grew = rps > best_rps * 1.05
+                    if rps > best_rps:
+                        best_rps, best_level = rps, level
+                    stalled = 0 if grew else stalled + 1
+                    if stalled == 2 or p99 > 10 * first_p99:
+                        break
+                rate = 0.8 * best_rps
+                warmup = min(max(20.0, 0.2 * args.hold), args.hold / 2)
+                print(
+                    f"saturation: {best_rps:.1f} req/s at {best_level} clients\n\n"
+                    f"hold: open loop at {rate:.1f} req/s (80 %) for {args.hold:.0f} s",
+                    flush=True,
+                )
+                cpu.start()
+                held, tally, samples = await open_loop(work, rate, args.hold, workers, CONNECTIONS)
+                report_step("held", held, tally, cpu.read())
+        for kind, values in sorted(tally.by_kind.items()):
+            p50, p99 = pct(values, 0.5), pct(values, 0.99)
+            print(f"  {kind:>9}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
+        logged = server_messages(server_log)
+        for message, count in logged.most_common(5):
+            print(f"  service log: {count} × {message[:100]}")
+        base_sample = next((s for s in samples if s[0] >= warmup), samples[-1])
+        after = [s for s in samples if s[0] >= warmup]
+        growth = []
+        for k in range(len(workers)):
+            start = base_sample[1][k]
+            peak = max(s[1][k] for s in after)
+            growth.append(peak / start)
+            print(
+                f"  worker {k + 1} RSS: {samples[0][1][k] / 2**20:.1f} MiB at start, "
+                f"{start / 2**20:.1f} MiB after {warmup:.0f} s warm-up, max {peak / 2**20:.1f} MiB, "
+                f"end {samples[-1][1][k] / 2**20:.1f} MiB"
+            )
+        errors = sum(tally.errors.values())
+        print(
+            f"\nheld / saturation throughput: {held / best_rps:.3f} (target 0.8)\n"
+            f"held p50 {pct(tally.latencies, 0.5):.1f} ms, p99 {pct(tally.latencies, 0.99):.1f} ms\n"
+            f"RSS max / after warm-up: {' '.join(f'{g:.3f}' for g in growth)} (target <= 1.10)\n"
+            f"errors during the hold: {errors}\n{_machine()}"
+        )
+        return 1 if errors else 0
+
+
+def _machine() -> str:
+    """The machine is shared: its load average puts the figures in context."""
+    one, five, _ = os.getloadavg()
+    return f"machine: {os.cpu_count()} CPUs, load average {one:.2f} (1 min) {five:.2f} (5 min)"
+
+
+def _levels(value: str) -> list[int]:
+    return [int(v) for v in value.split(",") if v]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--households", type=int, default=3000)
+    parser.add_argument("--addresses", type=int, default=20000)
+    parser.add_argument("--hold", type=float, default=300.0)
+    parser.add_argument("--step-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--levels", type=_levels, default=[2, 4, 8, 16, 32, 64], help=f"at most {CONNECTIONS}"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    sys.exit(asyncio.run(main(parser.parse_args())))
