@@ -23,7 +23,7 @@ from tests.resilience.service import Service, household, is_problem, leaks, serv
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-OUTAGE_S = 8.0
+OUTAGE_S = 10.0
 HANG_BOUND_S = 10.0  # generous: a request that takes longer than this is a hang, not a slow answer
 
 
