@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import RSAAlgorithm
 
 from app.core.config import Settings
 from app.security.tokens import TokenError, TokenVerifier, mint, parse_ttl
@@ -113,6 +115,19 @@ def test_es256_public_keys_verify(tmp_path, settings: Settings) -> None:
     other = ec.generate_private_key(ec.SECP256R1())
     with pytest.raises(TokenError):
         verifier.verify(jwt.encode(_claims(), other, algorithm="ES256"))
+
+
+def test_rs256_keys_from_a_jwks_file_verify(tmp_path, settings: Settings) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    entry = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [{**entry, "kid": "idp-2026", "alg": "RS256", "use": "sig"}]}))
+    verifier = TokenVerifier(settings.model_copy(update={"jwt_jwks_file": str(path)}))
+    good = jwt.encode(_claims(sub="idp-user"), key, algorithm="RS256", headers={"kid": "idp-2026"})
+    assert verifier.verify(good).sub == "idp-user"
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(TokenError):
+        verifier.verify(jwt.encode(_claims(), stranger, algorithm="RS256", headers={"kid": "idp-2026"}))
 
 
 def test_ttl_parsing() -> None:
