@@ -10,6 +10,7 @@ import uuid
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import problem_response
 from app.core.logs import request_id_var
 from app.core.metrics import Metrics
 
@@ -138,28 +139,16 @@ def _too_large(limit: int) -> str:
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    await send_problem(send, 413, "payload-too-large", "Content Too Large", _too_large(limit))
+    await _send_problem(send, 413, "payload-too-large", "Content Too Large", _too_large(limit))
 
 
-async def send_problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
-    """A problem+json response sent straight from a middleware, before any route runs."""
-    import json
-
-    body = json.dumps(
-        {"type": f"urn:mzbrain:problem:{slug}", "title": title, "status": status, "detail": detail}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+async def _send_problem(send: Send, status: int, slug: str, title: str, detail: str) -> None:
+    """A problem+json answer from a middleware, before any route runs; the connection closes,
+    since the rest of the request body is left unread."""
+    response = problem_response(
+        status, slug=slug, title=title, detail=detail, headers={"connection": "close"}
     )
-    await send({"type": "http.response.body", "body": body})
+    await response({"type": "http"}, _replay([]), send)
 
 
 # An escaped NUL (``\u0000``) in JSON text: preceded by an even number of backslashes, so
@@ -226,4 +215,4 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 
 async def _send_nul(send: Send, where: str) -> None:
-    await send_problem(send, 400, "bad-request", "Bad Request", f"{where} contains a NUL character")
+    await _send_problem(send, 400, "bad-request", "Bad Request", f"{where} contains a NUL character")
