@@ -18,6 +18,7 @@ from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.catalog.router import router as catalog_router
 from app.charity_trust.router import router as charity_trust_router
+from app.core.clock import clock
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.docs import install_docs
@@ -148,6 +149,7 @@ def _document_problems(schema: dict[str, Any]) -> None:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
+    clock.configure(settings.timezone)
     db = database or Database(settings)
 
     @asynccontextmanager

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_echo: bool = False
 
+    timezone: str = "Asia/Shanghai"
+
     node_region: str = "330500"
     node_name: str = ""
 
@@ -95,6 +97,17 @@ class Settings(BaseSettings):
     def _parse_json(cls, value: Any) -> Any:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"MZ_TIMEZONE: unknown time zone {value!r}") from exc
         return value
 
     @field_validator("node_region")
