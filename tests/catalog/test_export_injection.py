@@ -46,8 +46,8 @@ def _csv(content: bytes) -> list[dict[str, str]]:
 def _xlsx(content: bytes) -> list[dict[str, Any]]:
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     rows = list(sheet.iter_rows())
-    header = [c.value for c in rows[0]]
-    return [{h: c for h, c in zip(header, row, strict=True)} for row in rows[1:]]
+    header = [str(c.value) for c in rows[0]]
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 async def test_a_formula_in_a_transition_reason_is_neutralised(
@@ -122,6 +122,6 @@ async def test_dashboard_exports_are_neutralised_too(client: httpx.AsyncClient, 
     assert xlsx_body.status_code == 200
     book = load_workbook(io.BytesIO(xlsx_body.content))
     for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
+        for cells in sheet.iter_rows():
+            for cell in cells:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)

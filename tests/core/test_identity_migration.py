@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import col
 
 from app.core.changelog import ChangeLog
 from app.core.config import Settings
@@ -115,8 +116,9 @@ async def _register_as_typed(url: str, settings: Settings, person: str) -> list[
                     created_at=now,
                     updated_at=now,
                 )
-                for record in (household, member):
-                    table = type(record).__table__  # type: ignore[attr-defined]
+                records: list[Household | Member] = [household, member]
+                for record in records:
+                    table: Any = getattr(type(record), "__table__")  # noqa: B009
                     values = snapshot(record)
                     row = {c.key: getattr(record, c.key) for c in table.columns}
                     await conn.execute(insert(table).values(**row))
@@ -199,7 +201,7 @@ async def test_earlier_duplicates_show_up_after_the_migration(fresh_db: Callable
         async with db.reader() as session:
             snaps = (
                 await session.execute(
-                    select(ChangeLog.snapshot).where(ChangeLog.entity == "recipient_member")  # type: ignore[arg-type]
+                    select(col(ChangeLog.snapshot)).where(col(ChangeLog.entity) == "recipient_member")
                 )
             ).scalars()
             for snap in snaps:
