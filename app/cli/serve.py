@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -16,6 +17,8 @@ from app.reference import load_reference
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+log = logging.getLogger("app.cli")
 
 
 def check_keys(settings: Settings) -> None:
@@ -37,6 +40,12 @@ def check_keys(settings: Settings) -> None:
         PiiCipher.from_settings(settings)
     except (ValueError, TypeError) as exc:
         raise RuntimeError(f"MZ_PII_KEYS: {exc}") from None
+    unbounded = [p.name for p in settings.sync_peers if p.relation == "child" and p.region is None]
+    if unbounded and settings.is_production:
+        log.warning(
+            "MZ_SYNC_PEERS: child peers without a configured region (pinned on first contact): %s",
+            ", ".join(unbounded),
+        )
 
 
 def forwarded_options(settings: Settings) -> dict[str, Any]:

@@ -7,13 +7,13 @@ the child's region, or the whole page is refused before anything is applied.
 
 The child's region is the peer's configured ``region`` (``MZ_SYNC_PEERS``), else the region the
 child named in the first page this node accepted from it, pinned in ``sync_peer_state``. Either
-way it must lie strictly inside this node's region, and a child that later names another
-region is refused.
+way it must lie strictly inside this node's region, must not overlap another child's region,
+and a child that later names another region is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,12 @@ def _code(value: Any) -> str | None:
 
 
 def child_region(
-    peer: str, node_region: str, configured: str | None, pinned: str | None, reported: str
+    peer: str,
+    node_region: str,
+    configured: str | None,
+    pinned: str | None,
+    reported: str,
+    taken: Collection[str] = (),
 ) -> str:
     """The region a child's records must lie in; raises :class:`BoundaryViolation` when the
     child names a region that is not its own, or not below this node."""
@@ -73,6 +78,15 @@ def child_region(
             f"{node_region}; page refused",
             details={"reported_region": str(reported)[:20]},
         )
+    if expected is None:
+        # Pinning on first contact: a region another child already holds is not this one's.
+        clash = next((t for t in taken if in_scope(t, region) or in_scope(region, t)), None)
+        if clash is not None:
+            raise BoundaryViolation(
+                f"peer {peer} names itself region {reported}, which overlaps the region {clash} "
+                "of another child peer; page refused (configure each child's region in MZ_SYNC_PEERS)",
+                details={"reported_region": str(reported)[:20], "other_child": clash},
+            )
     return region
 
 

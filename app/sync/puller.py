@@ -81,8 +81,9 @@ class Puller:
         self.lease_s = max(60.0, settings.sync_timeout_s * (settings.sync_max_retries + 2))
         self.actor = Actor.system(f"sync:{peer.name}", settings.node_region)
 
-    def _bounded(
+    async def _bounded(
         self,
+        repo: SyncRepository,
         state: PeerState,
         reported_region: str,
         records: list[tuple[str, dict[str, Any], dict[str, Any]]],
@@ -91,8 +92,15 @@ class Puller:
         The child's region is pinned on the first page accepted (unless configured)."""
         if self.peer.relation != "child":
             return
+        taken: list[str] = []
+        if self.peer.region is None and state.region is None:
+            pinned = {s.peer: s.region for s in await repo.peers() if s.region}
+            for other in self.settings.sync_peers:
+                region = other.region or pinned.get(other.name)
+                if other.name != self.peer.name and other.relation == "child" and region:
+                    taken.append(region)
         region = child_region(
-            self.peer.name, self.settings.node_region, self.peer.region, state.region, reported_region
+            self.peer.name, self.settings.node_region, self.peer.region, state.region, reported_region, taken
         )
         check_page(self.peer.name, region, records)
         if state.region != region:
@@ -219,7 +227,8 @@ class Puller:
         async with self.db.writer() as session, session.begin():
             repo = SyncRepository(session)
             state = await repo.peer(self.peer.name, for_update=True)
-            self._bounded(
+            await self._bounded(
+                repo,
                 state,
                 page.node.region,
                 [
@@ -280,7 +289,9 @@ class Puller:
                     async with self.db.writer() as session, session.begin():
                         repo = SyncRepository(session)
                         state = await repo.peer(self.peer.name, for_update=True)
-                        self._bounded(state, page.node.region, [(entity, {}, r) for r in page.records])
+                        await self._bounded(
+                            repo, state, page.node.region, [(entity, {}, r) for r in page.records]
+                        )
                         uow = self._uow(session)
                         applied = await apply_records(
                             uow, self.pii, ((entity, r) for r in page.records), self.entities

@@ -256,3 +256,29 @@ async def test_a_child_claiming_the_parents_region_is_refused(
     assert "not a region below this node" in refused.json()["detail"]
     assert await _households(city) == 0
     assert (await _refusals(city))[0]["details"]["reported_region"] == "330500"
+
+
+async def test_a_second_child_cannot_claim_a_region_already_held(
+    cluster: tuple[Node, Node, CompromisedChild],
+) -> None:
+    """An impostor naming itself the region another child was pinned to, and a child whose
+    configured region is not the one it names, are refused before anything is applied."""
+    county, city, child = cluster
+    await _write(county)
+    assert (await _pull(city)).status_code == 200  # wuxing pinned to 330502
+    token = city.settings.sync_peers[0].token
+    city.settings.sync_peers.append(
+        SyncPeer(name="impostor", base_url=child.base_url, relation="child", token=token)
+    )
+    city.settings.sync_peers.append(
+        SyncPeer(name="nanxun", base_url=child.base_url, relation="child", token=token, region="330503")
+    )
+    async with city.client() as c:
+        impostor = await c.post("/api/v1/sync/peers/impostor/pull", headers=city.token("admin"))
+        assert impostor.status_code == 503
+        assert "overlaps the region 330502000000 of another child" in impostor.json()["detail"]
+        nanxun = await c.post("/api/v1/sync/peers/nanxun/pull", headers=city.token("admin"))
+        assert nanxun.status_code == 503
+        assert "its region is 330503000000" in nanxun.json()["detail"]
+    assert await _households(city) == 1
+    assert len(await _refusals(city)) == 2
