@@ -53,8 +53,8 @@ def _xlsx(content: bytes) -> list[dict[str, Any]]:
 async def test_a_formula_in_a_transition_reason_is_neutralised(
     client: httpx.AsyncClient, auth: TokenFactory
 ) -> None:
-    h = auth("operator", region="330522", sub="formula-writer")
-    hid = (await create(client, h, household(region="330522001000")))["id"]
+    h = auth("operator", region="330502", sub="formula-writer")
+    hid = (await create(client, h, household(region="330502011000")))["id"]
     for reason in TRIGGERS:
         r = await client.post(
             f"/api/v1/recipients/{hid}/transitions", json={"action": "review", "reason": reason}, headers=h
