@@ -30,6 +30,8 @@ from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
 from app.quality.router import router as quality_router
+from app.recipient.exceptions import DuplicateRegistration
+from app.recipient.router import on_duplicate
 from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
@@ -193,6 +195,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_error_handlers(app)
     install_denial_handlers(app, render_domain_error)
+    app.add_exception_handler(DuplicateRegistration, on_duplicate)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.types import UTCDateTime, utcnow
 
 
 class Household(SyncRecord, table=True):
@@ -82,6 +83,24 @@ class Payment(SyncRecord, table=True):
     category: str = Field(max_length=20)
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     member_count: int
+
+
+class DuplicateCase(SQLModel, table=True):
+    """A registration refused because the person is already registered outside the caller's
+    scope. The caller gets only ``ref``; an admin of the common parent region looks it up.
+    A local table: not a record, never synced."""
+
+    __tablename__ = "recipient_duplicate_case"
+
+    ref: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    scope_region: str = Field(max_length=12, index=True)
+    requested_region: str = Field(max_length=12)
+    requested_by: str = Field(max_length=200)
+    member_index: int
+    household_id: uuid.UUID
+    existing_region: str = Field(max_length=12)
+    id_number_hash: str = Field(max_length=64)
 
 
 register_entity(

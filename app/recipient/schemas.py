@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from app.core import validators
 from app.core.money import Money
-from app.core.validators import normalize_region_code, validate_id_number
+from app.core.validators import normalize_region_code
 
 Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
 Relation = Literal["head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
@@ -24,9 +25,10 @@ RuleName = Literal[
 ]
 ActionName = Literal["verify", "approve", "suspend", "resume", "exit", "reject", "review"]
 
-IdNumber = Annotated[str, AfterValidator(validate_id_number), Field(min_length=18, max_length=18)]
+# The identity types normalise at the door (NFKC, no spaces or hyphens, ASCII digits only).
+IdNumber = validators.IdNumber
+Phone = validators.Phone
 RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
-Phone = Annotated[str, Field(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", examples=["13812345678"])]
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 
 
@@ -188,6 +190,21 @@ class DuplicateMember(BaseModel):
     id_number: str
     households: list[uuid.UUID]
     regions: list[str]
+
+
+class DuplicateCaseRead(BaseModel):
+    """A refused registration of a person already registered outside the caller's scope."""
+
+    ref: str
+    created_at: datetime
+    scope_region: str = Field(description="The common parent region: who may read this case.")
+    requested_region: str = Field(description="Region of the household whose registration was refused.")
+    requested_by: str = Field(description="Who asked (token subject).")
+    member_index: int = Field(description="Position of the person among the refused household's members.")
+    household_id: uuid.UUID = Field(description="The active household that already holds the person.")
+    existing_region: str
+    household_status: str | None
+    id_number: str | None = Field(description="The person's ID number, masked.")
 
 
 class Discovery(BaseModel):

@@ -15,7 +15,7 @@ from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
-from app.recipient import composition, eligibility, members, workflow
+from app.recipient import cases, composition, eligibility, members, workflow
 from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
 from app.recipient.models import Household, Member, Transition
 from app.recipient.repository import RecipientRepository
@@ -98,15 +98,17 @@ async def _check_duplicates(
     principal: Principal,
     people: Sequence[MemberIn],
     own: uuid.UUID | None,
+    region_code: str,
 ) -> None:
     index_of = {members.id_hash(pii, m.id_number): i for i, m in enumerate(people)}
     for digest, holder in await repo.active_holders(list(index_of)):
         if holder.id == own:
             continue
-        visible = principal.covers(holder.region_code)
-        raise DuplicateRegistration(
-            index_of[digest], holder.id if visible else None, holder.region_code if visible else None
-        )
+        if principal.covers(holder.region_code):
+            raise DuplicateRegistration(index_of[digest], holder.id, holder.region_code)
+        # Outside the caller's scope: no region, household or person in the answer, only a case.
+        case = cases.open_case(principal, region_code, index_of[digest], holder, digest)
+        raise DuplicateRegistration(index_of[digest], case=case)
 
 
 async def create(
@@ -115,7 +117,7 @@ async def create(
     await _check_region(uow.session, principal, data.region_code)
     _check_composition(data.members)
     repo = RecipientRepository(uow.session)
-    await _check_duplicates(repo, pii, principal, data.members, None)
+    await _check_duplicates(repo, pii, principal, data.members, None, data.region_code)
     address_text = data.address_text
     if data.address_id is not None:
         standard = await _standard_address(uow.session, principal, data.address_id)
@@ -216,7 +218,7 @@ async def update(
             changed.append(key)
     if data.members is not None:
         _check_composition(data.members)
-        await _check_duplicates(repo, pii, principal, data.members, household.id)
+        await _check_duplicates(repo, pii, principal, data.members, household.id, household.region_code)
         people = await _replace_members(uow, pii, household, people, data.members)
         household.member_count = len(people)
         household.head_name = next(m.name for m in people if m.relation == "head")

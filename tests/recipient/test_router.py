@@ -367,9 +367,10 @@ async def test_duplicate_registration(client: httpx.AsyncClient, auth: TokenFact
         headers=auth("operator", region="330503"),
     )
     assert other_scope.status_code == 409
-    assert "another region" in other_scope.json()["detail"]
+    assert other_scope.json()["case_ref"].startswith("DUP-")
     assert first["id"] not in other_scope.text
     assert person not in other_scope.text
+    assert "330502" not in other_scope.text
 
 
 async def test_discoveries(client: httpx.AsyncClient, auth: TokenFactory) -> None:
