@@ -278,7 +278,10 @@ async def transition(
     except workflow.IllegalMove as exc:
         raise IllegalTransition(
             str(exc),
-            extra={"status": household.status, "allowed": workflow.allowed_actions(household.status)},
+            extra={
+                "household_status": household.status,
+                "allowed": workflow.allowed_actions(household.status),
+            },
         ) from None
     previous = household.status
     today = date.today()

@@ -197,6 +197,7 @@ async def test_workflow_and_history(client: httpx.AsyncClient, auth: TokenFactor
     bad = await client.post(f"{BASE}/{hid}/transitions", json={"action": "approve"}, headers=h)
     assert bad.status_code == 409
     assert bad.json()["allowed"] == ["reject", "verify"]
+    assert (bad.json()["status"], bad.json()["household_status"]) == (409, "applied")
     done = await move(client, h, hid, "verify", "approve", "review", "suspend", "resume", "exit")
     assert done["status"] == "exited"
     assert done["approved_on"] == date.today().isoformat()
