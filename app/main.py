@@ -25,7 +25,12 @@ from app.core.docs import install_docs
 from app.core.errors import Problem, error_responses, install_error_handlers, render_domain_error
 from app.core.health import router as health_router
 from app.core.metrics import Metrics
-from app.core.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestContextMiddleware
+from app.core.middleware import (
+    BodyLimitMiddleware,
+    NulGuardMiddleware,
+    RequestContextMiddleware,
+    TestClockMiddleware,
+)
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
@@ -202,6 +207,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
         )
     app.add_middleware(NulGuardMiddleware)
+    if settings.test_clock:
+        app.add_middleware(TestClockMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.import_max_body_bytes
     )

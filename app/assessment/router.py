@@ -19,6 +19,7 @@ from app.assessment.schemas import (
     ElderlyProfile,
     ScoringStandardRead,
 )
+from app.core.clock import clock
 from app.core.concurrency import OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
@@ -139,7 +140,7 @@ async def assessment_stats(
     region_code: RegionQuery = None,
     as_of: Annotated[Day | None, Query(description="Count latest assessments up to this day")] = None,
 ) -> AssessmentStats:
-    return await statistics.level_stats(session, principal, _region(region_code), as_of or date.today())
+    return await statistics.level_stats(session, principal, _region(region_code), as_of or clock.today())
 
 
 @router.get(

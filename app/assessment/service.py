@@ -21,6 +21,7 @@ from app.assessment.schemas import (
     SubjectRead,
 )
 from app.assessment.tables import TABLES, Conditions, Table
+from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
@@ -175,7 +176,7 @@ async def create(
         data.assessed_on,
         born,
         age_loc=("body", "subject", "id_number"),
-        today=today or date.today(),
+        today=today or clock.today(),
     )
     problems += scoring.check_items(table, data.items)
     _raise(problems)
@@ -269,7 +270,7 @@ async def amend(
         raise Unprocessable.at(("path", "assessment_id"), f"standard {original.standard} is not known here")
     assessed_on = data.assessed_on or original.assessed_on
     problems = _date_problems(
-        table, assessed_on, original.birth_date, age_loc=("body", "assessed_on"), today=today or date.today()
+        table, assessed_on, original.birth_date, age_loc=("body", "assessed_on"), today=today or clock.today()
     )
     items = {**{str(k): int(v) for k, v in original.items.items()}, **(data.items or {})}
     problems += scoring.check_items(table, items)

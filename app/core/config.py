@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     timezone: str = "Asia/Shanghai"
+    # Test only (refused with MZ_ENV=production): a request's ``X-Test-Now`` header sets the
+    # clock for that request, so tests against a running node can choose the hour.
+    test_clock: bool = False
 
     node_region: str = "330500"
     node_name: str = ""
@@ -148,6 +151,8 @@ class Settings(BaseSettings):
         """Refuse to run in production on development secrets."""
         if self.env != "production":
             return
+        if self.test_clock:
+            raise RuntimeError("MZ_ENV=production refuses MZ_TEST_CLOCK: the clock is not settable there")
         defaults = self.development_defaults_in_use()
         if defaults:
             raise RuntimeError("MZ_ENV=production refuses development defaults for: " + ", ".join(defaults))

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from app.core.clock import clock
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
@@ -44,7 +46,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
         born = id_number_birth_date(text)
     except ValueError:
         raise ValueError("ID number carries an impossible birth date") from None
-    if born > (today or date.today()) or born.year < 1880:
+    if born > (today or clock.today()) or born.year < 1880:
         raise ValueError("ID number carries a birth date outside the possible range")
     if id_number_check_char(text[:17]) != text[17]:
         raise ValueError("ID number check character does not match")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
@@ -248,7 +248,7 @@ async def household_history(
 async def household_eligibility(
     household_id: uuid.UUID, session: ReadSession, principal: Reader, on: Day | None = None
 ) -> EligibilityRead:
-    return await service.eligibility_of(session, principal, household_id, on or date.today())
+    return await service.eligibility_of(session, principal, household_id, on or clock.today())
 
 
 @router.get(

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import clock
 from app.core.pagination import Page, PageParams
 from app.recipient import discovery
 from app.recipient.repository import RecipientRepository
@@ -60,7 +61,7 @@ async def discoveries(
     on: date | None = None,
 ) -> Page[Discovery]:
     """Rule hits in scope, in member order; the cursor is the last (member id, rule) served."""
-    today = on or date.today()
+    today = on or clock.today()
     titles = {r.code: r.title for r in discovery.RULES}
     after_member: uuid.UUID | None = None
     after_rule = -1

@@ -11,6 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service as addresses
+from app.core.clock import clock
 from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
@@ -130,7 +131,7 @@ async def create(
         head_name=head.name,
         address_id=data.address_id,
         address_text=address_text,
-        applied_on=date.today(),
+        applied_on=clock.today(),
     )
     await uow.create(household, details={"members": len(data.members)})
     people = [members.build(pii, household, m) for m in data.members]
@@ -284,7 +285,7 @@ async def transition(
             },
         ) from None
     previous = household.status
-    today = date.today()
+    today = clock.today()
     household.status = target
     if data.action == "approve":
         household.approved_on = today
