@@ -29,9 +29,6 @@ from app.core.validators import Day, normalize_region_code, validate_id_number
 from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, read_revealing, require
 from app.security.principal import Principal
 
-# The recipients' discovery rules read each person's latest assessment from here on.
-service.register()
-
 router = APIRouter(prefix="/api/v1", tags=["assessments"], responses=error_responses(401, 403))
 
 Reader = Annotated[Principal, require("assessment:read")]

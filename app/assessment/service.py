@@ -26,7 +26,6 @@ from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date, id_number_sex
-from app.recipient import screening
 from app.region import service as regions
 from app.region.exceptions import UnknownRegion
 from app.security.pii import PiiCipher, mask_id_number
@@ -325,12 +324,15 @@ async def latest_levels(session: AsyncSession, id_hashes: list[str]) -> dict[str
     return await AssessmentRepository(session).latest_of(id_hashes)
 
 
+async def latest_capabilities(
+    session: AsyncSession, id_hashes: list[str]
+) -> dict[str, tuple[str, date, date]]:
+    """``{ID hash: (level code, assessed on, next due on)}`` of each person's latest assessment
+    on this node (recipients read it for discovery and the tekun care allowance)."""
+    return await AssessmentRepository(session).latest_due_of(id_hashes)
+
+
 async def share_assessed(session: AsyncSession, region_code: str, as_of: date) -> tuple[int, int]:
     """For the indicators: ``(people with an assessment not yet due again, people ever assessed)``
     in the region on ``as_of``, each counted by their latest assessment."""
     return await AssessmentRepository(session).assessed_counts(region_code, as_of)
-
-
-def register() -> None:
-    """Make the latest assessments visible to the recipients' discovery rules."""
-    screening.register_assessment_source(latest_levels)

@@ -62,7 +62,7 @@ async def _day_rules(client: httpx.AsyncClient, h: dict[str, str], admin: dict[s
     out["trust_filed_on"], out["trust_late"] = filed.json()["filed_on"], filed.json()["late_filing"]
     # A payment run for the local month is allowed; one for the month after it is not.
     run = await client.post(
-        "/api/v1/payment-runs", json={"region_code": "330502", "month": "2026-12"}, headers=h
+        "/api/v1/payment-runs", json={"region_code": "330502013000", "month": "2026-12"}, headers=h
     )
     out["run_for_december"] = run.status_code
     out["reviewed_a_year_ago_overdue"] = await _review_overdue(client, admin, today)

@@ -12,6 +12,7 @@ import json
 import pkgutil
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from starlette.requests import Request
 
 import app
 from app.core.errors import RESERVED_MEMBERS, DomainError, problem_response, render_domain_error
+from app.recipient.death_models import DeathRecord
+from app.recipient.models import PaymentRun
+from app.recipient.subsidy_models import DisabilitySubsidy
 from tests.conftest import TokenFactory
 from tests.recipient.helpers import create
 
@@ -45,6 +49,26 @@ _SAMPLES: dict[str, Any] = {
     "int": 1,
     "list[str]": ["a"],
     "tuple[str | int, ...]": ("body", "x"),
+    "DeathRecord | None": DeathRecord(
+        id=uuid.UUID(int=3),
+        region_code="330502000000",
+        id_number_enc="",
+        id_number_hash="",
+        id_number_masked="",
+        died_on=date(2026, 1, 2),
+        died_month="2026-01",
+        source="x",
+    ),
+    "PaymentRun | None": PaymentRun(id=uuid.UUID(int=4), region_code="330502000000", month="2026-01"),
+    "DisabilitySubsidy": DisabilitySubsidy(
+        id=uuid.UUID(int=5),
+        region_code="330502000000",
+        household_id=uuid.UUID(int=6),
+        member_id=uuid.UUID(int=7),
+        kind="disability_living",
+        status="applied",
+        applied_on=date(2026, 1, 2),
+    ),
 }
 
 
@@ -154,7 +178,9 @@ async def test_answers_over_http_carry_the_integer_status(
         405: await client.delete("/healthz"),
         409: conflict,
         412: stale,
-        415: await client.post("/api/v1/recipients", content=b"x", headers={**h, "content-type": "text/plain"}),
+        415: await client.post(
+            "/api/v1/recipients", content=b"x", headers={**h, "content-type": "text/plain"}
+        ),
         422: await client.post("/api/v1/recipients", json={}, headers=h),
         428: await client.patch(f"/api/v1/recipients/{hid}", json={"address_text": "x"}, headers=h),
     }

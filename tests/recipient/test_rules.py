@@ -59,7 +59,8 @@ def test_dibao_benefit_is_exact_to_the_fen() -> None:
     assert result.monthly_standard == D("1000.00")
     assert result.per_capita_income == D("333.33")
     assert result.eligible is True
-    assert result.monthly_benefit == D("2000.01")
+    # On the household: 1000.00 × 3 − 1000.00; per person first would give 2000.01.
+    assert result.monthly_benefit == D("2000.00")
 
 
 def test_dibao_not_eligible_at_or_above_the_standard() -> None:
