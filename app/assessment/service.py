@@ -178,6 +178,7 @@ async def create(
         today=today or clock.today(),
     )
     problems += scoring.check_items(table, data.items)
+    problems += scoring.check_conditions(table, data.items, _conditions(data.conditions))
     _raise(problems)
     record = Assessment(
         region_code=data.region_code,
@@ -273,7 +274,6 @@ async def amend(
     )
     items = {**{str(k): int(v) for k, v in original.items.items()}, **(data.items or {})}
     problems += scoring.check_items(table, items)
-    _raise(problems)
     conditions = (
         _conditions(data.conditions)
         if data.conditions is not None
@@ -284,6 +284,8 @@ async def amend(
             care_risk_events_30d=original.care_risk_events_30d,
         )
     )
+    problems += scoring.check_conditions(table, items, conditions)
+    _raise(problems)
     record = Assessment(
         region_code=original.region_code,
         subject_name=data.subject_name or original.subject_name,

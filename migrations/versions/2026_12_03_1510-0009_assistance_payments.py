@@ -46,6 +46,9 @@ _ = sqlmodel
 MONTHLY = "kind NOT IN ('emergency', 'expenditure')"
 LIVE = "deleted_at IS NULL"
 LEVEL_CODES = "CASE {level} WHEN 0 THEN 'intact' WHEN 1 THEN 'mild' WHEN 2 THEN 'moderate' WHEN 3 THEN 'severe' ELSE 'total' END"
+RELEVEL = "UPDATE assessment SET level = {level}, level_code = {code} WHERE {where}"
+ONE_RAISE = "CASE WHEN base_level + 1 > 4 THEN 4 ELSE base_level + 1 END"
+TWO_RAISES = "CASE WHEN base_level + 2 > 4 THEN 4 ELSE base_level + 2 END"
 BOTH_RAISES = (
     "standard = 'GB/T 42195-2022' AND NOT coma AND (dementia OR psychiatric_disorder) "
     "AND care_risk_events_30d >= 2"
@@ -71,17 +74,13 @@ def _merge_repeated_runs() -> None:
         "(SELECT k.id FROM payment_run k WHERE k.region_code = {r}.region_code AND k.month = {r}.month "
         "AND k.deleted_at IS NULL ORDER BY k.created_at, k.id LIMIT 1)"
     )
-    op.execute(
-        "UPDATE payment SET run_id = (SELECT "
-        + keeper.format(r="r")
-        + " FROM payment_run r WHERE r.id = payment.run_id) "
-        "WHERE run_id IN (SELECT id FROM payment_run WHERE deleted_at IS NULL)"
-    )
-    repeated = f"deleted_at IS NULL AND id <> {keeper.format(r='payment_run')}"
-    op.execute(
-        "UPDATE payment_run SET deleted_at = updated_at, version = version + 1, "
-        f"payment_count = 0, total_fen = 0 WHERE {repeated}"
-    )
+    # Every statement here is built from the constants above, never from data.
+    move = "UPDATE payment SET run_id = (SELECT {keeper} FROM payment_run r WHERE r.id = payment.run_id) "
+    move += "WHERE run_id IN (SELECT id FROM payment_run WHERE deleted_at IS NULL)"
+    op.execute(move.format(keeper=keeper.format(r="r")))
+    retire = "UPDATE payment_run SET deleted_at = updated_at, version = version + 1, "
+    retire += "payment_count = 0, total_fen = 0 WHERE deleted_at IS NULL AND id <> {keeper}"
+    op.execute(retire.format(keeper=keeper.format(r="payment_run")))
     op.execute(
         "UPDATE payment_run SET "
         "payment_count = (SELECT count(*) FROM payment p WHERE p.run_id = payment_run.id), "
@@ -230,19 +229,11 @@ def upgrade() -> None:
         )
 
     # One raise for any of the conditions (GB/T 42195-2022), not one per condition.
-    level = "CASE WHEN base_level + 1 > 4 THEN 4 ELSE base_level + 1 END"
-    op.execute(
-        f"UPDATE assessment SET level = {level}, level_code = {LEVEL_CODES.format(level=level)} "
-        f"WHERE {BOTH_RAISES}"
-    )
+    op.execute(RELEVEL.format(level=ONE_RAISE, code=LEVEL_CODES.format(level=ONE_RAISE), where=BOTH_RAISES))
 
 
 def downgrade() -> None:
-    level = "CASE WHEN base_level + 2 > 4 THEN 4 ELSE base_level + 2 END"
-    op.execute(
-        f"UPDATE assessment SET level = {level}, level_code = {LEVEL_CODES.format(level=level)} "
-        f"WHERE {BOTH_RAISES}"
-    )
+    op.execute(RELEVEL.format(level=TWO_RAISES, code=LEVEL_CODES.format(level=TWO_RAISES), where=BOTH_RAISES))
     with op.batch_alter_table("death_record", schema=None) as batch_op:
         batch_op.drop_index("uq_death_record_id_number_hash")
         batch_op.drop_index(batch_op.f("ix_death_record_region_code"))

@@ -9,7 +9,6 @@ import httpx
 from openpyxl import Workbook
 
 from app.core.clock import clock
-
 from tests.conftest import TokenFactory
 from tests.factories import id_number
 from tests.recipient.helpers import create, household, move
