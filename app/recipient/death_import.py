@@ -24,6 +24,8 @@ COLUMNS = ("id_number", "died_on", "source", "note")
 ALIASES = {
     "身份证号": "id_number",
     "公民身份号码": "id_number",
+    "身份证号码": "id_number",
+    "id number": "id_number",
     "死亡日期": "died_on",
     "date_of_death": "died_on",
     "date of death": "died_on",
