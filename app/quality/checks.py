@@ -133,7 +133,8 @@ def payment_after_death(today: date) -> Select[Any]:
     to_a_dead_household = exists().where(
         member.c.household_id == P.c.household_id,
         member.c.deleted_at.is_(None),
-        or_(member.c.relation == "head", exists().where(H.c.id == P.c.household_id, H.c.member_count == 1)),
+        H.c.id == P.c.household_id,
+        or_(member.c.relation == "head", H.c.member_count == 1),
         D.c.id_number_hash == member.c.id_number_hash,
         _live(D),
         D.c.died_month < P.c.month,
