@@ -131,7 +131,7 @@ async def test_no_one_is_paid_after_the_month_of_death(client: httpx.AsyncClient
     assert (family["id"], "death_review") in reasons["2026-04"]
     assert (couple["id"], "died") in reasons["2026-03"]
     assert not any(hid == family["id"] for hid, _ in reasons["2026-03"])
-    review = [s for s in await skips(client, h, apr["id"]) if s["household_id"] == family["id"]][0]
+    review = next(s for s in await skips(client, h, apr["id"]) if s["household_id"] == family["id"])
     assert "head died on 2026-03-05" in review["reason"]
 
     found = await client.get(

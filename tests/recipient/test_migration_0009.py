@@ -140,7 +140,9 @@ def _read(conn: Connection, seeded: dict[str, Any]) -> dict[str, Any]:
         if "kind" in payment_cols
         else []
     )
-    levels = dict(conn.execute(sa.text("SELECT id, level || ':' || level_code FROM assessment")).all())
+    levels: dict[Any, Any] = dict(
+        conn.execute(sa.text("SELECT id, level || ':' || level_code FROM assessment")).all()
+    )
     first, second = (uuid.UUID(str(i)) for i in seeded["runs"])
 
     def key(value: uuid.UUID) -> Any:
