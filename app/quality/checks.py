@@ -43,6 +43,15 @@ def _live(table: Table) -> Any:
     return table.c.deleted_at.is_(None)
 
 
+def born_by(today: date, years: int) -> date:
+    """The latest birth date of someone ``years`` old or older on ``today`` (29 February turns
+    into 28 February in a common year)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
 def household_without_address(today: date) -> Select[Any]:
     return select(
         H.c.id.label("key"), H.c.region_code, literal("no standard address linked").label("detail")
@@ -70,7 +79,7 @@ def dibao_review_overdue(today: date) -> Select[Any]:
 
 
 def elderly_assessment_overdue(today: date) -> Select[Any]:
-    sixty = date(today.year - 60, today.month, min(today.day, 28))
+    sixty = born_by(today, 60)
     current = exists().where(
         A.c.id_number_hash == M.c.id_number_hash,
         _live(A),
@@ -91,7 +100,7 @@ def elderly_assessment_overdue(today: date) -> Select[Any]:
 def tekun_assessment_missing(today: date) -> Select[Any]:
     """Tekun members aged 60+ with no current capability assessment: their care-allowance tier
     is unknown, so payment runs pay them no care allowance."""
-    sixty = date(today.year - 60, today.month, min(today.day, 28))
+    sixty = born_by(today, 60)
     current = exists().where(
         A.c.id_number_hash == M.c.id_number_hash,
         _live(A),

@@ -3,6 +3,7 @@ do not yet receive. Pure functions over one member and its household."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,9 +54,9 @@ RULE_CODES = tuple(rule.code for rule in RULES)
 
 
 def _months_ago(on: date, months: int) -> date:
+    """The same day ``months`` earlier; the 29th–31st fall back to that month's last day."""
     year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
-    day = min(on.day, 28)
-    return date(year, month + 1, day)
+    return date(year, month + 1, min(on.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:

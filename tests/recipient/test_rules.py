@@ -146,3 +146,14 @@ def test_discovery_elderly_rules() -> None:
     turning_sixty = _facts(birth_date=date(1966, 6, 2))
     assert _codes(turning_sixty) == []
     assert _codes(turning_sixty, date(2026, 6, 2)) == ["elderly_assessment_missing"]
+
+
+def test_ages_and_month_spans_keep_the_day() -> None:
+    from app.quality.checks import born_by
+    from app.recipient.discovery import _months_ago
+
+    assert born_by(date(2026, 12, 31), 60) == date(1966, 12, 31)
+    assert born_by(date(2028, 2, 29), 60) == date(1968, 2, 29)
+    assert born_by(date(2024, 2, 29), 61) == date(1963, 2, 28)
+    assert _months_ago(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert _months_ago(date(2026, 12, 30), 12) == date(2025, 12, 30)
