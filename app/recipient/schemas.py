@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from app.core.money import Money
 from app.core.validators import normalize_region_code, validate_id_number
@@ -226,7 +226,10 @@ class DeathCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id_number: IdNumber
-    died_on: date
+    died_on: date = Field(
+        validation_alias=AliasChoices("died_on", "date_of_death"),
+        description="Date of death (also accepted as `date_of_death`).",
+    )
     source: str = Field(
         min_length=1,
         max_length=100,

@@ -217,11 +217,16 @@ async def list_subsidies(
 
 
 async def get(
-    session: AsyncSession, principal: Principal, household_id: uuid.UUID, subsidy_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    household_id: uuid.UUID,
+    subsidy_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID | None = None,
 ) -> SubsidyRead:
     household = await _household(session, principal, household_id)
     subsidy = await SubsidyRepository(session).get(subsidy_id, household.id)
-    if subsidy is None:
+    if subsidy is None or (member_id is not None and subsidy.member_id != member_id):
         raise SubsidyNotFound(subsidy_id)
     return read(subsidy)
 

@@ -68,6 +68,65 @@ async def household_subsidies(
 
 
 @router.get(
+    MEMBER + "/{subsidy_id}",
+    name="subsidy-get-member",
+    response_model=SubsidyRead,
+    responses=error_responses(404),
+)
+async def get_member_subsidy(
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    subsidy_id: uuid.UUID,
+    session: ReadSession,
+    principal: Reader,
+    response: Response,
+) -> SubsidyRead:
+    found = await subsidies.get(session, principal, household_id, subsidy_id, member_id=member_id)
+    set_etag(response, found.version)
+    return found
+
+
+@router.post(
+    MEMBER + "/{subsidy_id}/transitions",
+    name="subsidy-transition-member",
+    response_model=SubsidyRead,
+    responses=error_responses(404, 409, 412, 422),
+)
+async def transition_member_subsidy(
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    subsidy_id: uuid.UUID,
+    data: SubsidyTransitionIn,
+    principal: Operator,
+    uow: Writer,
+    response: Response,
+    expected: OptionalIfMatch,
+) -> SubsidyRead:
+    """The same moves, addressed under the member."""
+    await subsidies.get(uow.session, principal, household_id, subsidy_id, member_id=member_id)
+    moved = await subsidies.transition(uow, principal, household_id, subsidy_id, data, expected)
+    set_etag(response, moved.version)
+    return moved
+
+
+@router.get(
+    MEMBER + "/{subsidy_id}/history",
+    name="subsidy-history-member",
+    response_model=list[TransitionRead],
+    responses=error_responses(404),
+)
+async def member_subsidy_history(
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    subsidy_id: uuid.UUID,
+    session: ReadSession,
+    principal: Reader,
+) -> list[TransitionRead]:
+    await subsidies.get(session, principal, household_id, subsidy_id, member_id=member_id)
+    return await subsidies.history(session, principal, household_id, subsidy_id)
+
+
+@router.get(
     "/{household_id}/subsidies/{subsidy_id}",
     name="subsidy-get",
     response_model=SubsidyRead,

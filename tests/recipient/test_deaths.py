@@ -101,7 +101,13 @@ async def test_no_one_is_paid_after_the_month_of_death(client: httpx.AsyncClient
         ids[house["id"]] = [m["id_number"] for m in revealed["members"]]
     await _death(client, h, ids[family["id"]][0], "2026-03-05")  # the head, in March
     await _death(client, h, ids[single["id"]][0], "2026-02-15")  # the only member, in February
-    await _death(client, h, ids[couple["id"]][1], "2026-02-10")  # the spouse, in February
+    spouse = await client.post(
+        DEATHS,
+        json={"id_number": ids[couple["id"]][1], "date_of_death": "2026-02-10", "source": "funeral"},
+        headers=h,
+    )
+    assert spouse.status_code == 201, spouse.text  # the spouse, in February
+    assert spouse.json()["died_on"] == "2026-02-10"
 
     feb = await ran(client, h, region, "2026-02")
     mar = await ran(client, h, region, "2026-03")

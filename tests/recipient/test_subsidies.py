@@ -78,7 +78,24 @@ async def test_subsidies_through_their_loop(client: httpx.AsyncClient, auth: Tok
         await _move(client, h, hid, nursing["id"], "verify", "approve")
     assert approved_living["approved_on"] == "2026-03-10"
     with clock.frozen(noon(date(2026, 4, 2))):
-        await _move(client, h, hid, other["id"], "verify", "approve")
+        # The same moves, addressed under the member.
+        for action in ("verify", "approve"):
+            moved = await client.post(
+                f"{BASE}/{hid}/members/{grade3}/subsidies/{other['id']}/transitions",
+                json={"action": action},
+                headers=h,
+            )
+            assert moved.status_code == 200, moved.text
+    elsewhere = await client.get(f"{BASE}/{hid}/members/{grade2}/subsidies/{other['id']}", headers=h)
+    assert elsewhere.status_code == 404
+    assert (
+        len(
+            (
+                await client.get(f"{BASE}/{hid}/members/{grade3}/subsidies/{other['id']}/history", headers=h)
+            ).json()
+        )
+        == 3
+    )
 
     member = next(
         m for m in (await client.get(f"{BASE}/{hid}", headers=h)).json()["members"] if m["id"] == grade2
