@@ -33,6 +33,13 @@ class PaymentRunCreate(BaseModel):
         pattern=MONTH_PATTERN, examples=["2026-11"], description="The current or a past month."
     )
 
+    @field_validator("month")
+    @classmethod
+    def _in_range(cls, value: str) -> str:
+        if not 1900 <= int(value[:4]) <= 2199:
+            raise ValueError("month must lie between 1900-01 and 2199-12")
+        return value
+
 
 class PaymentRunRead(BaseModel):
     id: uuid.UUID

@@ -109,6 +109,7 @@ async def test_a_run_for_a_month_after_the_local_month_is_422(
     assert june.status_code == 201, june.text
     far = await run(client, h, "330521103000", "2099-01")
     assert far.status_code == 422
+    assert (await run(client, h, "330521103000", "0000-01")).status_code == 422
 
 
 async def test_one_run_per_region_and_month(client: httpx.AsyncClient, auth: TokenFactory) -> None:
