@@ -126,6 +126,8 @@ async def _pay_cases(
 
 
 async def test_runs_pay_dibao_to_the_fen(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    # Pinned for the township: another test raises the county's standard from 2024.
+    await standard(client, auth("admin"), "dibao_annual", "330521002000", "12000.00")
     await _pay_cases(client, auth, "330521002000", AT_1000, "2026-02")
 
 

@@ -22,6 +22,7 @@ async def test_tekun_members_get_the_basic_standard_and_the_care_allowance_of_th
     h = auth("operator", region="330521")
     admin = auth("admin")
     for kind, value in (
+        ("dibao_annual", "12000.00"),  # pinned: another test raises the county's standard
         ("tekun_care_able_monthly", "300.00"),
         ("tekun_care_partial_monthly", "800.00"),
         ("tekun_care_full_monthly", "1500.00"),
@@ -84,6 +85,7 @@ async def test_a_household_is_paid_from_the_month_of_its_approval(
 ) -> None:
     region = "330521102000"
     h = auth("operator", region="330521")
+    await standard(client, auth("admin"), "dibao_annual", region, "12000.00")
     house = await approved(client, h, region, on=date(2026, 4, 30), income="500.00", n=1)
     march = await ran(client, h, region, "2026-03")
     assert march["payment_count"] == 0
