@@ -19,6 +19,7 @@ from app.assessment.schemas import (
     ElderlyProfile,
     ScoringStandardRead,
 )
+from app.core.clock import clock
 from app.core.concurrency import OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
@@ -27,9 +28,6 @@ from app.core.pagination import Page, Paging
 from app.core.validators import Day, IdNumber, IdNumberFilter, normalize_region_code
 from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, read_revealing, require
 from app.security.principal import Principal
-
-# The recipients' discovery rules read each person's latest assessment from here on.
-service.register()
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], responses=error_responses(401, 403))
 
@@ -135,7 +133,7 @@ async def assessment_stats(
     region_code: RegionQuery = None,
     as_of: Annotated[Day | None, Query(description="Count latest assessments up to this day")] = None,
 ) -> AssessmentStats:
-    return await statistics.level_stats(session, principal, _region(region_code), as_of or date.today())
+    return await statistics.level_stats(session, principal, _region(region_code), as_of or clock.today())
 
 
 @router.get(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -25,6 +24,7 @@ from app.charity_trust.schemas import (
     TrustStats,
     TrustStatus,
 )
+from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
@@ -123,7 +123,7 @@ async def trust_stats(
     year: Annotated[int | None, Query(ge=1900, le=2999, description="Defaults to the current year")] = None,
 ) -> TrustStats:
     code = normalize_region_code(region_code) if region_code else None
-    return await stats.stats(session, principal, code, year, date.today())
+    return await stats.stats(session, principal, code, year, clock.today())
 
 
 @router.get(

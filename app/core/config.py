@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     timezone: str = "Asia/Shanghai"
+    # Test only (refused with MZ_ENV=production): a request's ``X-Test-Now`` header sets the
+    # clock for that request, so tests against a running node can choose the hour.
+    test_clock: bool = False
 
     node_region: str = "330500"
     node_name: str = ""

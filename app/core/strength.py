@@ -81,4 +81,6 @@ def production_problems(settings: Settings) -> list[str]:
             problems.append("MZ_METRICS_TOKEN: is a development value")
         else:
             problems.append(_length_problem("MZ_METRICS_TOKEN", settings.metrics_token) or "")
+    if settings.test_clock:
+        problems.append("MZ_TEST_CLOCK: the clock is not settable in production")
     return [p for p in problems if p]

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from app.core.clock import clock
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -96,7 +98,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
         born = id_number_birth_date(text)
     except ValueError:
         raise ValueError("ID number carries an impossible birth date") from None
-    if born > (today or date.today()) or born.year < 1880:
+    if born > (today or clock.today()) or born.year < 1880:
         raise ValueError("ID number carries a birth date outside the possible range")
     if id_number_check_char(text[:17]) != text[17]:
         raise ValueError("ID number check character does not match")

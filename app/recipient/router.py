@@ -1,21 +1,22 @@
-"""Recipient endpoints: households, workflow, eligibility, payments, screening, import."""
+"""Recipient endpoints: households, workflow, eligibility, screening, import. Payments,
+subsidies and deaths have routers of their own."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses, render_domain_error
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.validators import Day, IdNumberFilter, normalize_region_code
-from app.recipient import cases, importer, payments, screening, service
+from app.recipient import cases, importer, screening, service
 from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.schemas import (
     Category,
@@ -27,9 +28,6 @@ from app.recipient.schemas import (
     HouseholdRead,
     HouseholdUpdate,
     ImportReport,
-    PaymentRead,
-    PaymentRunCreate,
-    PaymentRunRead,
     RuleName,
     StatusName,
     TransitionIn,
@@ -281,49 +279,4 @@ async def household_history(
 async def household_eligibility(
     household_id: uuid.UUID, session: ReadSession, principal: Reader, on: Day | None = None
 ) -> EligibilityRead:
-    return await service.eligibility_of(session, principal, household_id, on or date.today())
-
-
-@router.get(
-    "/recipients/{household_id}/payments",
-    name="recipient-payments",
-    response_model=Page[PaymentRead],
-    responses=error_responses(400, 404, 422),
-)
-async def household_payments(
-    household_id: uuid.UUID, session: ReadSession, principal: Reader, paging: Paging
-) -> Page[PaymentRead]:
-    return await payments.payments_of(session, principal, household_id, paging)
-
-
-@router.post(
-    "/payment-runs",
-    name="payment-run-create",
-    status_code=status.HTTP_201_CREATED,
-    response_model=PaymentRunRead,
-    responses=error_responses(422),
-)
-async def create_payment_run(
-    request: Request,
-    data: PaymentRunCreate,
-    principal: Operator,
-    uow: Writer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def create() -> tuple[int, PaymentRunRead, dict[str, str]]:
-        run = await payments.create_run(uow, principal, data)
-        return 201, run, {"ETag": etag(run.version), "Location": f"/api/v1/payment-runs/{run.id}"}
-
-    return await respond_once(
-        request, uow.session, principal=principal.sub, key=idempotency_key, payload=data, create=create
-    )
-
-
-@router.get(
-    "/payment-runs/{run_id}",
-    name="payment-run-get",
-    response_model=PaymentRunRead,
-    responses=error_responses(404, 422),
-)
-async def get_payment_run(run_id: uuid.UUID, session: ReadSession, principal: Reader) -> PaymentRunRead:
-    return await payments.get_run(session, principal, run_id)
+    return await service.eligibility_of(session, principal, household_id, on or clock.today())
