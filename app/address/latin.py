@@ -15,6 +15,7 @@ from app.address.gazetteer import Gazetteer
 LEVEL_WORDS = {
     "PROVINCE": "province",
     "PROV": "province",
+    "SHENG": "province",
     "CITY": "city",
     "SHI": "city",
     "DISTRICT": "county",

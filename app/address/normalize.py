@@ -100,7 +100,7 @@ def normalize_text(text: str) -> str:
     out = _DIGIT_ORDINAL.sub("", _numerals_to_digits(out))
     out = _BUILDING.sub("幢", out)
     out = _ROOM.sub("室", out)
-    out = _GROUP.sub("组", out)
+    out = _DIGIT_ORDINAL.sub("", _GROUP.sub("组", out))
     out = _UNIT_SHORT.sub("单元", out)
     out = _DROP.sub("", out)
     out = _FLOOR.sub("层", out)

@@ -171,7 +171,9 @@ def _read_rest(rest: str, parsed: ParsedAddress) -> str:
         names = [m.group(0) for run in runs for m in _CJK_RUN.finditer(run)]
         if names and (parsed.has("building") or parsed.has("room") or not parsed.has("road")):
             best = max(names, key=len)
-            parsed.set("compound", best, 0.5)
+            # A house number (号) goes on a road: 千秋接12号 is a road misspelt, not a compound.
+            as_road = not parsed.has("road") and not parsed.has("community") and parsed.has("house_number")
+            parsed.set("road" if as_road else "compound", best, 0.5)
             runs = [r.replace(best, "", 1) for r in runs]
     return "".join(runs)
 

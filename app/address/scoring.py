@@ -101,29 +101,61 @@ class Score:
 
 
 @lru_cache(maxsize=65_536)
+def syllables(name: str) -> tuple[str, ...]:
+    """The pinyin of each character, without tones: 千秋街 → (qian, qiu, jie)."""
+    return tuple(lazy_pinyin(name))
+
+
 def sound(name: str) -> str:
-    """The pinyin of a name, without tones: 千秋街 → qianqiujie."""
-    return "".join(lazy_pinyin(name))
+    """The pinyin of a name as one word: 千秋街 → qianqiujie."""
+    return "".join(syllables(name))
+
+
+def heard_alike(a: str, b: str) -> float:
+    """How alike two names of the same length sound, syllable by syllable (0 when they differ
+    in length or sound less than three-quarters alike): 1 for homophones, less for near
+    sounds (lian/nian, zhuang/zhang)."""
+    sa, sb = syllables(a), syllables(b)
+    if len(sa) != len(sb) or not sa:
+        return 0.0
+    alike = sum(fuzz.ratio(x, y) for x, y in zip(sa, sb, strict=True)) / (100 * len(sa))
+    return alike if alike >= 0.75 else 0.0
+
+
+GENERIC_ENDINGS = (
+    "社区", "大道", "大街", "小区", "花园", "公寓", "新村", "家园", "嘉园", "新苑", "公馆", "山庄",
+    "广场", "大厦", "路", "街", "巷", "弄", "苑", "园", "府", "庭", "城", "湾", "里", "坊", "居",
+    "邸", "院", "村",
+)  # fmt: skip
+
+
+def _stems(a: str, b: str) -> tuple[str, str]:
+    """Both names without the generic ending they share (御景新村, 吉祥新村 → 御景, 吉祥): a
+    shared 新村 or 路 says nothing about whether two names are the same."""
+    for ending in GENERIC_ENDINGS:
+        if a.endswith(ending) and b.endswith(ending) and len(a) > len(ending) and len(b) > len(ending):
+            return a[: -len(ending)], b[: -len(ending)]
+    return a, b
 
 
 def name_similarity(a: str, b: str) -> float:
     """1 for equal names; 0.95 for homophones; 0.8 when one contains the other; otherwise the
-    best of character and bigram Dice coefficients and 0.9 × the pinyin edit-distance ratio."""
+    best of character and bigram Dice coefficients and 0.9 × how alike they sound."""
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
-    sa, sb = sound(a), sound(b)
-    if sa == sb and len(a) == len(b):
+    heard = heard_alike(a, b)
+    if heard == 1.0:
         return HOMOPHONE
     if (a in b or b in a) and min(len(a), len(b)) >= 2:
         return 0.8
-    chars = 2 * len(set(a) & set(b)) / (len(set(a)) + len(set(b)))
-    ga = {a[i : i + 2] for i in range(len(a) - 1)}
-    gb = {b[i : i + 2] for i in range(len(b) - 1)}
+    sa, sb = _stems(a, b)
+    chars = 2 * len(set(sa) & set(sb)) / (len(set(sa)) + len(set(sb)))
+    ga = {sa[i : i + 2] for i in range(len(sa) - 1)}
+    gb = {sb[i : i + 2] for i in range(len(sb) - 1)}
     grams = 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
-    heard = 0.9 * fuzz.ratio(sa, sb) / 100 if len(a) == len(b) else 0.0
-    return max(chars, grams, heard)
+    return max(chars, grams, 0.9 * heard_alike(sa, sb))
 
 
 def _regions_agree(text_code: str, entry_code: str) -> bool:
