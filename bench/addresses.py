@@ -42,13 +42,13 @@ from sqlmodel import col
 from app.address import service
 from app.address.components import full_name, normalize_components
 from app.address.models import Address
-from app.address.synthetic import CSV_COLUMNS, bulk_rows, region_names, region_path, to_csv
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
 from app.core.pagination import CursorCodec, PageParams
 from app.reference import load_reference
 from app.security.principal import Principal
+from tools.address_synthetic import CSV_COLUMNS, bulk_rows, region_names, region_path, to_csv
 
 SERVER = os.environ.get("MZ_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 

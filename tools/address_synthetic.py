@@ -140,7 +140,7 @@ def eval_register(seed: int = 2022) -> list[SyntheticAddress]:
     """About 1,900 addresses over twelve townships, with look-alikes on purpose: the same road
     names and compound names in several townships, neighbouring house numbers, every room of
     a unit, building-level entries beside their rooms, and old names kept as aliases."""
-    rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    rng = random.Random(seed)
     out: list[SyntheticAddress] = []
     road_words = list(ROAD_WORDS)
     compound_words = list(COMPOUND_WORDS)
@@ -177,7 +177,7 @@ def bulk_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     """``count`` distinct addresses as CSV rows, spread over every township, generated on the
     fly (nothing is kept in memory). Even places are roads with house numbers, odd ones
     compounds; each house or compound has buildings, units and rooms."""
-    rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    rng = random.Random(seed)
     townships = [code for code, (_n, level, _p) in region_names().items() if level == "township"]
     places, houses, buildings, units, rooms = 24, 5, 4, 2, 18
     made = 0

@@ -193,12 +193,12 @@ async def evaluate(
         matcher = Matcher(session, gazetteer, evaluator(settings).region)
         for case in cases:
             parsed, ranked = await matcher.match(case.text, 5)
-            for name, expected in case.expected.items():
+            for name, wanted in case.expected.items():
                 got = parsed.value(name)
-                if expected or got:
-                    tally = report.components[name]
-                    tally.given += 1
-                    tally.correct += expected == got
+                if wanted or got:
+                    component = report.components[name]
+                    component.given += 1
+                    component.correct += wanted == got
             report.first.append(ranked[0].address.full_name if ranked else "")
             expected = names.get(case.expected_ref, "") if case.expected_ref else case.expected_full_name
             if case.expected_ref and not expected:

@@ -32,6 +32,7 @@ from app.address.components import (
     normalize_aliases,
     normalize_components,
 )
+from app.address.names import touch as renew_place_names
 from app.address.repository import AddressRepository
 from app.address.schemas import AddressImportRejection, AddressImportReport
 from app.core.errors import DomainError, UnsupportedMediaType
@@ -208,6 +209,7 @@ async def import_rows(
     else:
         await _import_one_by_one(uow, checker, rows, tally, progress)
     report = tally.report()
+    renew_place_names()
     await uow.audit(
         "address.import",
         resource_type="address",

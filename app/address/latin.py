@@ -33,7 +33,10 @@ LEVEL_WORDS = {
 DROPPED = {"CHINA", "PRC", "PR", "CN", "ZIP", "POSTCODE", "ADDRESS", "ADDR", "THE", "OF", "AND", "NO"}
 _RUN = re.compile(r"[A-Z]{2,}(?:[\s.,'-]+[A-Z]{2,})*")
 _WORD = re.compile(r"[A-Z]+")
+_BOUNDED_RUN = re.compile(r"(?<![A-Z0-9])" + _RUN.pattern + r"(?![A-Z0-9])")
 MAX_WORDS = 4
+_INITIALS = re.compile(r"(?<![A-Z0-9])(?:[A-Z]\.\s*)+")
+"""Abbreviations written with full stops (P.R. China): never part of a number."""
 
 
 def _place_name(words: list[str], gaz: Gazetteer) -> tuple[str, int] | None:
@@ -84,13 +87,7 @@ def _replace_run(run: str, gaz: Gazetteer) -> str:
 def romanized_places(text: str, gaz: Gazetteer) -> tuple[str, bool]:
     """``text`` (half-width, upper-case) with Latin place names in Chinese and other Latin words
     gone; and whether anything Latin was read."""
-    changed = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal changed
-        changed = True
-        return _replace_run(match.group(0), gaz)
-
+    out, initials = _INITIALS.subn(" ", text)
     # A run is bounded by non-letters, so 12A号 and A座 are never touched.
-    out = re.sub(r"(?<![A-Z0-9])" + _RUN.pattern + r"(?![A-Z0-9])", replace, text)
-    return out, changed
+    out, runs = _BOUNDED_RUN.subn(lambda m: _replace_run(m.group(0), gaz), out)
+    return out, bool(initials or runs)

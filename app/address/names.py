@@ -1,8 +1,9 @@
 """The register's place names — roads, compounds, villages — held in memory per database and
 scope (for a minute, like the gazetteer), for matching a misspelt or misheard name to the
 register's spelling. Character and pinyin edit distances (:mod:`rapidfuzz`) find the nearest
-names; the addresses themselves are then looked up exactly, so new addresses on a known road
-are found at once and only a road that is new *and* misspelt waits for the next refresh."""
+names; the addresses themselves are then looked up exactly. A write through this process
+(create, correct, retire, import) renews the names at once; records written by another worker
+or received by sync are seen within the minute."""
 
 from __future__ import annotations
 
@@ -51,7 +52,14 @@ class PlaceNames:
         return out[:limit]
 
 
-_cache: dict[tuple[str, str], tuple[float, PlaceNames]] = {}
+_cache: dict[tuple[str, str], tuple[float, int, PlaceNames]] = {}
+_generation = 0
+
+
+def touch() -> None:
+    """The register changed in this process: build the names afresh on the next match."""
+    global _generation  # noqa: PLW0603 - one counter per process, by design
+    _generation += 1
 
 
 async def place_names(search: AddressSearch, scope: str) -> PlaceNames:
@@ -59,10 +67,11 @@ async def place_names(search: AddressSearch, scope: str) -> PlaceNames:
     key = (bind.sync_engine.url.render_as_string(hide_password=True) if bind is not None else "", scope)
     hit = _cache.get(key)
     now = time.monotonic()
-    if hit and hit[0] > now:
-        return hit[1]
+    if hit and hit[0] > now and hit[1] == _generation:
+        return hit[2]
+    generation = _generation
     built = PlaceNames.build({kind: await search.distinct_names(scope, kind) for kind in FIELDS})
-    _cache[key] = (now + CACHE_SECONDS, built)
+    _cache[key] = (now + CACHE_SECONDS, generation, built)
     return built
 
 

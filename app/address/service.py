@@ -27,6 +27,7 @@ from app.address.components import (
 from app.address.exceptions import AddressNotFound, AddressRetired, CodesExhausted, DuplicateAddress
 from app.address.matcher import Matcher, Ranked, is_matched
 from app.address.models import Address
+from app.address.names import touch as renew_place_names
 from app.address.normalize import normalize_text
 from app.address.parser import COMPONENTS, ParsedAddress, parse
 from app.address.repository import AddressRepository
@@ -163,6 +164,7 @@ async def add(
         lat=lat,
     )
     await uow.create(address, audit_event=audit_event, details={"address_code": code})
+    renew_place_names()
     return address
 
 
@@ -234,6 +236,7 @@ async def update(
     for column in changed:
         setattr(address, column, values[column])
     await uow.update(address, expected_version=expected, changed=changed)
+    renew_place_names()
     return shape(address, path)
 
 
@@ -269,6 +272,7 @@ async def retire(
         action="address.retire",
         details={"successor_id": str(data.successor_id) if data.successor_id else None},
     )
+    renew_place_names()
     return await read(uow.session, address)
 
 

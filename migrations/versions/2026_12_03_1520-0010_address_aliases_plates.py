@@ -37,6 +37,25 @@ NEW_LENGTH = 20
 OLD_LENGTH = 10
 BATCH = 5000
 
+# A batch rebuild of ``address`` on SQLite drops the triggers that keep the FTS5 table in step
+# (revision 0005); they are created again after it. The FTS rows survive: ids do not change.
+_SQLITE_FTS_TRIGGERS = (
+    "DROP TRIGGER IF EXISTS address_fts_insert",
+    "DROP TRIGGER IF EXISTS address_fts_update",
+    "DROP TRIGGER IF EXISTS address_fts_delete",
+    """CREATE TRIGGER address_fts_insert AFTER INSERT ON address BEGIN
+        INSERT INTO address_fts (search_text, address_id) VALUES (new.search_text, new.id);
+    END""",
+    """CREATE TRIGGER address_fts_update AFTER UPDATE OF search_text ON address
+    WHEN old.search_text IS NOT new.search_text BEGIN
+        DELETE FROM address_fts WHERE address_id = old.id;
+        INSERT INTO address_fts (search_text, address_id) VALUES (new.search_text, new.id);
+    END""",
+    """CREATE TRIGGER address_fts_delete AFTER DELETE ON address BEGIN
+        DELETE FROM address_fts WHERE address_id = old.id;
+    END""",
+)
+
 
 def _dialect() -> str:
     return op.get_bind().dialect.name
@@ -132,34 +151,49 @@ def upgrade() -> None:
         postgresql_where=sa.text("deleted_at IS NULL"),
         sqlite_where=sa.text("deleted_at IS NULL"),
     )
-    # Plain ADD COLUMN on both engines: a batch rebuild on SQLite would drop the FTS triggers.
-    op.add_column("address", sa.Column("village", sa.String(length=50), nullable=False, server_default=""))
-    op.add_column(
-        "address", sa.Column("village_group", sa.String(length=20), nullable=False, server_default="")
+    _plate_length(OLD_LENGTH, NEW_LENGTH, add_village=True)
+    _reissue(_random_plate)
+
+
+def _plate_length(old: int, new: int, *, add_village: bool) -> None:
+    """Widen or narrow ``plate_code``, adding or dropping the village columns (in one rebuild
+    of the table on SQLite, whose column types cannot be altered in place)."""
+    columns = (
+        sa.Column("village", sa.String(length=50), nullable=False, server_default=""),
+        sa.Column("village_group", sa.String(length=20), nullable=False, server_default=""),
     )
     if _dialect() == "postgresql":
+        for column in columns if add_village else ():
+            op.add_column("address", column)
+        for column in () if add_village else columns:
+            op.drop_column("address", column.name)
         op.alter_column(
             "address",
             "plate_code",
-            type_=sa.String(length=NEW_LENGTH),
-            existing_type=sa.String(length=OLD_LENGTH),
+            type_=sa.String(length=new),
+            existing_type=sa.String(length=old),
             existing_nullable=False,
         )
-    _reissue(_random_plate)
+        return
+    with op.batch_alter_table("address", recreate="always") as batch:
+        for column in columns:
+            if add_village:
+                batch.add_column(column)
+            else:
+                batch.drop_column(column.name)
+        batch.alter_column(
+            "plate_code",
+            type_=sa.String(length=new),
+            existing_type=sa.String(length=old),
+            existing_nullable=False,
+        )
+    for statement in _SQLITE_FTS_TRIGGERS:
+        op.execute(statement)
 
 
 def downgrade() -> None:
     _reissue(_hashed_plate)
-    if _dialect() == "postgresql":
-        op.alter_column(
-            "address",
-            "plate_code",
-            type_=sa.String(length=OLD_LENGTH),
-            existing_type=sa.String(length=NEW_LENGTH),
-            existing_nullable=False,
-        )
-    for column in ("village_group", "village"):
-        op.execute(f"ALTER TABLE address DROP COLUMN {column}")
+    _plate_length(NEW_LENGTH, OLD_LENGTH, add_village=False)
     op.drop_index("uq_place_alias_name", table_name="place_alias")
     op.drop_index(op.f("ix_place_alias_region_code"), table_name="place_alias")
     op.drop_table("place_alias")

@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from app.address.codes import (
-    CODE_WIDTH,
     LEVELS,
     PLATE_ALPHABET,
     PLATE_BITS,
     SegmentFull,
     code_range,
     looks_like_plate,
-    next_segment,
     new_plate_code,
+    next_segment,
     split_code,
 )
 from app.address.components import ComponentError, Components, full_name, match_key, normalize_components
