@@ -105,7 +105,10 @@ async def test_plates_are_reissued_and_old_codes_open_nothing(fresh_db: Callable
     async with engine.connect() as conn:
         tables = await _tables(conn)
         address, log = tables["address"], tables["change_log"]
-        now = dict((await conn.execute(select(address.c.address_code, address.c.plate_code))).tuples().all())
+        now = {
+            str(r[0]): str(r[1])
+            for r in (await conn.execute(select(address.c.address_code, address.c.plate_code))).all()
+        }
         logged = [
             json.loads(s) if isinstance(s, str) else s
             for s in (await conn.execute(select(log.c.snapshot).where(log.c.entity == "address"))).scalars()
@@ -144,7 +147,10 @@ async def test_plates_are_reissued_and_old_codes_open_nothing(fresh_db: Callable
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         address = (await _tables(conn))["address"]
-        back = dict((await conn.execute(select(address.c.address_code, address.c.plate_code))).tuples().all())
+        back = {
+            str(r[0]): str(r[1])
+            for r in (await conn.execute(select(address.c.address_code, address.c.plate_code))).all()
+        }
         assert "village" not in address.c
     await engine.dispose()
     assert back == old
