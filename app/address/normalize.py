@@ -43,6 +43,9 @@ _NUMERAL_CHARS = "".join(_NUMERAL_DIGITS) + "".join(_NUMERAL_UNITS)
 MARKERS = ("号", "幢", "栋", "座", "单元", "单", "层", "楼", "室", "房", "弄", "组", "队", "小组", "#", "-")
 _MARKER_AHEAD = "|".join(re.escape(m) for m in MARKERS)
 _NUMERAL_RUN = re.compile(rf"(?:第)?([{_NUMERAL_CHARS}]+)(?={_MARKER_AHEAD})")
+# A room at the end of the text with no marker of its own, after another number's marker:
+# 十二楼一二零一, 三单元六零一.
+_NUMERAL_TAIL = re.compile(rf"(?<=[楼层元幢])([{_NUMERAL_CHARS}]+)$")
 _DIGIT_ORDINAL = re.compile(rf"第(?=[0-9]+(?:{_MARKER_AHEAD}))")
 
 _DASHES = re.compile(r"[‐‑‒–—―−﹣－~～]")
@@ -84,7 +87,7 @@ def _numerals_to_digits(text: str) -> str:
         value = chinese_numeral_value(match.group(1))
         return match.group(0) if value is None else str(value)
 
-    return _NUMERAL_RUN.sub(replace, text)
+    return _NUMERAL_TAIL.sub(replace, _NUMERAL_RUN.sub(replace, text))
 
 
 def halfwidth(text: str) -> str:
