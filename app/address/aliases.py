@@ -45,13 +45,15 @@ async def live_aliases(session: AsyncSession) -> list[Alias]:
 
 
 async def load_place_aliases(uow: UnitOfWork) -> int:
-    """Insert shipped aliases the database lacks (by name); returns how many were added."""
-    query = select(col(PlaceAlias.name)).where(col(PlaceAlias.deleted_at).is_(None))
-    have = set((await uow.session.execute(query)).scalars().all())
+    """Insert shipped aliases the database has never held (by name and id: one the parent has
+    deleted stays deleted); returns how many were added."""
+    rows = (await uow.session.execute(select(col(PlaceAlias.name), col(PlaceAlias.id)))).all()
+    have = {name for name, _id in rows}
+    ids = {record_id for _name, record_id in rows}
     added = 0
     for row in shipped_rows():
         name = normalize_text(row["name"])
-        if name in have:
+        if name in have or shipped_alias_id(name) in ids:
             continue
         alias = PlaceAlias(
             id=shipped_alias_id(name),

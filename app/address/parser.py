@@ -106,7 +106,7 @@ def parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     found, pos = _read_regions(normalized, gazetteer)
     _fill_regions(parsed, found, gazetteer)
     parsed.local = normalized[pos:]
-    parsed.unparsed = _read_rest(parsed.local, parsed)
+    parsed.unparsed = _read_rest(parsed.local, parsed, gazetteer)
     return parsed
 
 
@@ -130,8 +130,8 @@ def _read_regions(text: str, gaz: Gazetteer) -> tuple[dict[str, tuple[Place, flo
             break
         best = max(options, key=lambda s: (len(s.text), not s.short, -LEVELS.index(s.place.level)))
         for other, (place, _conf) in list(found.items()):
-            if not gaz.is_within(best.place.code, place.code):
-                del found[other]  # a contradiction: keep the more specific level
+            if not gaz.is_within(best.place.code, place.code) and not gaz.is_within(place.code, best.place.code):
+                del found[other]  # a contradiction: keep the later name
         found[best.place.level] = (best.place, 0.9 if best.short else 1.0)
         pos += len(best.text)
     return found, pos
@@ -150,7 +150,22 @@ def _fill_regions(parsed: ParsedAddress, found: dict[str, tuple[Place, float]], 
     parsed.set("region_code", place.code, confidence)
 
 
-def _read_rest(rest: str, parsed: ParsedAddress) -> str:
+def _trailing_regions(runs: list[str], parsed: ParsedAddress, gaz: Gazetteer) -> list[str]:
+    """Region names written after the address (西山村3组12号 妙西, 劳动路155号 吴兴区): read
+    when the text began with none; the runs without them."""
+    if parsed.has("region_code"):
+        return runs
+    kept: list[str] = []
+    for run in runs:
+        found, pos = _read_regions(run, gaz)
+        if found and pos == len(run) and not parsed.has("region_code"):
+            _fill_regions(parsed, found, gaz)
+            continue
+        kept.append(run)
+    return kept
+
+
+def _read_rest(rest: str, parsed: ParsedAddress, gaz: Gazetteer) -> str:
     """Community, road, compound and the numbers, left to right; returns what was not read."""
     leftover: list[str] = []
     runs: list[str] = []
@@ -167,6 +182,7 @@ def _read_rest(rest: str, parsed: ParsedAddress) -> str:
         i = end
     if leftover:
         runs.append("".join(leftover))
+    runs = _trailing_regions(runs, parsed, gaz)
     if not parsed.has("compound"):
         names = [m.group(0) for run in runs for m in _CJK_RUN.finditer(run)]
         if names and (parsed.has("building") or parsed.has("room") or not parsed.has("road")):

@@ -18,9 +18,9 @@ measured by edit distance over the pinyin (:mod:`rapidfuzz`).
 From the score come the candidate's *kind* and *confidence* (:func:`judge`): ``exact`` only
 when everything the text gives is the entry's own and the entry has nothing more; ``fuzzy`` when
 a place name agreed only by similarity; ``component`` otherwise. A house number, village group,
-building, unit or room that the text gives and the entry contradicts names another address:
-the confidence is then held below :data:`MATCHED_AT`, so such a text is never answered as a
-match.
+building, unit or room that the text gives and the entry contradicts — or a county other than
+the entry's — names another address: the confidence is then held below :data:`MATCHED_AT`, so
+such a text is never answered as a match.
 """
 
 from __future__ import annotations
@@ -185,6 +185,8 @@ def score(text: Reading, entry: Reading) -> Score:
                 agreed.append("region")
             else:
                 differed.append("region")
+                if text.region_code[:6] != entry.region_code[:6] and text.region_code[4:6] != "00":
+                    contradicted.append("region")  # another county: another address
 
     for name in (*NAMES, *NUMBERS):
         mine, theirs = getattr(text, name), getattr(entry, name)

@@ -35,7 +35,7 @@ def _values(text: str, gaz: Gazetteer) -> dict[str, str]:
         ("ZHEJIANGHUZHOU Deqing Wukang 北湖街8号", "德清县", "武康街道"),
         ("Changxing Zhicheng 金陵路318号", "长兴县", "雉城街道"),
         ("P.R.China Huzhou Nanxun Shuanglin 双林路77号", "南浔区", "双林镇"),
-        ("劳动路155号, Wuxing District, Huzhou", None, None),
+        ("劳动路155号, Wuxing District, Huzhou", "吴兴区", None),
     ],
 )
 def test_latin_place_names_are_read_or_dropped(
