@@ -97,8 +97,6 @@ def normalize_components(values: dict[str, str | None]) -> Components:
                 "road", "give a road (街路巷), a compound (小区/院落) or a village (community)"
             )
         out["village"] = out["community"]
-    elif out["village_group"]:
-        raise ComponentError("village_group", "a village group (组) belongs to a village address (no road)")
     return Components(**out)
 
 
