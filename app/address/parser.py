@@ -130,7 +130,9 @@ def _read_regions(text: str, gaz: Gazetteer) -> tuple[dict[str, tuple[Place, flo
             break
         best = max(options, key=lambda s: (len(s.text), not s.short, -LEVELS.index(s.place.level)))
         for other, (place, _conf) in list(found.items()):
-            if not gaz.is_within(best.place.code, place.code) and not gaz.is_within(place.code, best.place.code):
+            if not gaz.is_within(best.place.code, place.code) and not gaz.is_within(
+                place.code, best.place.code
+            ):
                 del found[other]  # a contradiction: keep the later name
         found[best.place.level] = (best.place, 0.9 if best.short else 1.0)
         pos += len(best.text)

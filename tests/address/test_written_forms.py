@@ -44,7 +44,8 @@ def test_latin_place_names_are_read_or_dropped(
     got = _values(text, gaz)
     assert got.get("county") == county, got
     assert got.get("township") == township, got
-    assert "road" in got and "house_number" in got, got
+    assert "road" in got, got
+    assert "house_number" in got, got
     assert not any(c.isascii() and c.isalpha() for c in parse(text, gaz).normalized)
 
 
@@ -71,7 +72,8 @@ def test_village_addresses(gaz: Gazetteer, text: str, village: str, group: str |
     assert got["community"] == village
     assert got.get("village_group") == group
     assert got["house_number"] == house
-    assert "compound" not in got and "road" not in got
+    assert "compound" not in got
+    assert "road" not in got
 
 
 def test_a_new_village_is_a_compound_not_a_village(gaz: Gazetteer) -> None:
@@ -97,7 +99,12 @@ def test_building_floor_and_dash_forms(
     gaz: Gazetteer, text: str, building: str, unit: str | None, floor: str | None, room: str | None
 ) -> None:
     got = _values(text, gaz)
-    assert (got.get("building"), got.get("unit"), got.get("floor"), got.get("room")) == (building, unit, floor, room)
+    assert (got.get("building"), got.get("unit"), got.get("floor"), got.get("room")) == (
+        building,
+        unit,
+        floor,
+        room,
+    )
 
 
 def test_chinese_numerals_in_every_component(gaz: Gazetteer) -> None:
@@ -143,7 +150,15 @@ def test_place_aliases_are_reference_data_synced_from_the_parent() -> None:
     assert "place_alias" in default_entities(parent)
     assert "place_alias" not in default_entities(child)
     names = {row["name"] for row in shipped_aliases()}
-    assert {"南太湖新区", "湖州经济技术开发区", "湖州开发区", "太湖旅游度假区", "武康镇", "递铺镇", "雉城镇"} <= names
+    assert {
+        "南太湖新区",
+        "湖州经济技术开发区",
+        "湖州开发区",
+        "太湖旅游度假区",
+        "武康镇",
+        "递铺镇",
+        "雉城镇",
+    } <= names
 
 
 def test_homophones_and_near_sounds() -> None:
