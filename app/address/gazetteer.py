@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pypinyin import lazy_pinyin
-
 LEVELS = ("province", "city", "county", "township", "village")
 _SUFFIXES = {
     "province": ("省", "自治区", "市"),
@@ -49,6 +47,8 @@ def latin_key(text: str) -> str:
     """A Chinese name's pinyin, or a Latin spelling, as one upper-case word: 湖州 → HUZHOU."""
     if text.isascii():
         return "".join(c for c in text.upper() if c.isalpha())
+    from pypinyin import lazy_pinyin  # loaded at the first use (see scoring.syllables)
+
     return "".join(lazy_pinyin(text)).upper()
 
 

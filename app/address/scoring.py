@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 from app.address.normalize import implied_floor
@@ -102,7 +101,11 @@ class Score:
 
 @lru_cache(maxsize=65_536)
 def syllables(name: str) -> tuple[str, ...]:
-    """The pinyin of each character, without tones: 千秋街 → (qian, qiu, jie)."""
+    """The pinyin of each character, without tones: 千秋街 → (qian, qiu, jie). (pypinyin's
+    dictionaries take tens of MiB: loaded at the first use, not by processes that never
+    match.)"""
+    from pypinyin import lazy_pinyin
+
     return tuple(lazy_pinyin(name))
 
 
