@@ -75,7 +75,7 @@ async def _tables(conn: Any) -> dict[str, Table]:
 
 async def test_plates_are_reissued_and_old_codes_open_nothing(fresh_db: Callable[..., Any]) -> None:
     url = await fresh_db(migrate=False)
-    await asyncio.to_thread(upgrade, url, "0007")
+    await asyncio.to_thread(upgrade, url, "0009")
     engine = create_async_engine(url)
     sqlite = url.startswith("sqlite")
     rows = _rows()
@@ -143,7 +143,7 @@ async def test_plates_are_reissued_and_old_codes_open_nothing(fresh_db: Callable
             assert plate in page.text
     await db.dispose()
 
-    await asyncio.to_thread(downgrade, url, "0007")
+    await asyncio.to_thread(downgrade, url, "0009")
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         address = (await _tables(conn))["address"]
