@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint, false
 from sqlmodel import Field
 
 from app.core.record import EntitySpec, SyncRecord, register_entity
@@ -22,6 +22,8 @@ class Household(SyncRecord, table=True):
     head_name: str = Field(default="", max_length=50)
     address_id: uuid.UUID | None = Field(default=None)
     address_text: str | None = Field(default=None, max_length=200)
+    # Tekun only: ``home`` 分散供养 (supported at home) or ``institution`` 集中供养.
+    support_mode: str | None = Field(default=None, max_length=20)
     applied_on: date
     approved_on: date | None = None
     last_reviewed_on: date | None = None
@@ -45,6 +47,8 @@ class Member(SyncRecord, table=True):
     phone_masked: str | None = Field(default=None, max_length=20)
     disability_grade: int | None = None
     subsidies: str = Field(default="", max_length=100)
+    living_alone: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    parents_absent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Transition(SyncRecord, table=True):
@@ -105,6 +109,7 @@ register_entity(
             "head_name": "name of the head of household",
             "address_id": "link to the standard address register",
             "address_text": "address as given",
+            "support_mode": "tekun support: home (分散供养) or institution (集中供养)",
         },
         order=30,
     )
@@ -133,6 +138,8 @@ register_entity(
             "phone_enc": "phone number (encrypted)",
             "disability_grade": "disability grade 1-4",
             "subsidies": "subsidies held: disability_living, disability_nursing, elderly_care",
+            "living_alone": "lives alone (独居)",
+            "parents_absent": "a child whose parents are both absent (父母双方缺位)",
         },
         order=31,
     )

@@ -23,6 +23,7 @@ RuleName = Literal[
     "elderly_assessment_missing",
 ]
 ActionName = Literal["verify", "approve", "suspend", "resume", "exit", "reject", "review"]
+SupportMode = Literal["home", "institution"]
 
 IdNumber = Annotated[str, AfterValidator(validate_id_number), Field(min_length=18, max_length=18)]
 RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
@@ -39,6 +40,11 @@ class MemberIn(BaseModel):
     phone: Phone | None = None
     disability_grade: Annotated[int, Field(ge=1, le=4)] | None = None
     subsidies: list[Subsidy] = Field(default_factory=list, max_length=3)
+    living_alone: bool = Field(default=False, description="Lives alone (独居).")
+    parents_absent: bool = Field(
+        default=False,
+        description="For a child: both parents absent (父母双方缺位: dead, missing, in prison …).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -65,6 +71,9 @@ class HouseholdCreate(BaseModel):
     monthly_income: Money = Field(description="Household total monthly income, yuan (≥ 0).")
     address_id: uuid.UUID | None = None
     address_text: str | None = Field(default=None, max_length=200)
+    support_mode: SupportMode | None = Field(
+        default=None, description="Tekun households: `home` 分散供养 or `institution` 集中供养."
+    )
 
     @field_validator("monthly_income")
     @classmethod
@@ -82,6 +91,9 @@ class HouseholdUpdate(BaseModel):
     monthly_income: Money | None = None
     address_id: uuid.UUID | None = None
     address_text: str | None = Field(default=None, max_length=200)
+    support_mode: SupportMode | None = Field(
+        default=None, description="Tekun households: `home` 分散供养 or `institution` 集中供养."
+    )
 
     @field_validator("monthly_income")
     @classmethod
@@ -101,6 +113,8 @@ class MemberRead(BaseModel):
     age: int
     disability_grade: int | None
     subsidies: list[str]
+    living_alone: bool
+    parents_absent: bool
 
 
 class HouseholdRead(BaseModel):
@@ -114,6 +128,7 @@ class HouseholdRead(BaseModel):
     per_capita_income: Money
     address_id: uuid.UUID | None
     address_text: str | None
+    support_mode: str | None
     applied_on: date
     approved_on: date | None
     last_reviewed_on: date | None

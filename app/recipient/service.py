@@ -11,6 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service as addresses
+from app.core.clock import clock
 from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
@@ -56,6 +57,7 @@ def shape(
         per_capita_income=eligibility.per_capita(income, household.member_count),
         address_id=household.address_id,
         address_text=household.address_text,
+        support_mode=household.support_mode,
         applied_on=household.applied_on,
         approved_on=household.approved_on,
         last_reviewed_on=household.last_reviewed_on,
@@ -130,7 +132,8 @@ async def create(
         head_name=head.name,
         address_id=data.address_id,
         address_text=address_text,
-        applied_on=date.today(),
+        support_mode=data.support_mode,
+        applied_on=clock.today(),
     )
     await uow.create(household, details={"members": len(data.members)})
     people = [members.build(pii, household, m) for m in data.members]
