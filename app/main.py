@@ -16,6 +16,8 @@ from app.address.public import router as address_public_router
 from app.address.router import router as address_router
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
+from app.care import discoveries as care_discoveries
+from app.care.router import router as care_router
 from app.catalog.router import router as catalog_router
 from app.charity_trust.router import router as charity_trust_router
 from app.core.clock import clock
@@ -30,6 +32,7 @@ from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
 from app.quality.router import router as quality_router
+from app.recipient import screening
 from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
@@ -58,6 +61,11 @@ TAGS = [
         "description": "慈善信托 — charity trust filings, changes, annual reports, disclosure, statistics.",
     },
     {
+        "name": "care",
+        "description": "服务找人 — needs (需求库), resources (资源项目库), matching, referrals (派单), "
+        "visits (探访关爱).",
+    },
+    {
         "name": "indicators",
         "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
     },
@@ -82,6 +90,7 @@ ROUTERS = [
     address_public_router,
     assessment_router,
     charity_trust_router,
+    care_router,
     indicator_router,
     catalog_router,
     quality_router,
@@ -151,6 +160,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings.check_production()
     clock.configure(settings.timezone)
     db = database or Database(settings)
+    # Registries are filled here, never as a side effect of importing a module.
+    screening.register_rule(care_discoveries.VISIT_OVERDUE)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
