@@ -53,6 +53,7 @@ class Need(SyncRecord, table=True):
     urgency: str = Field(max_length=10)
     source: str = Field(max_length=20)
     status: str = Field(default="open", max_length=20)
+    status_note: str = Field(default="", max_length=500)
     opened_on: date
     ended_on: date | None = None
     visit_id: uuid.UUID | None = Field(default=None, index=True)
@@ -166,6 +167,7 @@ register_entity(
             "urgency": "routine or urgent",
             "source": "self, visit, discovery or referral_in",
             "status": "open, referred, served, closed, declined or withdrawn",
+            "status_note": "why the need was last declined, withdrawn or reopened",
             "opened_on": "day recorded",
             "ended_on": "day served, closed, declined or withdrawn",
             "visit_id": "visit that found the need",

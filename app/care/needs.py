@@ -51,6 +51,7 @@ def shape(
         source_label=SOURCES.get(need.source, need.source),
         status=need.status,
         status_label=NEED_STATUSES.get(need.status, need.status),
+        status_note=need.status_note,
         opened_on=need.opened_on,
         ended_on=need.ended_on,
         visit_id=need.visit_id,
@@ -260,11 +261,12 @@ async def transition(
         await referrals.end(uow, principal, active, note[:1000])
     previous = need.status
     need.status = target
+    need.status_note = data.note
     need.ended_on = None if target == "open" else clock.today()
     await uow.update(
         need,
         expected_version=expected_version,
-        changed=["status"],
+        changed=["status", "status_note"],
         action="care_need.transition",
         details={"action": data.action, "from": previous, "to": target},
     )

@@ -43,8 +43,15 @@ def _required_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_text)]
-Label = Annotated[str, AfterValidator(_required_text)]
+# Length limits go before the validators, so pydantic checks them (and refuses text no database
+# can store, such as lone surrogates) before the text is stripped.
+Name = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_required_text)]
+Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_required_text)]
+Text50 = Annotated[str, Field(max_length=50), AfterValidator(_text)]
+Text100 = Annotated[str, Field(max_length=100), AfterValidator(_text)]
+Text500 = Annotated[str, Field(max_length=500), AfterValidator(_text)]
+Text1000 = Annotated[str, Field(max_length=1000), AfterValidator(_text)]
+Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(_text)]
 
 
 class Strict(BaseModel):
@@ -53,12 +60,12 @@ class Strict(BaseModel):
 
 class PersonIn(Strict):
     id_number: IdNumber
-    name: Annotated[Label, Field(min_length=1, max_length=50)]
+    name: Name
 
 
 class VisitPersonIn(Strict):
     id_number: IdNumber
-    name: Annotated[Text, Field(max_length=50)] | None = None
+    name: Text50 | None = None
 
 
 class PersonRead(BaseModel):
@@ -76,14 +83,14 @@ class NeedCreate(Strict):
         default=None, description="The person's assistance household; found from the ID number when left out."
     )
     type: NeedType = Field(description=described(NEED_TYPES))
-    description: Annotated[Text, Field(max_length=1000)] = ""
+    description: Text1000 = ""
     urgency: Urgency = Field(default="routine", description=described(URGENCIES))
     source: Source = Field(default="self", description=described(SOURCES))
 
 
 class NeedUpdate(Strict):
     type: NeedType | None = None
-    description: Annotated[Text, Field(max_length=1000)] | None = None
+    description: Text1000 | None = None
     urgency: Urgency | None = None
     household_id: uuid.UUID | None = None
 
@@ -92,7 +99,7 @@ class NeedTransitionIn(Strict):
     action: NeedAction = Field(
         description="`decline` 本人拒绝 (the person declines help), `withdraw` 撤回, `reopen` 重新开启."
     )
-    note: Annotated[Text, Field(max_length=500)] = ""
+    note: Text500 = ""
 
 
 class NeedRead(BaseModel):
@@ -110,6 +117,7 @@ class NeedRead(BaseModel):
     source_label: str
     status: str
     status_label: str
+    status_note: str = Field(description="Why the need was last declined, withdrawn or reopened.")
     opened_on: date
     ended_on: date | None
     visit_id: uuid.UUID | None
@@ -188,31 +196,31 @@ class ResourceCreate(Strict):
     region_code: RegionCode = Field(
         description="The area served: a county's resource serves all its townships."
     )
-    name: Annotated[Label, Field(min_length=1, max_length=100)]
-    provider: Annotated[Label, Field(min_length=1, max_length=100)]
+    name: Label
+    provider: Label
     provider_kind: ProviderKind = Field(description=described(PROVIDER_KINDS))
     need_types: NeedTypes = Field(description=described(NEED_TYPES))
     eligibility: EligibilityIn = Field(default_factory=EligibilityIn)
     capacity: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         default=None, description="People served at once; left out: no limit."
     )
-    contact: Annotated[Text, Field(max_length=100)] | None = None
+    contact: Text100 | None = None
     charity_trust_id: uuid.UUID | None = Field(
         default=None, description="A charity trust funding the service."
     )
-    description: Annotated[Text, Field(max_length=500)] = ""
+    description: Text500 = ""
 
 
 class ResourceUpdate(Strict):
-    name: Annotated[Label, Field(min_length=1, max_length=100)] | None = None
-    provider: Annotated[Label, Field(min_length=1, max_length=100)] | None = None
+    name: Label | None = None
+    provider: Label | None = None
     provider_kind: ProviderKind | None = None
     need_types: NeedTypes | None = None
     eligibility: EligibilityIn | None = None
     capacity: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    contact: Annotated[Text, Field(max_length=100)] | None = None
+    contact: Text100 | None = None
     charity_trust_id: uuid.UUID | None = None
-    description: Annotated[Text, Field(max_length=500)] | None = None
+    description: Text500 | None = None
     active: bool | None = Field(default=None, description="False: the resource takes no new referrals.")
 
 
@@ -271,14 +279,14 @@ class ReferralCreate(Strict):
     need_id: uuid.UUID
     resource_id: uuid.UUID
     due_on: Day | None = Field(default=None, description="Serve by this day (today or later).")
-    note: Annotated[Text, Field(max_length=500)] = ""
+    note: Text500 = ""
 
 
 class ReferralTransitionIn(Strict):
     action: ReferralAction = Field(description="`accept` 接单, `decline` 退单, `serve` 服务, `close` 办结.")
-    note: Annotated[Text, Field(max_length=1000)] = ""
+    note: Text1000 = ""
     served_on: Day | None = Field(default=None, description="With `serve`: the day served (default today).")
-    outcome: Annotated[Text, Field(max_length=1000)] | None = Field(
+    outcome: Text1000 | None = Field(
         default=None, description="With `serve`: what the service achieved (required)."
     )
 
@@ -327,7 +335,7 @@ class ReferralEventRead(BaseModel):
 
 class VisitNeedIn(Strict):
     type: NeedType = Field(description=described(NEED_TYPES))
-    description: Annotated[Text, Field(max_length=1000)] = ""
+    description: Text1000 = ""
     urgency: Urgency = "routine"
 
 
@@ -335,8 +343,8 @@ class VisitCreate(Strict):
     region_code: RegionCode
     person: VisitPersonIn
     visited_on: Day
-    visitor: Annotated[Label, Field(min_length=1, max_length=100)]
-    findings: Annotated[Text, Field(max_length=2000)] = ""
+    visitor: Label
+    findings: Text2000 = ""
     needs: list[VisitNeedIn] = Field(default_factory=list, max_length=20)
 
 

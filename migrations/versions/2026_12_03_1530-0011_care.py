@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("urgency", sa.String(length=10), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("status_note", sa.String(length=500), nullable=False),
         sa.Column("opened_on", sa.Date(), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("visit_id", sa.Uuid(), nullable=True),

@@ -9,7 +9,12 @@ import httpx
 
 from tests.factories import id_number
 
-NEEDS, RESOURCES, REFERRALS, VISITS = "/api/v1/needs", "/api/v1/resources", "/api/v1/referrals", "/api/v1/visits"
+NEEDS, RESOURCES, REFERRALS, VISITS = (
+    "/api/v1/needs",
+    "/api/v1/resources",
+    "/api/v1/referrals",
+    "/api/v1/visits",
+)
 
 
 def noon(day: date) -> datetime:
@@ -18,7 +23,11 @@ def noon(day: date) -> datetime:
 
 
 def member(
-    relation: str = "head", born: date | None = None, region: str = "330502", name: str = "王秀英", **extra: Any
+    relation: str = "head",
+    born: date | None = None,
+    region: str = "330502",
+    name: str = "王秀英",
+    **extra: Any,
 ) -> dict[str, Any]:
     return {"name": name, "id_number": id_number(region, born=born), "relation": relation, **extra}
 
@@ -31,7 +40,13 @@ async def household(
     category: str = "dibao",
     **extra: Any,
 ) -> dict[str, Any]:
-    body = {"region_code": region, "category": category, "monthly_income": "800.00", "members": members, **extra}
+    body = {
+        "region_code": region,
+        "category": category,
+        "monthly_income": "800.00",
+        "members": members,
+        **extra,
+    }
     r = await client.post("/api/v1/recipients", json=body, headers=headers)
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
@@ -86,17 +101,26 @@ async def resource(
 async def refer(
     client: httpx.AsyncClient, headers: dict[str, str], need_id: str, resource_id: str, **extra: Any
 ) -> httpx.Response:
-    return await client.post(REFERRALS, json={"need_id": need_id, "resource_id": resource_id, **extra}, headers=headers)
+    return await client.post(
+        REFERRALS, json={"need_id": need_id, "resource_id": resource_id, **extra}, headers=headers
+    )
 
 
 async def move(
     client: httpx.AsyncClient, headers: dict[str, str], referral_id: str, action: str, **extra: Any
 ) -> httpx.Response:
-    return await client.post(f"{REFERRALS}/{referral_id}/transitions", json={"action": action, **extra}, headers=headers)
+    return await client.post(
+        f"{REFERRALS}/{referral_id}/transitions", json={"action": action, **extra}, headers=headers
+    )
 
 
 async def visit(
-    client: httpx.AsyncClient, headers: dict[str, str], region: str, person: str, visited_on: date, **extra: Any
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    region: str,
+    person: str,
+    visited_on: date,
+    **extra: Any,
 ) -> dict[str, Any]:
     body = {
         "region_code": region,

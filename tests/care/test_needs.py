@@ -34,7 +34,10 @@ async def test_a_need_is_recorded_masked_labelled_and_linked_to_the_household(
     got = r.json()
     assert r.headers["etag"] == '"1"'
     assert r.headers["location"] == f"{NEEDS}/{got['id']}"
-    assert got["person"] == {"name": "钱阿婆", "id_number": head["id_number"][:6] + "********" + head["id_number"][-4:]}
+    assert got["person"] == {
+        "name": "钱阿婆",
+        "id_number": head["id_number"][:6] + "********" + head["id_number"][-4:],
+    }
     assert head["id_number"] not in r.text
     assert (got["type"], got["type_label"]) == ("home_adaptation", "居家改善/适老化")
     assert (got["status"], got["status_label"], got["urgency_label"], got["source_label"]) == (
@@ -44,11 +47,13 @@ async def test_a_need_is_recorded_masked_labelled_and_linked_to_the_household(
         "本人申请",
     )
     assert got["household_id"] == house["id"]
-    assert got["overdue"] is False and got["referral_id"] is None
+    assert got["overdue"] is False
+    assert got["referral_id"] is None
 
     viewer = auth("viewer", region="330502")
     r = await client.get(f"{NEEDS}/{got['id']}", headers=viewer)
-    assert r.status_code == 200 and r.json()["description"] == "卫生间需要加装扶手"
+    assert r.status_code == 200
+    assert r.json()["description"] == "卫生间需要加装扶手"
     assert r.headers["etag"] == '"1"'
     r = await client.get(f"{NEEDS}/{got['id']}", params={"reveal": "true"}, headers=viewer)
     assert r.status_code == 403
@@ -115,7 +120,11 @@ async def test_scope_roles_and_validation(client: httpx.AsyncClient, auth: Token
     } <= locs
     r = await client.post(
         NEEDS,
-        json={"region_code": "330599000000", "person": {"id_number": id_number(), "name": "甲"}, "type": "care"},
+        json={
+            "region_code": "330599000000",
+            "person": {"id_number": id_number(), "name": "甲"},
+            "type": "care",
+        },
         headers=auth("operator", region="330500"),
     )
     assert r.status_code == 422
@@ -133,13 +142,19 @@ async def test_scope_roles_and_validation(client: httpx.AsyncClient, auth: Token
     assert r.json()["errors"][0]["loc"] == ["body", "household_id"]
 
 
-async def test_updates_need_if_match_and_creates_replay(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+async def test_updates_need_if_match_and_creates_replay(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     op = auth("operator", region="330502", sub="needs-writer")
     created = await need(client, op, TOWN)
     url = f"{NEEDS}/{created['id']}"
     assert (await client.patch(url, json={"urgency": "urgent"}, headers=op)).status_code == 428
-    assert (await client.patch(url, json={"urgency": "urgent"}, headers={**op, "If-Match": '"7"'})).status_code == 412
-    r = await client.patch(url, json={"urgency": "urgent", "description": "加急"}, headers={**op, "If-Match": '"1"'})
+    assert (
+        await client.patch(url, json={"urgency": "urgent"}, headers={**op, "If-Match": '"7"'})
+    ).status_code == 412
+    r = await client.patch(
+        url, json={"urgency": "urgent", "description": "加急"}, headers={**op, "If-Match": '"1"'}
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["urgency"], r.json()["description"], r.headers["etag"]) == ("urgent", "加急", '"2"')
 
@@ -154,7 +169,9 @@ async def test_updates_need_if_match_and_creates_replay(client: httpx.AsyncClien
     assert different.status_code == 422
 
 
-async def test_the_person_declines_withdraws_and_reopens(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+async def test_the_person_declines_withdraws_and_reopens(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     op = auth("operator", region="330502")
     created = await need(client, op, TOWN)
     url = f"{NEEDS}/{created['id']}/transitions"
@@ -164,7 +181,8 @@ async def test_the_person_declines_withdraws_and_reopens(client: httpx.AsyncClie
     r = await client.post(url, json={"action": "withdraw"}, headers=op)
     assert r.status_code == 409
     problem = r.json()
-    assert problem["status"] == 409 and problem["need_status"] == "declined"
+    assert problem["status"] == 409
+    assert problem["need_status"] == "declined"
     assert problem["allowed_actions"] == ["reopen"]
     r = await client.post(url, json={"action": "reopen"}, headers=op)
     assert (r.json()["status"], r.json()["ended_on"]) == ("open", None)
@@ -208,7 +226,9 @@ async def test_vocabularies_carry_chinese_labels(client: httpx.AsyncClient, auth
     assert names["urgency"] == {"routine", "urgent"}
 
 
-async def test_writes_are_audited_and_fed_to_the_parent(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+async def test_writes_are_audited_and_fed_to_the_parent(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     op = auth("operator", region="330502", sub="feed-writer")
     created = await need(client, op, TOWN)
     events = (
@@ -235,4 +255,5 @@ async def test_writes_are_audited_and_fed_to_the_parent(client: httpx.AsyncClien
     assert change["entity"] == "care_need"
     snapshot = change["data"]
     assert isinstance(snapshot, dict)
-    assert snapshot["type"] == "medical" and snapshot["status"] == "open"
+    assert snapshot["type"] == "medical"
+    assert snapshot["status"] == "open"

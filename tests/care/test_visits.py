@@ -40,7 +40,11 @@ async def _people(client: httpx.AsyncClient, auth: TokenFactory) -> dict[str, An
         await household(client, op, TOWN, [people["assessed"]])
         await household(client, op, TOWN, [people["younger"]])
     assessed = await record_assessment(
-        client, op, assessment_body(region=TOWN, person=people["assessed"]["id_number"], total=20, assessed_on=date(2026, 6, 1))
+        client,
+        op,
+        assessment_body(
+            region=TOWN, person=people["assessed"]["id_number"], total=20, assessed_on=date(2026, 6, 1)
+        ),
     )
     assert assessed["level"] == 4
     return people
@@ -50,15 +54,21 @@ def _masked(id_number: str) -> str:
     return id_number[:6] + "********" + id_number[-4:]
 
 
-async def _due(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> dict[str, dict[str, Any]]:
-    r = await client.get(f"{VISITS}/due", params={"region_code": TOWN, "limit": 500, **params}, headers=headers)
+async def _due(
+    client: httpx.AsyncClient, headers: dict[str, str], **params: Any
+) -> dict[str, dict[str, Any]]:
+    r = await client.get(
+        f"{VISITS}/due", params={"region_code": TOWN, "limit": 500, **params}, headers=headers
+    )
     assert r.status_code == 200, r.text
     return {item["person"]["id_number"]: item for item in r.json()["items"]}
 
 
 async def _quality(client: httpx.AsyncClient, headers: dict[str, str], on: date) -> set[str]:
     r = await client.get(
-        "/api/v1/quality/visit_overdue", params={"region_code": TOWN, "as_of": on.isoformat(), "limit": 500}, headers=headers
+        "/api/v1/quality/visit_overdue",
+        params={"region_code": TOWN, "as_of": on.isoformat(), "limit": 500},
+        headers=headers,
     )
     assert r.status_code == 200, r.text
     return {f["key"] for f in r.json()["items"]}
@@ -66,13 +76,17 @@ async def _quality(client: httpx.AsyncClient, headers: dict[str, str], on: date)
 
 async def _discovered(client: httpx.AsyncClient, headers: dict[str, str]) -> set[str]:
     r = await client.get(
-        "/api/v1/recipients/discoveries", params={"rule": "visit_overdue", "region_code": TOWN, "limit": 500}, headers=headers
+        "/api/v1/recipients/discoveries",
+        params={"rule": "visit_overdue", "region_code": TOWN, "limit": 500},
+        headers=headers,
     )
     assert r.status_code == 200, r.text
     return {d["member_id"] for d in r.json()["items"]}
 
 
-async def test_visit_rules_due_dates_and_overdue_people(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+async def test_visit_rules_due_dates_and_overdue_people(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     op = auth("operator", region="330502")
     viewer = auth("viewer", region=TOWN)
     people = await _people(client, auth)
@@ -122,37 +136,59 @@ async def test_visit_rules_due_dates_and_overdue_people(client: httpx.AsyncClien
             TOWN,
             people["alone"]["id_number"],
             next_day,
-            needs=[{"type": "meals", "description": "行动不便做饭难"}, {"type": "medical", "urgency": "urgent"}],
+            needs=[
+                {"type": "meals", "description": "行动不便做饭难"},
+                {"type": "medical", "urgency": "urgent"},
+            ],
         )
         assert recorded["person"] == {"name": "独居高龄", "id_number": ids["alone"]}
         assert len(recorded["need_ids"]) == 2
-        found = (await client.get(NEEDS, params={"id_number": people["alone"]["id_number"], "source": "visit"}, headers=op)).json()
+        found = (
+            await client.get(
+                NEEDS, params={"id_number": people["alone"]["id_number"], "source": "visit"}, headers=op
+            )
+        ).json()
         assert {n["id"] for n in found["items"]} == set(recorded["need_ids"])
         assert all(n["visit_id"] == recorded["id"] and n["status"] == "open" for n in found["items"])
         # A visit to the spouse counts for the household rule.
         await visit(client, op, TOWN, people["spouse"]["id_number"], next_day)
 
         due = await _due(client, viewer)
-        assert ids["alone"] not in due and ids["disabled"] not in due
+        assert ids["alone"] not in due
+        assert ids["disabled"] not in due
         ahead = await _due(client, viewer, within_days=30)
-        assert (ahead[ids["alone"]]["due_on"], ahead[ids["alone"]]["last_visited_on"]) == ("2027-03-09", "2027-03-02")
+        assert (ahead[ids["alone"]]["due_on"], ahead[ids["alone"]]["last_visited_on"]) == (
+            "2027-03-09",
+            "2027-03-02",
+        )
         assert ahead[ids["disabled"]]["due_on"] == "2027-04-01"
         still = await _quality(client, viewer, next_day)
-        assert member_ids["alone"] not in still and member_ids["disabled"] not in still
+        assert member_ids["alone"] not in still
+        assert member_ids["disabled"] not in still
         assert member_ids["tekun"] in still
         assert still == await _discovered(client, viewer)
 
         assert (
             await client.post(
                 VISITS,
-                json={"region_code": TOWN, "person": {"id_number": people["tekun"]["id_number"]}, "visited_on": "2027-03-03", "visitor": "x"},
+                json={
+                    "region_code": TOWN,
+                    "person": {"id_number": people["tekun"]["id_number"]},
+                    "visited_on": "2027-03-03",
+                    "visitor": "x",
+                },
                 headers=op,
             )
         ).status_code == 422
         assert (
             await client.post(
                 VISITS,
-                json={"region_code": "330503001000", "person": {"id_number": people["tekun"]["id_number"]}, "visited_on": "2027-03-02", "visitor": "x"},
+                json={
+                    "region_code": "330503001000",
+                    "person": {"id_number": people["tekun"]["id_number"]},
+                    "visited_on": "2027-03-02",
+                    "visitor": "x",
+                },
                 headers=op,
             )
         ).status_code == 403
@@ -161,17 +197,26 @@ async def test_visit_rules_due_dates_and_overdue_people(client: httpx.AsyncClien
         assert member_ids["alone"] in await _quality(client, viewer, date(2027, 3, 10))
         assert (await _due(client, viewer))[ids["alone"]]["overdue"] is True
 
-    listed = (await client.get(VISITS, params={"id_number": people["alone"]["id_number"]}, headers=viewer)).json()
+    listed = (
+        await client.get(VISITS, params={"id_number": people["alone"]["id_number"]}, headers=viewer)
+    ).json()
     assert [v["id"] for v in listed["items"]] == [recorded["id"]]
     r = await client.get(f"{VISITS}/{recorded['id']}", headers=viewer)
-    assert r.status_code == 200 and r.headers["etag"] == '"1"'
-    assert (await client.get(f"{VISITS}/{recorded['id']}", headers=auth("viewer", region="330503"))).status_code == 404
+    assert r.status_code == 200
+    assert r.headers["etag"] == '"1"'
+    assert (
+        await client.get(f"{VISITS}/{recorded['id']}", headers=auth("viewer", region="330503"))
+    ).status_code == 404
     with clock.frozen(noon(date(2027, 3, 10))):
-        r = await client.get(f"{VISITS}/due/export", params={"region_code": TOWN, "format": "csv"}, headers=op)
+        r = await client.get(
+            f"{VISITS}/due/export", params={"region_code": TOWN, "format": "csv"}, headers=op
+        )
     assert r.status_code == 200
     text = r.content.decode("utf-8-sig")
-    assert people["tekun"]["id_number"] not in text and "分散特困" not in text
-    assert ids["tekun"] in text and "分**" in text
+    assert people["tekun"]["id_number"] not in text
+    assert "分散特困" not in text
+    assert ids["tekun"] in text
+    assert "分**" in text
 
     # A visit recorded in error is deleted; the due date falls back.
     with clock.frozen(noon(date(2027, 3, 3))):
@@ -183,7 +228,9 @@ async def test_visit_rules_due_dates_and_overdue_people(client: httpx.AsyncClien
         assert (await _due(client, viewer))[ids["tekun"]]["due_on"] == "2027-03-01"
 
 
-async def test_discovery_hits_become_needs_once_a_month(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+async def test_discovery_hits_become_needs_once_a_month(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
     op = auth("operator", region="330502", sub="discovery-owner")
     disabled = member(born=date(1966, 4, 4), name="重残未领护理", disability_grade=2)
     town = "330502013000"  # 湖东街道
@@ -209,17 +256,28 @@ async def test_discovery_hits_become_needs_once_a_month(client: httpx.AsyncClien
         )
         assert made["person"]["id_number"] == _masked(disabled["id_number"])
         r = await client.post(url, json={"region_code": town}, headers=op)
-        assert r.status_code == 200 and (r.json()["created"], r.json()["existing"]) == (0, 1)
+        assert r.status_code == 200
+        assert (r.json()["created"], r.json()["existing"]) == (0, 1)
 
-        overdue = await client.post("/api/v1/discoveries/visit_overdue/needs", json={"region_code": town}, headers=op)
-        assert overdue.status_code == 201 and overdue.json()["created"] == 1
+        overdue = await client.post(
+            "/api/v1/discoveries/visit_overdue/needs", json={"region_code": town}, headers=op
+        )
+        assert overdue.status_code == 201
+        assert overdue.json()["created"] == 1
         assert overdue.json()["items"][0]["type"] == "other"
         assert (await client.post("/api/v1/discoveries/no_such_rule/needs", headers=op)).status_code == 404
         assert (await client.post(url, json={"region_code": "330503"}, headers=op)).status_code == 403
         assert (await client.post(url, headers=auth("viewer", region="330502"))).status_code == 403
-        assert (await client.get("/api/v1/recipients/discoveries", params={"rule": "nope"}, headers=op)).status_code == 422
+        assert (
+            await client.get("/api/v1/recipients/discoveries", params={"rule": "nope"}, headers=op)
+        ).status_code == 422
     with clock.frozen(noon(date(2027, 4, 2))):
         r = await client.post(url, json={"region_code": town, "urgency": "urgent"}, headers=op)
-        assert r.status_code == 201 and r.json()["items"][0]["urgency"] == "urgent"
-    listed = (await client.get(NEEDS, params={"id_number": disabled["id_number"], "source": "discovery"}, headers=op)).json()
+        assert r.status_code == 201
+        assert r.json()["items"][0]["urgency"] == "urgent"
+    listed = (
+        await client.get(
+            NEEDS, params={"id_number": disabled["id_number"], "source": "discovery"}, headers=op
+        )
+    ).json()
     assert len(listed["items"]) == 3
