@@ -242,7 +242,7 @@ async def test_writes_are_audited_and_fed_to_the_parent(
     seen: dict[str, dict[str, object]] = {}
     cursor = None
     while True:
-        params = {"limit": 500, "entities": "care_need"}
+        params: dict[str, str | int] = {"limit": 500, "entities": "care_need"}
         if cursor:
             params["cursor"] = cursor
         page = (await client.get("/api/v1/sync/changes", params=params, headers=sync)).json()

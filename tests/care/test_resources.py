@@ -227,14 +227,14 @@ async def test_import_keeps_good_rows_and_names_bad_lines(
     legal = next(row for row in rows if row["name"] == "导入法援")
     assert legal["contact"] == '\'=HYPERLINK("http://x")'
     r = await client.get(f"{RESOURCES}/export", params={"region_code": TOWN, "format": "xlsx"}, headers=op)
-    sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
-    values = list(sheet.iter_rows(values_only=True))
+    exported = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    values = list(exported.iter_rows(values_only=True))
     header = list(values[0])
     legal_row = next(v for v in values[1:] if v[header.index("name")] == "导入法援")
     assert legal_row[header.index("contact")] == '\'=HYPERLINK("http://x")'
     meals_row = next(v for v in values[1:] if v[header.index("name")] == "导入助餐点")
     assert meals_row[header.index("capacity")] == 30
-    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert all(cell.data_type != "f" for row in exported.iter_rows() for cell in row)
 
     events = (
         await client.get(
