@@ -176,7 +176,7 @@ async def due_list(
                 continue
             items.append(_item(entry, on))
     items.sort(key=lambda i: (i.due_on, str(i.member_id)))
+    total = len(items) if params.count else None
     if after is not None:
         items = [i for i in items if (i.due_on.isoformat(), str(i.member_id)) > after]
-    total = len(items) if params.count else None
     return build_page(items, params, lambda i: [i.due_on.isoformat(), str(i.member_id)], lambda i: i, total)

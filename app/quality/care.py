@@ -119,6 +119,14 @@ def visit_overdue(today: date) -> Select[Any]:
             H.c.deleted_at.is_(None),
             H.c.status.in_(ACTIVE_STATUSES),
             H.c.applied_on < today,
+            # Implied by the rules; cheap, so the planner narrows before the visit look-ups.
+            or_(
+                M.c.living_alone.is_(True),
+                M.c.parents_absent.is_(True),
+                M.c.disability_grade.in_(visiting.SEVERE_GRADES),
+                H.c.category == "tekun",
+                M.c.birth_date <= visiting.born_by(today, visiting.ASSESSABLE_AGE),
+            ),
             or_(*rules.values()),
         )
     )
