@@ -13,11 +13,10 @@ from app.core.clock import clock
 from app.core.errors import Forbidden, NotFound
 from app.core.unit_of_work import UnitOfWork
 from app.recipient import port as recipients
-from app.recipient.screening import DiscoveryRule
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
 
-VISIT_OVERDUE = DiscoveryRule(
+VISIT_OVERDUE = recipients.DiscoveryRule(
     code="visit_overdue",
     title="under a visit rule (探访关爱) and not visited by the due date",
     find=roster.overdue_reasons,

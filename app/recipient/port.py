@@ -19,8 +19,10 @@ from app.recipient.people import (
     people_by_member,
     person,
 )
+from app.recipient.screening import DiscoveryRule
 
 __all__ = [
+    "DiscoveryRule",
     "Found",
     "PeopleCriteria",
     "Person",

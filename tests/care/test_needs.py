@@ -3,6 +3,9 @@ roles, concurrency, idempotency, the person's own moves, the change feed."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 
 from tests.care.helpers import NEEDS, household, member, need
@@ -238,10 +241,13 @@ async def test_writes_are_audited_and_fed_to_the_parent(
     ).json()["items"]
     assert any(e["action"] == "care_need.create" and e["resource_id"] == created["id"] for e in events)
 
+    # On PostgreSQL a change is served once every older transaction on the server has ended:
+    # read on from the last cursor until it arrives.
     sync = auth("sync", region="330500")
     seen: dict[str, dict[str, object]] = {}
     cursor = None
-    while True:
+    deadline = time.monotonic() + 60
+    while created["id"] not in seen and time.monotonic() < deadline:
         params: dict[str, str | int] = {"limit": 500, "entities": "care_need"}
         if cursor:
             params["cursor"] = cursor
@@ -250,7 +256,7 @@ async def test_writes_are_audited_and_fed_to_the_parent(
             seen[change["id"]] = change
         cursor = page["next_cursor"]
         if not page["has_more"]:
-            break
+            await asyncio.sleep(0.2)
     change = seen[created["id"]]
     assert change["entity"] == "care_need"
     snapshot = change["data"]

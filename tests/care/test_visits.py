@@ -281,3 +281,37 @@ async def test_discovery_hits_become_needs_once_a_month(
         )
     ).json()
     assert len(listed["items"]) == 3
+
+
+async def test_member_flags_and_support_mode_round_trip(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    op = auth("operator", region="330502")
+    alone = member(born=date(1941, 1, 1), name="往返独居", living_alone=True)
+    child = member(born=date(2016, 2, 2), name="往返儿童", relation="child", parents_absent=True)
+    made = await household(client, op, TOWN, [alone, child], category="tekun", support_mode="home")
+    assert made["support_mode"] == "home"
+    flags = {m["name"]: (m["living_alone"], m["parents_absent"]) for m in made["members"]}
+    assert flags == {"往返独居": (True, False), "往返儿童": (False, True)}
+    url = f"/api/v1/recipients/{made['id']}"
+    r = await client.patch(
+        url,
+        json={"support_mode": "institution", "members": [{**alone, "living_alone": False}, child]},
+        headers={**op, "If-Match": f'"{made["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    got = (await client.get(url, headers=op)).json()
+    assert got["support_mode"] == "institution"
+    assert {m["name"]: m["living_alone"] for m in got["members"]}["往返独居"] is False
+    r = await client.post(
+        "/api/v1/recipients",
+        json={
+            "region_code": TOWN,
+            "category": "tekun",
+            "monthly_income": "0.00",
+            "support_mode": "somewhere",
+            "members": [member()],
+        },
+        headers=op,
+    )
+    assert r.status_code == 422
