@@ -17,6 +17,8 @@ from app.address.router import router as address_router
 from app.assessment import service as assessments
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
+from app.care import discoveries as care_discoveries
+from app.care.router import router as care_router
 from app.catalog.router import router as catalog_router
 from app.charity_trust.router import router as charity_trust_router
 from app.core.clock import clock
@@ -37,6 +39,7 @@ from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
 from app.quality.router import router as quality_router
 from app.recipient import ports as recipient_ports
+from app.recipient import screening
 from app.recipient.death_router import router as death_router
 from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.payment_router import router as payment_router
@@ -70,6 +73,11 @@ TAGS = [
         "description": "慈善信托 — charity trust filings, changes, annual reports, disclosure, statistics.",
     },
     {
+        "name": "care",
+        "description": "服务找人 — needs (需求库), resources (资源项目库), matching, referrals (派单), "
+        "visits (探访关爱).",
+    },
+    {
         "name": "indicators",
         "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
     },
@@ -97,6 +105,7 @@ ROUTERS = [
     address_public_router,
     assessment_router,
     charity_trust_router,
+    care_router,
     indicator_router,
     catalog_router,
     quality_router,
@@ -168,6 +177,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Ports between domains, filled here (never as a side effect of an import).
     recipient_ports.register_capability_source(assessments.latest_capabilities)
     db = database or Database(settings)
+    # Registries are filled here, never as a side effect of importing a module.
+    screening.register_rule(care_discoveries.VISIT_OVERDUE)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -19,6 +19,7 @@ TABLE_MODULES = (
     "app.sync.models",
     "app.indicator.models",
     "app.address.models",
+    "app.care.models",
 )
 
 

@@ -68,6 +68,7 @@ async def seed(url: str, households: int, cipher: PiiCipher) -> list[str]:
                 None,
                 None,
                 None,
+                None,  # support_mode (added after the table: the last column)
             )
         )
         ids.append(str(hid))
@@ -95,6 +96,8 @@ async def seed(url: str, households: int, cipher: PiiCipher) -> list[str]:
                     None,
                     None,
                     "",
+                    False,  # living_alone
+                    False,  # parents_absent
                 )
             )
     await conn.copy_records_to_table("recipient_household", records=hh_rows)

@@ -100,7 +100,7 @@ async def _computed(
     out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
     if value is not None:
-        out[node.code] = Figure(value=value)
+        out[node.code] = value if isinstance(value, Figure) else Figure(value=value)
     if every or value is None:
         for child in node.children:
             out.update(await _computed(session, compute, child, period, on, every=every))

@@ -19,6 +19,9 @@ SHIPPED_PERIOD = "2022"
 SHIPPED_COMPUTATIONS = {
     "dibao_annual_standard": "dibao_annual_standard",
     "charity_trust_scale": "charity_trust_scale",
+    "assistance_service_items": "assistance_service_items",
+    "visit_coverage": "visit_coverage",
+    "referral_closure_rate": "referral_closure_rate",
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.record import ENTITIES
-from app.quality import checks
+from app.quality import care, checks
 from app.quality.checks import Check
 
 Severity = Literal["error", "warning", "info"]
@@ -111,6 +111,37 @@ _FIXED = (
         "Charity trusts missing an annual report",
         "Filed trusts with no annual report for the latest year whose report is due (30 April).",
         checks.charity_trust_annual_report_missing,
+    ),
+    Rule(
+        "visit_overdue",
+        "recipient_member",
+        "warning",
+        "探访关爱逾期",
+        "Visits overdue",
+        "Members under a visit rule (80+ living alone, tekun at home, assessed level 3–4, grade 1–2 "
+        "disability, children with both parents absent) not visited within the rule's interval.",
+        care.visit_overdue,
+        record_based=False,
+    ),
+    Rule(
+        "referral_overdue",
+        "care_referral",
+        "warning",
+        "服务派单超时",
+        "Referrals overdue",
+        "Active referrals not accepted within 3 working days or not served by their due date.",
+        care.referral_overdue,
+        record_based=False,
+    ),
+    Rule(
+        "resource_over_capacity",
+        "care_resource",
+        "info",
+        "资源项目超出服务容量",
+        "Resources over capacity",
+        "Resources holding more active referrals than places (the capacity was lowered after they "
+        "were made).",
+        care.resource_over_capacity,
     ),
 )
 

@@ -33,6 +33,9 @@ COLUMNS = (
     "phone",
     "disability_grade",
     "subsidies",
+    "living_alone",
+    "parents_absent",
+    "support_mode",
 )
 ALIASES = {
     "户编号": "household_key",
@@ -46,8 +49,13 @@ ALIASES = {
     "电话": "phone",
     "残疾等级": "disability_grade",
     "补贴": "subsidies",
+    "独居": "living_alone",
+    "父母双方缺位": "parents_absent",
+    "供养方式": "support_mode",
 }
-HOUSEHOLD_FIELDS = ("region_code", "category", "monthly_income", "address_text")
+HOUSEHOLD_FIELDS = ("region_code", "category", "monthly_income", "address_text", "support_mode")
+_YES_NO = {"是": "true", "否": "false"}
+_SUPPORT_MODES = {"分散供养": "home", "集中供养": "institution"}
 
 
 def _member(row: dict[str, str]) -> dict[str, Any]:
@@ -62,6 +70,9 @@ def _member(row: dict[str, str]) -> dict[str, Any]:
         out["disability_grade"] = row["disability_grade"]
     if row.get("subsidies"):
         out["subsidies"] = [s.strip() for s in row["subsidies"].replace(";", ",").split(",") if s.strip()]
+    for flag in ("living_alone", "parents_absent"):
+        if row.get(flag):
+            out[flag] = _YES_NO.get(row[flag], row[flag])
     return out
 
 
@@ -125,6 +136,8 @@ async def import_rows(
             )
             continue
         payload: dict[str, Any] = {f: first.get(f) or None for f in HOUSEHOLD_FIELDS}
+        if payload["support_mode"]:
+            payload["support_mode"] = _SUPPORT_MODES.get(payload["support_mode"], payload["support_mode"])
         payload["members"] = [_member(r) for _l, r in group]
         try:
             data = HouseholdCreate.model_validate(payload)

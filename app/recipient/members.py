@@ -43,6 +43,8 @@ def apply(pii: PiiCipher, member: Member, data: MemberIn) -> list[str]:
         "relation": data.relation,
         "disability_grade": data.disability_grade,
         "subsidies": ",".join(data.subsidies),
+        "living_alone": data.living_alone,
+        "parents_absent": data.parents_absent,
     }
     for key, value in plain.items():
         if getattr(member, key) != value:
@@ -80,6 +82,8 @@ def read(pii: PiiCipher, member: Member | Row[Any], *, reveal: bool, today: date
         age=age_from_birth(member.birth_date, today or clock.today()),
         disability_grade=member.disability_grade,
         subsidies=[s for s in member.subsidies.split(",") if s],
+        living_alone=bool(member.living_alone),
+        parents_absent=bool(member.parents_absent),
     )
 
 

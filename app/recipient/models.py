@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from app.core.record import EntitySpec, SyncRecord, register_entity
@@ -24,6 +24,8 @@ class Household(SyncRecord, table=True):
     head_name: str = Field(default="", max_length=50)
     address_id: uuid.UUID | None = Field(default=None)
     address_text: str | None = Field(default=None, max_length=200)
+    # Tekun only: ``home`` 分散供养 (supported at home) or ``institution`` 集中供养.
+    support_mode: str | None = Field(default=None, max_length=20)
     applied_on: date
     approved_on: date | None = None
     last_reviewed_on: date | None = None
@@ -47,6 +49,8 @@ class Member(SyncRecord, table=True):
     phone_masked: str | None = Field(default=None, max_length=20)
     disability_grade: int | None = None
     subsidies: str = Field(default="", max_length=100)
+    living_alone: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    parents_absent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Transition(SyncRecord, table=True):
@@ -192,6 +196,7 @@ register_entity(
             "head_name": "name of the head of household",
             "address_id": "link to the standard address register",
             "address_text": "address as given",
+            "support_mode": "tekun support: home (分散供养) or institution (集中供养)",
         },
         order=30,
     )
@@ -220,6 +225,8 @@ register_entity(
             "phone_enc": "phone number (encrypted)",
             "disability_grade": "disability grade 1-4",
             "subsidies": "subsidies held: disability_living, disability_nursing, elderly_care",
+            "living_alone": "lives alone (独居)",
+            "parents_absent": "a child whose parents are both absent (父母双方缺位)",
         },
         order=31,
     )

@@ -28,7 +28,6 @@ from app.recipient.schemas import (
     HouseholdRead,
     HouseholdUpdate,
     ImportReport,
-    RuleName,
     StatusName,
     TransitionIn,
     TransitionRead,
@@ -155,7 +154,15 @@ async def list_discoveries(
     session: ReadSession,
     principal: Reader,
     paging: Paging,
-    rule: RuleName | None = None,
+    rule: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z][a-z0-9_]{0,59}$",
+            description="A rule code: the built-in disability_living_subsidy_missing, "
+            "disability_nursing_subsidy_missing, elderly_care_missing, elderly_assessment_missing, "
+            "or one registered by another domain (visit_overdue); unknown codes are 422.",
+        ),
+    ] = None,
     region_code: RegionQuery = None,
 ) -> Page[Discovery]:
     return await screening.discoveries(

@@ -26,6 +26,7 @@ RuleName = Literal[
     "tekun_assessment_missing",
 ]
 ActionName = Literal["verify", "approve", "suspend", "resume", "exit", "reject", "review"]
+SupportMode = Literal["home", "institution"]
 
 # The identity types normalise at the door (NFKC, no spaces or hyphens, ASCII digits only).
 IdNumber = validators.IdNumber
@@ -43,6 +44,11 @@ class MemberIn(BaseModel):
     phone: Phone | None = None
     disability_grade: Annotated[int, Field(ge=1, le=4)] | None = None
     subsidies: list[Subsidy] = Field(default_factory=list, max_length=3)
+    living_alone: bool = Field(default=False, description="Lives alone (独居).")
+    parents_absent: bool = Field(
+        default=False,
+        description="For a child: both parents absent (父母双方缺位: dead, missing, in prison …).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -69,6 +75,9 @@ class HouseholdCreate(BaseModel):
     monthly_income: Money = Field(description="Household total monthly income, yuan (≥ 0).")
     address_id: uuid.UUID | None = None
     address_text: str | None = Field(default=None, max_length=200)
+    support_mode: SupportMode | None = Field(
+        default=None, description="Tekun households: `home` 分散供养 or `institution` 集中供养."
+    )
 
     @field_validator("monthly_income")
     @classmethod
@@ -86,6 +95,9 @@ class HouseholdUpdate(BaseModel):
     monthly_income: Money | None = None
     address_id: uuid.UUID | None = None
     address_text: str | None = Field(default=None, max_length=200)
+    support_mode: SupportMode | None = Field(
+        default=None, description="Tekun households: `home` 分散供养 or `institution` 集中供养."
+    )
 
     @field_validator("monthly_income")
     @classmethod
@@ -105,6 +117,8 @@ class MemberRead(BaseModel):
     age: int
     disability_grade: int | None
     subsidies: list[str]
+    living_alone: bool
+    parents_absent: bool
 
 
 class HouseholdRead(BaseModel):
@@ -118,6 +132,7 @@ class HouseholdRead(BaseModel):
     per_capita_income: Money
     address_id: uuid.UUID | None
     address_text: str | None
+    support_mode: str | None
     applied_on: date
     approved_on: date | None
     last_reviewed_on: date | None

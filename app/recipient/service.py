@@ -57,6 +57,7 @@ def shape(
         per_capita_income=eligibility.per_capita(income, household.member_count),
         address_id=household.address_id,
         address_text=household.address_text,
+        support_mode=household.support_mode,
         applied_on=household.applied_on,
         approved_on=household.approved_on,
         last_reviewed_on=household.last_reviewed_on,
@@ -133,6 +134,7 @@ async def create(
         head_name=head.name,
         address_id=data.address_id,
         address_text=address_text,
+        support_mode=data.support_mode,
         applied_on=clock.today(),
     )
     await uow.create(household, details={"members": len(data.members)})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-BUSINESS = ("recipient", "assessment", "charity_trust", "address", "indicator_report")
+BUSINESS = ("recipient", "assessment", "charity_trust", "address", "care", "indicator_report")
 REFERENCE = ("region", "standard", "indicator")
 READ_ONLY = ("catalog", "quality")
 

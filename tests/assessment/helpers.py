@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from app.assessment.tables import GB_T_42195_2022
+from app.core.clock import clock
 from tests.factories import id_number
 
 TABLE = GB_T_42195_2022
@@ -53,7 +54,7 @@ def body(
     return {
         "region_code": region,
         "subject": {"name": name, "id_number": person or id_number(region[:6])},
-        "assessed_on": (assessed_on or date.today() - timedelta(days=1)).isoformat(),
+        "assessed_on": (assessed_on or clock.today() - timedelta(days=1)).isoformat(),
         "assessor": "评估员甲",
         "items": items_totalling(total),
         **extra,

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from app.core.clock import clock
 from tests.assessment.helpers import body, record
 from tests.conftest import TokenFactory
 from tests.factories import id_number
@@ -139,7 +140,7 @@ async def test_latest_assessment_feeds_discovery(client: httpx.AsyncClient, auth
     assert "elderly_care_missing" in rules
 
     recent = await record(
-        client, h, body("330521001000", elder, total=40, assessed_on=date.today() - timedelta(days=3))
+        client, h, body("330521001000", elder, total=40, assessed_on=clock.today() - timedelta(days=3))
     )
     assert recent["level_code"] == "severe"
     assert stale["level_code"] == "severe"

@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.clock import clock
 from tests.assessment.helpers import body, comatose, full_marks, record
 from tests.conftest import TokenFactory
 from tests.factories import id_number
 
 BASE = "/api/v1/assessments"
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = clock.today() - timedelta(days=1)
 
 
 def _born_years_before(day: date, years: int) -> date:
@@ -123,7 +124,7 @@ def _without(items: dict[str, int], code: str) -> dict[str, int]:
 
 
 def _cases() -> list[tuple[str, dict[str, Any], list[str | int]]]:
-    today = date.today()
+    today = clock.today()
     good = id_number("330502")
     bad_check = good[:17] + ("0" if good[17] != "0" else "1")
     young = id_number("330502", born=_born_years_before(YESTERDAY, 60) + timedelta(days=1))
@@ -176,7 +177,7 @@ async def test_all_problems_come_back_together(client: httpx.AsyncClient, auth: 
     items.update({"stairs": 9, "vision": 3, "flying": 1})
     r = await client.post(
         BASE,
-        json=body(person=young, items=items, assessed_on=date.today() + timedelta(days=3)),
+        json=body(person=young, items=items, assessed_on=clock.today() + timedelta(days=3)),
         headers=auth("operator", region="330502"),
     )
     assert r.status_code == 422
@@ -342,7 +343,7 @@ async def test_amendment_validation(client: httpx.AsyncClient, auth: TokenFactor
         ({"reason": "x", "items": {"jumping": 1}}, ["body", "items", "jumping"]),
         ({"reason": "x", "items": {"stairs": 5}}, ["body", "items", "stairs"]),
         (
-            {"reason": "x", "assessed_on": (date.today() + timedelta(days=1)).isoformat()},
+            {"reason": "x", "assessed_on": (clock.today() + timedelta(days=1)).isoformat()},
             ["body", "assessed_on"],
         ),
         ({"reason": "x", "assessed_on": "2024-06-30"}, ["body", "assessed_on"]),
@@ -405,7 +406,7 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
 
 async def test_stats_count_each_persons_latest(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     h = auth("operator", region="330502")
-    today = date.today()
+    today = clock.today()
     early = (today - timedelta(days=50)).isoformat()
     before = await _stats(client, h, region_code="330502")
     before_early = await _stats(client, h, region_code="330502", as_of=early)

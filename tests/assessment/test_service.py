@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from app.assessment import service
+from app.core.clock import clock
 from app.core.db import Database
 from tests.assessment.helpers import body, record
 from tests.conftest import TokenFactory
@@ -18,7 +19,7 @@ async def test_latest_levels_and_assessed_counts(
     client: httpx.AsyncClient, auth: TokenFactory, app: FastAPI, db: Database
 ) -> None:
     h = auth("operator", region="330522")
-    today = date.today()
+    today = clock.today()
     region = "330522000000"
     async with db.reader() as session:
         before = await service.share_assessed(session, region, today)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from app.core.clock import clock
 from tests.charity_trust.helpers import BASE, create, locs, ok, post, trust
 from tests.conftest import TokenFactory
 from tests.factories import unique_suffix, uscc
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+TOMORROW = (clock.today() + timedelta(days=1)).isoformat()
 
 
 async def _filed(client: httpx.AsyncClient, h: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -206,7 +207,7 @@ async def test_annual_report_validation(client: httpx.AsyncClient, auth: TokenFa
         "year_end_balance": "1000.00",
         "submitted_on": "2023-03-01",
     }
-    this_year = date.today().year
+    this_year = clock.today().year
     cases: list[tuple[dict[str, Any], list[str | int]]] = [
         ({**good, "year": this_year, "submitted_on": None}, ["body", "year"]),
         ({**good, "year": 2022, "submitted_on": "2022-12-31"}, ["body", "year"]),

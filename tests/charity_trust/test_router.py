@@ -3,12 +3,13 @@ read, list, edit drafts, file."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from app.core.clock import clock
 from tests.charity_trust.helpers import BASE, create, locs, ok, post, trust
 from tests.conftest import TokenFactory
 from tests.factories import unique_suffix, uscc
@@ -130,7 +131,7 @@ def _create_cases() -> list[tuple[str, dict[str, Any], list[str | int]]]:
         ),
         (
             "signed in the future",
-            trust(signed_on=(date.today() + timedelta(days=1)).isoformat()),
+            trust(signed_on=(clock.today() + timedelta(days=1)).isoformat()),
             ["body", "signed_on"],
         ),
         ("number without date", trust(filing_number="湖民慈信备1号"), ["body", "filed_on"]),
@@ -143,7 +144,7 @@ def _create_cases() -> list[tuple[str, dict[str, Any], list[str | int]]]:
         (
             "filed in the future",
             trust(
-                filed_on=(date.today() + timedelta(days=1)).isoformat(), filing_number=f"N{unique_suffix()}"
+                filed_on=(clock.today() + timedelta(days=1)).isoformat(), filing_number=f"N{unique_suffix()}"
             ),
             ["body", "filed_on"],
         ),
@@ -367,7 +368,7 @@ async def test_filing_a_draft(client: httpx.AsyncClient, auth: TokenFactory) -> 
         "filing",
         {"filing_number": f"T{unique_suffix()}"},
     )
-    assert today["filed_on"] == date.today().isoformat()
+    assert today["filed_on"] == clock.today().isoformat()
 
 
 async def test_the_unique_constraint_backs_the_filing_number_check(

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from app.charity_trust import stats
+from app.core.clock import clock
 from app.core.db import Database
 from tests.charity_trust.helpers import BASE, create, locs, ok, trust
 from tests.conftest import TokenFactory
@@ -155,7 +156,7 @@ async def test_stats_over_region_and_children(
 
 async def test_current_year_is_as_of_today(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     h = auth("operator", region="330522")
-    today = date.today()
+    today = clock.today()
     before = await _stats(client, h, region_code="330522")
     await create(
         client,
@@ -172,7 +173,7 @@ async def test_stats_validation_and_scope(client: httpx.AsyncClient, auth: Token
     h = auth("viewer", region="330502")
     own = await _stats(client, h)
     assert own["region_code"] == "330502000000"
-    next_year = date.today().year + 1
+    next_year = clock.today().year + 1
     assert locs(await client.get(f"{BASE}/stats", params={"year": next_year}, headers=h)) == [
         ["query", "year"]
     ]

@@ -796,8 +796,78 @@ class Targets:
         report = {"region_code": "330502000000", "period": "2022", "as_of": "2022-06-30", "value": "5"}
         return f"/indicators/{made['code']}/reports", report, {}
 
+    # care
+    @staticmethod
+    def _need() -> dict[str, Any]:
+        return {
+            "region_code": "330502001000",
+            "person": {"id_number": id_number(), "name": "测试"},
+            "type": "care",
+        }
+
+    @staticmethod
+    def _resource() -> dict[str, Any]:
+        return {
+            "region_code": "330502001000",
+            "name": "测试资源",
+            "provider": "测试提供方",
+            "provider_kind": "volunteer",
+            "need_types": ["care"],
+        }
+
+    async def care_need_create(self, at: Location) -> Prepared:
+        return "/needs", self._need(), {}
+
+    async def care_need_update(self, at: Location) -> Prepared:
+        made = await self.once(at, lambda: self.post("/needs", self._need()))
+        url = f"/needs/{made['id']}"
+        return url, {}, self.if_match(url, made)
+
+    async def care_need_transition(self, at: Location) -> Prepared:
+        made = await self.once(at, lambda: self.post("/needs", self._need()))
+        status = (await self.get(f"/needs/{made['id']}"))["status"]
+        return f"/needs/{made['id']}/transitions", {"action": "decline" if status == "open" else "reopen"}, {}
+
+    async def care_resource_create(self, at: Location) -> Prepared:
+        return "/resources", self._resource(), {}
+
+    async def care_resource_update(self, at: Location) -> Prepared:
+        made = await self.once(at, lambda: self.post("/resources", self._resource()))
+        url = f"/resources/{made['id']}"
+        return url, {}, self.if_match(url, made)
+
+    async def care_referral_create(self, at: Location) -> Prepared:
+        place = await self.once("care-resource", lambda: self.post("/resources", self._resource()))
+        need = await self.post("/needs", self._need())
+        return "/referrals", {"need_id": need["id"], "resource_id": place["id"]}, {}
+
+    async def care_referral_transition(self, at: Location) -> Prepared:
+        """A fresh referral each time: accepted when the field is the outcome of serving it."""
+        url, body, _extra = await self.care_referral_create(at)
+        referral = await self.post(url, body)
+        if at[0] == "outcome":
+            await self.post(f"/referrals/{referral['id']}/transitions", {"action": "accept"})
+            return f"/referrals/{referral['id']}/transitions", {"action": "serve"}, {}
+        return f"/referrals/{referral['id']}/transitions", {"action": "accept"}, {}
+
+    async def care_visit_create(self, at: Location) -> Prepared:
+        body = {
+            "region_code": "330502001000",
+            "person": {"id_number": id_number()},
+            "visited_on": "2026-01-05",
+            "visitor": "社工",
+            "needs": [{"type": "care"}],
+        }
+        return "/visits", body, {}
+
     # reading back what was stored
     async def read(self, operation: str, url: str, written: dict[str, Any]) -> Any:
+        if operation == "visit-create":
+            return [written, *[await self.get(f"/needs/{n}") for n in written["need_ids"]]]
+        if operation == "referral-transition":
+            return [written, await self.get(url.replace("/transitions", "/history"))]
+        if operation == "need-transition":
+            return await self.get(url.removesuffix("/transitions"))
         if operation == "standard-create":
             items = (await self.get(url, region_code="330503", limit=500))["items"]
             return [s for s in items if s["id"] == written["id"]]
@@ -860,6 +930,14 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
     "indicator-create": ("POST", "/indicators", "indicator_create"),
     "indicator-update": ("PATCH", "/indicators/{code}", "indicator_update"),
     "indicator-report-create": ("POST", "/indicators/{code}/reports", "indicator_report"),
+    "need-create": ("POST", "/needs", "care_need_create"),
+    "need-update": ("PATCH", "/needs/{need_id}", "care_need_update"),
+    "need-transition": ("POST", "/needs/{need_id}/transitions", "care_need_transition"),
+    "resource-create": ("POST", "/resources", "care_resource_create"),
+    "resource-update": ("PATCH", "/resources/{resource_id}", "care_resource_update"),
+    "referral-create": ("POST", "/referrals", "care_referral_create"),
+    "referral-transition": ("POST", "/referrals/{referral_id}/transitions", "care_referral_transition"),
+    "visit-create": ("POST", "/visits", "care_visit_create"),
 }
 NOT_STORED = {"address-parse", "address-match", "address-match-batch"}
 

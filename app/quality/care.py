@@ -1,0 +1,164 @@
+"""Quality checks of the care loop: overdue visits, overdue referrals, resources over capacity.
+
+``visit_overdue`` is the SQL form of the visit rules in :mod:`app.care.visiting` (the due list
+and the ``visit_overdue`` discovery compute the same in Python; a test holds them equal): a
+person is overdue under a rule when they came under it before today and their last visit
+(or, for the household rule, the last visit to anyone of the household) is older than the
+rule's interval, or there is none.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Table, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from app.assessment.models import Assessment
+from app.assessment.port import LEVEL_OF_CODE
+from app.care import visiting
+from app.care.models import Referral, Resource, Visit
+from app.care.workflow import ACTIVE_REFERRAL
+from app.recipient.models import Household, Member
+from app.recipient.workflow import ACTIVE_STATUSES
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+H, M, A, V = _t(Household), _t(Member), _t(Assessment), _t(Visit)
+REF, RES = _t(Referral), _t(Resource)
+SEVERE_CODES = tuple(sorted(code for code, level in LEVEL_OF_CODE.items() if level in visiting.SEVERE_LEVELS))
+
+
+def _not_visited_since(last: Any, rule: visiting.VisitRule, today: date) -> Any:
+    return or_(last.is_(None), last < today - timedelta(days=rule.interval_days))
+
+
+def _latest_severe_before(today: date) -> Any:
+    """The person's latest current assessment is level 3 or 4 and was made before today."""
+    later = aliased(A)
+    newer = exists().where(
+        later.c.id_number_hash == A.c.id_number_hash,
+        later.c.deleted_at.is_(None),
+        later.c.superseded_by.is_(None),
+        or_(
+            later.c.assessed_on > A.c.assessed_on,
+            and_(
+                later.c.assessed_on == A.c.assessed_on,
+                or_(
+                    later.c.created_at > A.c.created_at,
+                    and_(later.c.created_at == A.c.created_at, later.c.id > A.c.id),
+                ),
+            ),
+        ),
+    )
+    return exists().where(
+        A.c.id_number_hash == M.c.id_number_hash,
+        A.c.deleted_at.is_(None),
+        A.c.superseded_by.is_(None),
+        A.c.level_code.in_(SEVERE_CODES),
+        A.c.assessed_on < today,
+        ~newer,
+    )
+
+
+def visit_overdue(today: date) -> Select[Any]:
+    yesterday = today - timedelta(days=1)
+    last_person = (
+        select(func.max(V.c.visited_on))
+        .where(V.c.id_number_hash == M.c.id_number_hash, V.c.deleted_at.is_(None), V.c.visited_on <= today)
+        .scalar_subquery()
+    )
+    last_household = (
+        select(func.max(V.c.visited_on))
+        .where(V.c.household_id == M.c.household_id, V.c.deleted_at.is_(None), V.c.visited_on <= today)
+        .scalar_subquery()
+    )
+    rules = {
+        visiting.ELDERLY_LIVING_ALONE: and_(
+            M.c.living_alone.is_(True),
+            M.c.birth_date <= visiting.born_by(yesterday, visiting.ELDERLY_AGE),
+            _not_visited_since(last_person, visiting.ELDERLY_LIVING_ALONE, today),
+        ),
+        visiting.TEKUN_AT_HOME: and_(
+            H.c.category == "tekun",
+            H.c.support_mode == "home",
+            _not_visited_since(last_person, visiting.TEKUN_AT_HOME, today),
+        ),
+        visiting.SEVERE_DISABILITY_ASSESSED: and_(
+            _latest_severe_before(today),
+            _not_visited_since(last_person, visiting.SEVERE_DISABILITY_ASSESSED, today),
+        ),
+        visiting.SEVERE_DISABILITY_HOUSEHOLD: and_(
+            M.c.disability_grade.in_(visiting.SEVERE_GRADES),
+            _not_visited_since(last_person, visiting.SEVERE_DISABILITY_HOUSEHOLD, today),
+            _not_visited_since(last_household, visiting.SEVERE_DISABILITY_HOUSEHOLD, today),
+        ),
+        visiting.CHILDREN_PARENTS_ABSENT: and_(
+            M.c.parents_absent.is_(True),
+            M.c.birth_date > visiting.born_by(today, visiting.CHILD_AGE),
+            _not_visited_since(last_person, visiting.CHILDREN_PARENTS_ABSENT, today),
+        ),
+    }
+    detail = case(
+        *[
+            (condition, literal(f"visit overdue under {rule.code} (every {rule.interval_days} days)"))
+            for rule, condition in rules.items()
+        ],
+        else_=literal("visit overdue"),
+    )
+    return (
+        select(M.c.id.label("key"), M.c.region_code, detail.label("detail"))
+        .join(H, H.c.id == M.c.household_id)
+        .where(
+            M.c.deleted_at.is_(None),
+            H.c.deleted_at.is_(None),
+            H.c.status.in_(ACTIVE_STATUSES),
+            H.c.applied_on < today,
+            # Implied by the rules; cheap, so the planner narrows before the visit look-ups.
+            or_(
+                M.c.living_alone.is_(True),
+                M.c.parents_absent.is_(True),
+                M.c.disability_grade.in_(visiting.SEVERE_GRADES),
+                H.c.category == "tekun",
+                M.c.birth_date <= visiting.born_by(today, visiting.ASSESSABLE_AGE),
+            ),
+            or_(*rules.values()),
+        )
+    )
+
+
+def referral_overdue(today: date) -> Select[Any]:
+    return select(
+        REF.c.id.label("key"),
+        REF.c.region_code,
+        case(
+            (
+                and_(REF.c.status == "dispatched", REF.c.accept_by < today),
+                literal("not accepted within 3 working days"),
+            ),
+            else_=literal("not served by its due date"),
+        ).label("detail"),
+    ).where(
+        REF.c.deleted_at.is_(None),
+        REF.c.status.in_(ACTIVE_REFERRAL),
+        or_(
+            and_(REF.c.status == "dispatched", REF.c.accept_by < today),
+            and_(REF.c.due_on.is_not(None), REF.c.due_on < today),
+        ),
+    )
+
+
+def resource_over_capacity(today: date) -> Select[Any]:
+    held = (
+        select(func.count())
+        .where(REF.c.resource_id == RES.c.id, REF.c.status.in_(ACTIVE_REFERRAL), REF.c.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    return select(
+        RES.c.id.label("key"), RES.c.region_code, literal("more active referrals than places").label("detail")
+    ).where(RES.c.deleted_at.is_(None), RES.c.capacity.is_not(None), held > RES.c.capacity)
