@@ -12,11 +12,16 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
+from app.address.cubes import ADDRESSES
 from app.address.public import router as address_public_router
 from app.address.router import router as address_router
+from app.analytics.registry import CubeRegistry
+from app.analytics.router import router as analytics_router
+from app.assessment.cubes import ASSESSMENTS
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.catalog.router import router as catalog_router
+from app.charity_trust.cubes import CHARITY_TRUSTS
 from app.charity_trust.router import router as charity_trust_router
 from app.core.clock import clock
 from app.core.config import Settings, get_settings
@@ -30,6 +35,7 @@ from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
 from app.quality.router import router as quality_router
+from app.recipient.cubes import HOUSEHOLDS, MEMBERS, PAYMENTS
 from app.recipient.router import router as recipient_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
@@ -40,6 +46,9 @@ from app.sync.router import router as sync_router
 from app.sync.scheduler import Scheduler
 
 OPENAPI_URL = "/openapi.json"
+
+CUBES = (HOUSEHOLDS, PAYMENTS, MEMBERS, ASSESSMENTS, CHARITY_TRUSTS, ADDRESSES)
+"""The analytics cubes, declared by their domains (``app/<domain>/cubes.py``)."""
 
 TAGS = [
     {"name": "operations", "description": "Liveness, readiness and metrics (open)."},
@@ -60,6 +69,11 @@ TAGS = [
     {
         "name": "indicators",
         "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
+    },
+    {
+        "name": "analytics",
+        "description": "多维模型 — cubes over every dataset: measures by region, time and attributes, "
+        "trends with month-over-month and year-over-year change, exports, SVG charts.",
     },
     {"name": "catalog", "description": "数据目录 — every dataset this node holds, masked exports."},
     {"name": "quality", "description": "数据质量 — named data-quality rules, findings, scores per region."},
@@ -83,6 +97,7 @@ ROUTERS = [
     assessment_router,
     charity_trust_router,
     indicator_router,
+    analytics_router,
     catalog_router,
     quality_router,
     sync_router,
@@ -190,6 +205,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.cursor_codec = CursorCodec(settings.cursor_secret)
     app.state.owns_shipped = not any(p.relation == "parent" for p in settings.sync_peers)
     app.state.migration_head = head_revision()
+    app.state.cubes = CubeRegistry(CUBES)
 
     install_error_handlers(app)
     install_denial_handlers(app, render_domain_error)
