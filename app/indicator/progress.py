@@ -19,10 +19,20 @@ from app.indicator import service as indicators
 from app.indicator.computed import Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
 from app.indicator.models import Indicator
+from app.indicator.outlook import Outlook, outlooks, shortfall_order
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
 from app.indicator.repository import IndicatorRepository, ReportRepository, TargetRepository
 from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
-from app.indicator.schemas import Dashboard, DashboardItem, Progress, ProgressNode, Source, StatusCounts
+from app.indicator.schemas import (
+    Dashboard,
+    DashboardItem,
+    DashboardOrder,
+    Progress,
+    ProgressNode,
+    RegionOutlook,
+    Source,
+    StatusCounts,
+)
 from app.indicator.status import Status, completion_rate, lag_order, status_of
 from app.indicator.targets import check_period
 from app.region import service as regions
@@ -99,14 +109,14 @@ async def _computed(
     out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
     if value is not None:
-        out[node.code] = Figure(value=value)
+        out[node.code] = Figure(value=value, on=on)
     if every or value is None:
         for child in node.children:
             out.update(await _computed(session, compute, child, period, on, every=every))
     return out
 
 
-async def _figures(
+async def figures_for(
     session: AsyncSession,
     definitions: Sequence[Indicator],
     tree: Tree,
@@ -129,11 +139,11 @@ async def _figures(
         out[definition.code] = await _computed(session, compute, tree.root, period, on, every=every)
     if reported:
         for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
-            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]))
+            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]), on=row[5])
     return out, computed
 
 
-async def _targets(
+async def targets_for(
     session: AsyncSession, definitions: Sequence[Indicator], tree: Tree, period: Period, *, every: bool
 ) -> dict[str, dict[str, Decimal]]:
     """Targets of the tree's regions (only its root's when not ``every`` region is shown) and of
@@ -173,6 +183,57 @@ def evaluate(
         state = status_of(indicator.aggregation, indicator.comparator, actual.value, goal.value, elapsed)
         result.nodes[code] = Judged(actual, goal, rate, state)
     return result
+
+
+def outlooks_of(
+    indicator: Indicator,
+    tree: RegionNode,
+    figures: dict[str, Figure],
+    targets: dict[str, Decimal],
+    period: Period,
+    *,
+    computed: bool,
+) -> dict[str, Outlook]:
+    """Every region's projection to the period's end (see :mod:`app.indicator.outlook`)."""
+    above = next((targets[c] for c in reversed(ancestors(tree.code)) if c in targets), None)
+    return outlooks(
+        indicator.aggregation,
+        indicator.comparator,
+        indicator.scale,
+        tree,
+        figures,
+        targets,
+        above,
+        period,
+        computed=computed,
+    )
+
+
+def rank_regions(tree: Tree, views: dict[str, dict[str, Outlook]]) -> list[RegionOutlook]:
+    """The root's children by projected shortfall: most indicators projected to miss first,
+    then the largest summed shortfall relative to the targets."""
+    out: list[RegionOutlook] = []
+    for child in tree.root.children:
+        mine = {code: by_region[child.code] for code, by_region in views.items() if child.code in by_region}
+        misses = sorted(
+            (code for code, view in mine.items() if view.will_meet is False),
+            key=lambda code: shortfall_order(code, mine[code]),
+        )
+        total = sum((mine[code].shortfall_rate or Decimal(0) for code in misses), Decimal(0))
+        out.append(
+            RegionOutlook(
+                region_code=child.code,
+                name=tree.names.get(child.code, ""),
+                level=tree.levels.get(child.code, ""),
+                projected_misses=len(misses),
+                projected_meets=sum(1 for view in mine.values() if view.will_meet is True),
+                no_forecast=sum(1 for view in mine.values() if view.will_meet is None),
+                shortfall_rate_sum=rounded_text(total) or "0",
+                missing=misses,
+            )
+        )
+    out.sort(key=lambda r: (-r.projected_misses, -Decimal(r.shortfall_rate_sum), r.region_code))
+    return out
 
 
 def _source(actual: Actual, computed: bool) -> Source | None:
@@ -223,8 +284,8 @@ async def progress(
     indicator = await indicators.require_visible(session, principal, code)
     span, day = _when(period, as_of)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
-    figures, computed = await _figures(session, [indicator], tree, span, day, every=True)
-    targets = await _targets(session, [indicator], tree, span, every=True)
+    figures, computed = await figures_for(session, [indicator], tree, span, day, every=True)
+    targets = await targets_for(session, [indicator], tree, span, every=True)
     elapsed = elapsed_share(span, day)
     evaluation = evaluate(
         indicator, tree.root, figures[code], targets[code], elapsed, computed=code in computed
@@ -251,17 +312,24 @@ async def dashboard(
     region_code: str | None,
     as_of: date | None,
     depth: str | None,
+    order: DashboardOrder = "lag",
 ) -> Dashboard:
+    """Every indicator of the region with its traffic light and its projection to the period's
+    end; ``order="shortfall"`` puts the projected misses first and ranks the region's children
+    by projected shortfall (``regions``)."""
     span, day = _when(period, as_of)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
     root = tree.root.code
     definitions = await IndicatorRepository(session).applicable(root)
-    # Only the region's own line is shown: computations below it are asked only as a fallback.
-    figures, computed = await _figures(session, definitions, tree, span, day, every=False)
-    targets = await _targets(session, definitions, tree, span, every=False)
+    # Only the region's own line is shown: computations below it are asked only as a fallback,
+    # unless the children are ranked too.
+    every = order == "shortfall"
+    figures, computed = await figures_for(session, definitions, tree, span, day, every=every)
+    targets = await targets_for(session, definitions, tree, span, every=every)
     elapsed = elapsed_share(span, day)
     items: list[DashboardItem] = []
-    order: dict[str, tuple[int, int, Decimal, str]] = {}
+    sort_keys: dict[str, tuple[int, int | Decimal, Decimal, str]] = {}
+    views: dict[str, dict[str, Outlook]] = {}
     for indicator in definitions:
         is_computed = indicator.code in computed
         judged = evaluate(
@@ -272,7 +340,20 @@ async def dashboard(
             elapsed,
             computed=is_computed,
         ).nodes[root]
-        order[indicator.code] = lag_order(judged.status, judged.rate, indicator.code)
+        views[indicator.code] = outlooks_of(
+            indicator,
+            tree.root,
+            figures[indicator.code],
+            targets[indicator.code],
+            span,
+            computed=is_computed,
+        )
+        outlook = views[indicator.code][root]
+        sort_keys[indicator.code] = (
+            shortfall_order(indicator.code, outlook)
+            if every
+            else lag_order(judged.status, judged.rate, indicator.code)
+        )
         items.append(
             DashboardItem(
                 code=indicator.code,
@@ -289,9 +370,14 @@ async def dashboard(
                 source=_source(judged.actual, is_computed),
                 reported_children=judged.actual.reported_children,
                 children=len(tree.root.children),
+                projected=rounded_text(outlook.projected),
+                will_meet=outlook.will_meet,
+                shortfall=rounded_text(outlook.shortfall),
+                shortfall_rate=rounded_text(outlook.shortfall_rate),
+                forecast_method=outlook.method,
             )
         )
-    items.sort(key=lambda item: order[item.code])
+    items.sort(key=lambda item: sort_keys[item.code])
     counts = StatusCounts()
     for item in items:
         setattr(counts, item.status, getattr(counts, item.status) + 1)
@@ -303,4 +389,6 @@ async def dashboard(
         elapsed_share=rounded_text(elapsed) or "0",
         counts=counts,
         items=items,
+        order=order,
+        regions=rank_regions(tree, views) if every else [],
     )

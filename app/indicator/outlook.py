@@ -1,0 +1,115 @@
+"""Projecting an indicator to the end of its period (pure; the forecast endpoint and the
+dashboard's ``order=shortfall`` use it).
+
+Methods, by aggregation:
+
+- ``sum`` → ``linear``: a cumulative count from the period's start grows at the pace it has
+  kept so far. A region's own figure reported (or computed) for day *d* is projected to
+  ``value × days in the period / days from the start to d``, both counted inclusively (the
+  same elapsed share the traffic lights use, so a ``yellow`` figure as of its own day is one
+  that will meet its target). A figure for the period's last day or later is final. A region
+  whose actual comes from its children adds the children's projections, as the roll-up adds
+  their actuals.
+- ``ratio``, ``min``, ``none`` → ``carried``: the last value is carried to the period's end. A
+  rate has no pace to extrapolate (Σnumerator/Σdenominator moves both ways), a standard
+  (``min``) is set rather than accumulated, and a ``none`` figure is a one-off count reported
+  at one level; projecting any of them linearly would invent progress.
+
+``will_meet`` compares the projection with the target by the indicator's comparator; it is
+null when there is no projection or no target. ``shortfall`` is how far the projection falls
+short of the target in the indicator's unit (``target − projected``; ``projected − target``
+for ``lte``; the distance either way for ``eq``), 0 when it will be met; ``shortfall_rate`` is
+that over the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from app.indicator.period import Period
+from app.indicator.rollup import Actual, Figure, RegionNode, node_targets, roll_up
+from app.indicator.status import is_met
+
+Method = Literal["linear", "carried"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    actual: Actual
+    target: Decimal | None
+    projected: Decimal | None
+    will_meet: bool | None
+    shortfall: Decimal | None
+    shortfall_rate: Decimal | None
+    method: Method
+
+
+def method_of(aggregation: str) -> Method:
+    return "linear" if aggregation == "sum" else "carried"
+
+
+def project(aggregation: str, figure: Figure, period: Period) -> Figure:
+    """A region's own figure carried or extrapolated to the period's last day."""
+    if method_of(aggregation) == "carried" or figure.value is None or figure.on is None:
+        return figure
+    if figure.on >= period.end or figure.on < period.start:
+        return figure
+    elapsed = (figure.on - period.start).days + 1
+    return Figure(value=figure.value * period.days / elapsed, on=period.end)
+
+
+def shortfall(comparator: str, projected: Decimal, target: Decimal) -> Decimal:
+    if is_met(comparator, projected, target):
+        return Decimal(0)
+    if comparator == "lte":
+        return projected - target
+    if comparator == "eq":
+        return abs(target - projected)
+    return max(target - projected, Decimal(0))
+
+
+def outlooks(
+    aggregation: str,
+    comparator: str,
+    scale: int,
+    tree: RegionNode,
+    figures: Mapping[str, Figure],
+    targets: Mapping[str, Decimal],
+    above: Decimal | None,
+    period: Period,
+    *,
+    computed: bool,
+) -> dict[str, Outlook]:
+    """Every region's actual, target and projection (``above``: the nearest target above the
+    tree's root, which rates and standards inherit)."""
+    actuals = roll_up(aggregation, tree, figures, scale=scale, prefer_own=computed)
+    projected_figures = {code: project(aggregation, figure, period) for code, figure in figures.items()}
+    projections = roll_up(aggregation, tree, projected_figures, scale=scale, prefer_own=computed)
+    goals = node_targets(aggregation, tree, targets, above)
+    method = method_of(aggregation)
+    out: dict[str, Outlook] = {}
+    for code, actual in actuals.items():
+        target = goals[code].value
+        value = projections[code].value
+        if value is None or target is None:
+            out[code] = Outlook(actual, target, value, None, None, None, method)
+            continue
+        short = shortfall(comparator, value, target)
+        rate = short / target if target != 0 else None
+        out[code] = Outlook(actual, target, value, is_met(comparator, value, target), short, rate, method)
+    return out
+
+
+def shortfall_order(code: str, outlook: Outlook) -> tuple[int, Decimal, Decimal, str]:
+    """Sort key: projected misses first, the largest shortfall relative to the target first
+    (then in the indicator's unit), then those that will meet, then those with no forecast."""
+    rank = {False: 0, True: 1, None: 2}[outlook.will_meet]
+    return (
+        rank,
+        -(outlook.shortfall_rate or Decimal(0)),
+        -(outlook.shortfall or Decimal(0)),
+        code,
+    )
