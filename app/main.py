@@ -15,6 +15,7 @@ from app import __version__
 from app.address.cubes import ADDRESSES
 from app.address.public import router as address_public_router
 from app.address.router import router as address_router
+from app.analytics.cockpit import router as cockpit_router
 from app.analytics.registry import CubeRegistry
 from app.analytics.router import router as analytics_router
 from app.assessment.cubes import ASSESSMENTS
@@ -84,6 +85,11 @@ TAGS = [
         "bulk import, digital house plates.",
     },
     {"name": "public", "description": "Open pages: the digital house plate page (no token)."},
+    {
+        "name": "cockpit",
+        "description": "驾驶舱 — the leaders' offline page (`/cockpit`): indicator lights, trends, "
+        "regions side by side; its data calls need a token.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
@@ -98,6 +104,7 @@ ROUTERS = [
     charity_trust_router,
     indicator_router,
     analytics_router,
+    cockpit_router,
     catalog_router,
     quality_router,
     sync_router,

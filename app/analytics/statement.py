@@ -56,7 +56,7 @@ def region_at(column: ColumnElement[Any], level: str) -> ColumnElement[Any]:
 
 
 def _quarter(year: ColumnElement[Any], month: ColumnElement[Any]) -> ColumnElement[Any]:
-    number = (cast(month, Integer) + 2) / 3
+    number = (cast(month, Integer) + 2) // 3
     return year.concat("Q").concat(cast(number, String))
 
 
