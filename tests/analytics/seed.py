@@ -18,11 +18,10 @@ Payment runs for 月河街道 (H1 and H2) in 2024-03 and 2024-04: four payments,
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-
-import uuid
 
 import httpx
 from sqlalchemy import update
@@ -85,7 +84,8 @@ async def seed_households(client: httpx.AsyncClient, op: dict[str, str], db: Dat
             ],
             date(2024, 2, 10),
         ),
-        ("H3", CHAOYANG, "tekun", "0.00", [person("丙一", CHAOYANG, date(1966, 6, 16), relation="head")], date(2024, 2, 20)),
+        ("H3", CHAOYANG, "tekun", "0.00",
+         [person("丙一", CHAOYANG, date(1966, 6, 16), relation="head")], date(2024, 2, 20)),
         (
             "H4",
             NANXUN_TOWN,
@@ -97,8 +97,10 @@ async def seed_households(client: httpx.AsyncClient, op: dict[str, str], db: Dat
             ],
             None,
         ),
-        ("H5", NANXUN_TOWN, "dibao_edge", "1200.00", [person("戊一", NANXUN_TOWN, date(1990, 3, 3), relation="head")], date(2025, 1, 5)),
-        ("H6", NANXUN_TOWN, "dibao", "600.00", [person("己一", NANXUN_TOWN, date(1955, 4, 4), "female", relation="head")], date(2025, 3, 31)),
+        ("H5", NANXUN_TOWN, "dibao_edge", "1200.00",
+         [person("戊一", NANXUN_TOWN, date(1990, 3, 3), relation="head")], date(2025, 1, 5)),
+        ("H6", NANXUN_TOWN, "dibao", "600.00",
+         [person("己一", NANXUN_TOWN, date(1955, 4, 4), "female", relation="head")], date(2025, 3, 31)),
     ]  # fmt: skip
     for key, region, category, income, members, approved in specs:
         created = await create_household(client, op, household(region, category, income, members))
@@ -161,7 +163,8 @@ async def seed_trusts(client: httpx.AsyncClient, op: dict[str, str], out: Seeded
     t3 = await create_trust(client, op, trust("330503", amount="500000.00", purpose_categories=["education"]))
     t4 = await create_trust(
         client, op,
-        trust("330503", signed_on="2023-01-05", filed_on="2023-01-10", amount="300000.00", purpose_categories=["other"]),
+        trust("330503", signed_on="2023-01-05", filed_on="2023-01-10", amount="300000.00",
+              purpose_categories=["other"]),
     )  # fmt: skip
     ended = await client.post(
         f"/api/v1/charity-trusts/{t4['id']}/termination",

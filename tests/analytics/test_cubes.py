@@ -116,12 +116,12 @@ async def test_time_dimensions_and_window(brain: Brain) -> None:
         (None, "applied"): (1,),
     }
     window = await ask(
-        brain, "households", by="category", measures="count,benefit", **{"from": "2024-02", "to": "2024-12"}
+        brain, "households", by="category", measures="count,benefit", since="2024-02", to="2024-12"
     )
     assert table(window, "count", "benefit") == {"dibao": (1, "1500.00"), "tekun": (1, "0.00")}
     assert window["totals"] == {"count": 2, "benefit": "1500.00"}
     assert (window["from"], window["to"]) == ("2024-02-01", "2024-12-31")
-    year = await ask(brain, "households", measures="count", **{"from": "2025"})
+    year = await ask(brain, "households", measures="count", since="2025")
     assert year["totals"] == {"count": 2}
     assert year["rows"] == [{"count": 2}]
 
@@ -203,7 +203,7 @@ async def test_assessments_count_the_latest_per_person(brain: Brain) -> None:
     earlier = await ask(brain, "assessments", by="level", to="2025-06-30")
     assert table(earlier, "count") == {"intact": (1,), "mild": (2,), "moderate": (1,)}
     assert earlier["totals"] == {"count": 4, "avg_score": 75.0}
-    spring = await ask(brain, "assessments", **{"from": "2025-01", "to": "2025-06"})
+    spring = await ask(brain, "assessments", since="2025-01", to="2025-06")
     assert spring["totals"] == {"count": 3, "avg_score": 76.67}
 
 

@@ -26,7 +26,7 @@ def points(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def test_payment_amounts_month_over_month(brain: Brain) -> None:
-    found = await trend(brain, "payments", measure="amount", **{"from": "2024-01", "to": "2024-06"})
+    found = await trend(brain, "payments", measure="amount", since="2024-01", to="2024-06")
     assert (found["from"], found["to"], found["measure"]) == ("2024-01", "2024-06", "amount")
     by_month = points(found)
     assert [p["month"] for p in found["points"]] == [f"2024-0{m}" for m in range(1, 7)]
@@ -38,7 +38,7 @@ async def test_payment_amounts_month_over_month(brain: Brain) -> None:
 
 
 async def test_household_approvals_year_over_year(brain: Brain) -> None:
-    found = await trend(brain, "households", **{"from": "2024-01", "to": "2025-03"})
+    found = await trend(brain, "households", since="2024-01", to="2025-03")
     assert found["measure"] == "count"
     by_month = points(found)
     assert len(found["points"]) == 15
@@ -46,13 +46,13 @@ async def test_household_approvals_year_over_year(brain: Brain) -> None:
     assert by_month["2025-01"]["yoy"] == {"base": 1, "change": 0, "rate": 0.0}
     assert by_month["2025-02"]["yoy"] == {"base": 2, "change": -2, "rate": -1.0}
     assert by_month["2025-03"]["yoy"] == {"base": 0, "change": 1, "rate": None}
-    county = await trend(brain, "households", region_code=NANXUN, **{"from": "2025-01", "to": "2025-03"})
+    county = await trend(brain, "households", region_code=NANXUN, since="2025-01", to="2025-03")
     assert [p["value"] for p in county["points"]] == [1, 0, 1]
     assert county["region_name"] == "南浔区"
 
 
 async def test_means_have_no_value_in_empty_months(brain: Brain) -> None:
-    found = await trend(brain, "assessments", measure="avg_score", **{"from": "2025-08", "to": "2025-10"})
+    found = await trend(brain, "assessments", measure="avg_score", since="2025-08", to="2025-10")
     assert [p["value"] for p in found["points"]] == [None, 40.0, None]
     assert points(found)["2025-09"]["mom"] == {"base": None, "change": None, "rate": None}
 
@@ -68,9 +68,9 @@ async def test_trend_refusals(brain: Brain) -> None:
     assert no_date["errors"][0]["loc"] == ["path", "cube"]
     unknown = await trend(brain, "households", status=422, measure="amount")
     assert "amount" in unknown["errors"][0]["msg"]
-    backwards = await trend(brain, "households", status=422, **{"from": "2025-01", "to": "2024-01"})
+    backwards = await trend(brain, "households", status=422, since="2025-01", to="2024-01")
     assert backwards["errors"][0]["loc"] == ["query", "to"]
-    too_long = await trend(brain, "households", status=422, **{"from": "2000-01", "to": "2024-01"})
+    too_long = await trend(brain, "households", status=422, since="2000-01", to="2024-01")
     assert too_long["errors"][0]["loc"] == ["query", "from"]
 
 
@@ -107,9 +107,7 @@ async def test_xlsx_export_is_the_same_table(brain: Brain) -> None:
 
 
 async def test_trend_and_bar_charts_are_svg_with_data(brain: Brain) -> None:
-    r = await brain.get(
-        f"{BASE}/payments/trend.svg", measure="amount", **{"from": "2024-01", "to": "2024-06"}
-    )
+    r = await brain.get(f"{BASE}/payments/trend.svg", measure="amount", since="2024-01", to="2024-06")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("image/svg+xml")
     svg = r.text
