@@ -40,7 +40,12 @@ class Brain:
         )
         return {"Authorization": f"Bearer {token}"}
 
-    async def get(self, path: str, *roles: str, region: str = "330500", **params: str) -> httpx.Response:
+    async def get(
+        self, path: str, *roles: str, region: str = "330500", since: str | None = None, **params: str
+    ) -> httpx.Response:
+        """GET with a token of ``roles`` scoped to ``region``; ``since`` is sent as ``from``."""
+        if since is not None:
+            params["from"] = since
         return await self.client.get(
             path, params=params, headers=self.auth(*(roles or ("viewer",)), region=region)
         )
