@@ -3,6 +3,7 @@ the rows shaped for the API (region dimensions carry the region's name beside it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.analytics.ask import Ask, region_level
 from app.analytics.statement import TOTAL_FLAG, statements
 from app.analytics.values import Raw, raw, render
-from app.core.cube import Cube, CubeContext
+from app.core.cube import Cube, CubeContext, Measure
 from app.core.db import dialect_of
 from app.core.errors import Forbidden, NotFound
 from app.region import service as regions
@@ -49,15 +50,22 @@ async def region_name(session: AsyncSession, principal: Principal, code: str | N
     return found
 
 
-def _values(ask: Ask, mapping: Any) -> tuple[Raw, ...]:
-    return tuple(
-        raw(m, mapping[f"_m{i}"], mapping.get(f"_m{i}_den") if m.denominator is not None else None)
-        for i, m in enumerate(ask.measures)
-    )
-
-
-def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
-    return tuple((value is None, value if value is not None else 0) for value in key)
+def _reader(ask: Ask, first: int) -> Callable[[Sequence[Any]], tuple[Raw, ...]]:
+    """Reads the measures of a result row whose measure columns start at ``first`` (each
+    measure's value, then its denominator where it has one)."""
+    positions: list[tuple[Measure, int, int | None]] = []
+    at = first
+    for measure in ask.measures:
+        has_denominator = measure.denominator is not None
+        positions.append((measure, at, at + 1 if has_denominator else None))
+        at += 2 if has_denominator else 1
+    if len(positions) == 1 and positions[0][0].additive:  # the common case, kept cheap
+        only = positions[0][1]
+        return lambda row: (int(row[only] or 0),)
+    if all(m.additive for m in ask.measures):
+        indexes = [p[1] for p in positions]
+        return lambda row: tuple([int(row[i] or 0) for i in indexes])
+    return lambda row: tuple([raw(m, row[v], row[d] if d is not None else None) for m, v, d in positions])
 
 
 async def grouped(session: AsyncSession, principal: Principal, ask: Ask, today: date) -> Grouped:
@@ -71,21 +79,29 @@ async def grouped(session: AsyncSession, principal: Principal, ask: Ask, today: 
         ctx = CubeContext(today=today, dialect=ctx.dialect, end=ask.end, params=params)
     built = statements(ask, ctx, principal.region)
     width = len(ask.by)
+    values = _reader(ask, width)
+    result = await session.execute(built.rows)
+    keys = list(result.keys())
+    flag = keys.index(TOTAL_FLAG) if TOTAL_FLAG in keys else None
     groups: list[Group] = []
     totals: tuple[Raw, ...] | None = None
-    for row in (await session.execute(built.rows)).mappings():
-        values = _values(ask, row)
-        if width == 0 or row.get(TOTAL_FLAG) == 1:
-            totals = values
+    for row in result.all():
+        if width == 0 or (flag is not None and row[flag] == 1):
+            totals = values(row)
             if width:
                 continue
-        groups.append(Group(tuple(row[f"_d{i}"] for i in range(width)), values))
+        groups.append(Group(tuple(row[:width]), values(row)))
     if built.totals is not None:
-        totals = _values(ask, (await session.execute(built.totals)).mappings().one())
+        totals = _reader(ask, 0)((await session.execute(built.totals)).one())
     if totals is None:  # no rows at all: what the measures are worth over nothing
         totals = tuple(raw(m, None) for m in ask.measures)
-    groups.sort(key=lambda g: _sort_key(g.key))
     return Grouped(groups, totals)
+
+
+def _renderer(measure: Measure) -> Callable[[Raw], Any]:
+    if measure.type in {"count", "sum"}:
+        return lambda value: value
+    return lambda value: render(measure, value)
 
 
 def columns(ask: Ask) -> list[str]:
@@ -106,16 +122,17 @@ async def answer(session: AsyncSession, principal: Principal, ask: Ask, today: d
     region_positions = [i for i, n in enumerate(ask.by) if region_level(n) is not None]
     codes = {g.key[i] for g in result.groups for i in region_positions if g.key[i] is not None}
     names = await regions.names(session, sorted(codes)) if codes else {}
+    keys = columns(ask)
+    renderers = [_renderer(m) for m in ask.measures]
     rows: list[dict[str, Any]] = []
     for group in result.groups:
-        row: dict[str, Any] = {}
-        for index, dimension in enumerate(ask.by):
-            row[dimension] = group.key[index]
+        cells: list[Any] = []
+        for index, value in enumerate(group.key):
+            cells.append(value)
             if index in region_positions:
-                row[f"{dimension}_name"] = names.get(group.key[index])
-        for measure, value in zip(ask.measures, group.values, strict=True):
-            row[measure.name] = render(measure, value)
-        rows.append(row)
+                cells.append(names.get(value))
+        cells += [shown(value) for shown, value in zip(renderers, group.values, strict=True)]
+        rows.append(dict(zip(keys, cells, strict=True)))
     return {
         "cube": ask.cube.name,
         "measures": [m.name for m in ask.measures],
@@ -124,7 +141,7 @@ async def answer(session: AsyncSession, principal: Principal, ask: Ask, today: d
         "region_name": name,
         "from": ask.start.isoformat() if ask.start else None,
         "to": ask.end.isoformat() if ask.end else None,
-        "columns": columns(ask),
+        "columns": keys,
         "rows": rows,
         "totals": {m.name: render(m, v) for m, v in zip(ask.measures, result.totals, strict=True)},
     }

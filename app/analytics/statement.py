@@ -160,15 +160,18 @@ def statements(ask: Ask, ctx: CubeContext, scope: str) -> Statements:
     inner = _inner(ask, ctx, scope, grouped=True)
     dims = [inner.c[f"_d{i}"] for i in range(len(ask.by))]
     measures = _measures(ask, inner, ctx)
+    # Groups come back ordered by their dimensions, a missing value last on either engine.
+    order = [d.asc().nulls_last() for d in dims]
     if ctx.dialect == "postgresql" and not multi_valued(ask):
         rows = (
             select(*dims, *measures, func.grouping(dims[0]).label(TOTAL_FLAG))
             .select_from(inner)
             .group_by(func.grouping_sets(tuple_(*dims), tuple_()))
+            .order_by(*order)
         )
         return Statements(rows, None)
     plain = _inner(ask, ctx, scope, grouped=False)
     return Statements(
-        select(*dims, *measures).select_from(inner).group_by(*dims),
+        select(*dims, *measures).select_from(inner).group_by(*dims).order_by(*order),
         select(*_measures(ask, plain, ctx)).select_from(plain),
     )
