@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.indicator import service as indicators
 from app.indicator.figures import figure_text, rounded_text
-from app.indicator.outlook import Outlook, method_of, shortfall_order
+from app.indicator.outlook import Outlook, method_of, outlooks_of, shortfall_order
 from app.indicator.period import elapsed_share, parse_period
-from app.indicator.progress import Tree, figures_for, outlooks_of, region_tree, targets_for
+from app.indicator.progress import Tree, figures_for, region_tree, targets_for
 from app.indicator.rollup import Figure, RegionNode
 from app.indicator.schemas import Forecast, ForecastOrder, ForecastRegion
 from app.indicator.targets import check_period

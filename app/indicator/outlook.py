@@ -1,5 +1,5 @@
-"""Projecting an indicator to the end of its period (pure; the forecast endpoint and the
-dashboard's ``order=shortfall`` use it).
+"""Projecting an indicator to the end of its period (no database: the forecast endpoint and
+the dashboard's ``order=shortfall`` use it).
 
 Methods, by aggregation:
 
@@ -29,9 +29,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from app.indicator.figures import rounded_text
+from app.indicator.models import Indicator
 from app.indicator.period import Period
 from app.indicator.rollup import Actual, Figure, RegionNode, node_targets, roll_up
+from app.indicator.schemas import RegionOutlook
 from app.indicator.status import is_met
+from app.security.scope import ancestors
 
 Method = Literal["linear", "carried"]
 
@@ -113,3 +117,58 @@ def shortfall_order(code: str, outlook: Outlook) -> tuple[int, Decimal, Decimal,
         -(outlook.shortfall or Decimal(0)),
         code,
     )
+
+
+def outlooks_of(
+    indicator: Indicator,
+    tree: RegionNode,
+    figures: Mapping[str, Figure],
+    targets: Mapping[str, Decimal],
+    period: Period,
+    *,
+    computed: bool,
+) -> dict[str, Outlook]:
+    """:func:`outlooks` for one indicator over a region tree, the root inheriting the nearest
+    target above it."""
+    above = next((targets[c] for c in reversed(ancestors(tree.code)) if c in targets), None)
+    return outlooks(
+        indicator.aggregation,
+        indicator.comparator,
+        indicator.scale,
+        tree,
+        figures,
+        targets,
+        above,
+        period,
+        computed=computed,
+    )
+
+
+def rank_regions(
+    children: list[tuple[str, str, str]], views: Mapping[str, Mapping[str, Outlook]]
+) -> list[RegionOutlook]:
+    """Regions ``(code, name, level)`` by projected shortfall over every indicator in ``views``
+    (indicator code → region code → outlook): most indicators projected to miss first, then
+    the largest summed shortfall relative to the targets."""
+    out: list[RegionOutlook] = []
+    for code, name, level in children:
+        mine = {indicator: by_region[code] for indicator, by_region in views.items() if code in by_region}
+        misses = sorted(
+            (indicator for indicator, view in mine.items() if view.will_meet is False),
+            key=lambda indicator: shortfall_order(indicator, mine[indicator]),
+        )
+        total = sum((mine[indicator].shortfall_rate or Decimal(0) for indicator in misses), Decimal(0))
+        out.append(
+            RegionOutlook(
+                region_code=code,
+                name=name,
+                level=level,
+                projected_misses=len(misses),
+                projected_meets=sum(1 for view in mine.values() if view.will_meet is True),
+                no_forecast=sum(1 for view in mine.values() if view.will_meet is None),
+                shortfall_rate_sum=rounded_text(total) or "0",
+                missing=misses,
+            )
+        )
+    out.sort(key=lambda r: (-r.projected_misses, -Decimal(r.shortfall_rate_sum), r.region_code))
+    return out

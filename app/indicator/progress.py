@@ -19,7 +19,7 @@ from app.indicator import service as indicators
 from app.indicator.computed import Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
 from app.indicator.models import Indicator
-from app.indicator.outlook import Outlook, outlooks, shortfall_order
+from app.indicator.outlook import Outlook, outlooks_of, rank_regions, shortfall_order
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
 from app.indicator.repository import IndicatorRepository, ReportRepository, TargetRepository
 from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
@@ -29,7 +29,6 @@ from app.indicator.schemas import (
     DashboardOrder,
     Progress,
     ProgressNode,
-    RegionOutlook,
     Source,
     StatusCounts,
 )
@@ -183,57 +182,6 @@ def evaluate(
         state = status_of(indicator.aggregation, indicator.comparator, actual.value, goal.value, elapsed)
         result.nodes[code] = Judged(actual, goal, rate, state)
     return result
-
-
-def outlooks_of(
-    indicator: Indicator,
-    tree: RegionNode,
-    figures: dict[str, Figure],
-    targets: dict[str, Decimal],
-    period: Period,
-    *,
-    computed: bool,
-) -> dict[str, Outlook]:
-    """Every region's projection to the period's end (see :mod:`app.indicator.outlook`)."""
-    above = next((targets[c] for c in reversed(ancestors(tree.code)) if c in targets), None)
-    return outlooks(
-        indicator.aggregation,
-        indicator.comparator,
-        indicator.scale,
-        tree,
-        figures,
-        targets,
-        above,
-        period,
-        computed=computed,
-    )
-
-
-def rank_regions(tree: Tree, views: dict[str, dict[str, Outlook]]) -> list[RegionOutlook]:
-    """The root's children by projected shortfall: most indicators projected to miss first,
-    then the largest summed shortfall relative to the targets."""
-    out: list[RegionOutlook] = []
-    for child in tree.root.children:
-        mine = {code: by_region[child.code] for code, by_region in views.items() if child.code in by_region}
-        misses = sorted(
-            (code for code, view in mine.items() if view.will_meet is False),
-            key=lambda code: shortfall_order(code, mine[code]),
-        )
-        total = sum((mine[code].shortfall_rate or Decimal(0) for code in misses), Decimal(0))
-        out.append(
-            RegionOutlook(
-                region_code=child.code,
-                name=tree.names.get(child.code, ""),
-                level=tree.levels.get(child.code, ""),
-                projected_misses=len(misses),
-                projected_meets=sum(1 for view in mine.values() if view.will_meet is True),
-                no_forecast=sum(1 for view in mine.values() if view.will_meet is None),
-                shortfall_rate_sum=rounded_text(total) or "0",
-                missing=misses,
-            )
-        )
-    out.sort(key=lambda r: (-r.projected_misses, -Decimal(r.shortfall_rate_sum), r.region_code))
-    return out
 
 
 def _source(actual: Actual, computed: bool) -> Source | None:
@@ -390,5 +338,10 @@ async def dashboard(
         counts=counts,
         items=items,
         order=order,
-        regions=rank_regions(tree, views) if every else [],
+        regions=rank_regions(
+            [(c.code, tree.names.get(c.code, ""), tree.levels.get(c.code, "")) for c in tree.root.children],
+            views,
+        )
+        if every
+        else [],
     )
