@@ -9,7 +9,10 @@ Methods, by aggregation:
   same elapsed share the traffic lights use, so a ``yellow`` figure as of its own day is one
   that will meet its target). A figure for the period's last day or later is final. A region
   whose actual comes from its children adds the children's projections, as the roll-up adds
-  their actuals.
+  their actuals. A figure computed from live data is a level that does not start the period
+  at zero (``charity_trust_scale``: the property of the trusts in force), so its *growth*
+  since the period's start is what keeps its pace: ``base + (value − base) × days in the
+  period / days to d``, the base being the computation on the day before the period begins.
 - ``ratio``, ``min``, ``none`` → ``carried``: the last value is carried to the period's end. A
   rate has no pace to extrapolate (Σnumerator/Σdenominator moves both ways), a standard
   (``min``) is set rather than accumulated, and a ``none`` figure is a one-off count reported
@@ -55,14 +58,16 @@ def method_of(aggregation: str) -> Method:
     return "linear" if aggregation == "sum" else "carried"
 
 
-def project(aggregation: str, figure: Figure, period: Period) -> Figure:
-    """A region's own figure carried or extrapolated to the period's last day."""
+def project(aggregation: str, figure: Figure, period: Period, base: Figure | None = None) -> Figure:
+    """A region's own figure carried or extrapolated to the period's last day (``base``: its
+    value when the period began, where it does not begin at zero)."""
     if method_of(aggregation) == "carried" or figure.value is None or figure.on is None:
         return figure
     if figure.on >= period.end or figure.on < period.start:
         return figure
     elapsed = (figure.on - period.start).days + 1
-    return Figure(value=figure.value * period.days / elapsed, on=period.end)
+    start = base.value if base is not None and base.value is not None else Decimal(0)
+    return Figure(value=start + (figure.value - start) * period.days / elapsed, on=period.end)
 
 
 def shortfall(comparator: str, projected: Decimal, target: Decimal) -> Decimal:
@@ -86,11 +91,16 @@ def outlooks(
     period: Period,
     *,
     computed: bool,
+    bases: Mapping[str, Figure] | None = None,
 ) -> dict[str, Outlook]:
     """Every region's actual, target and projection (``above``: the nearest target above the
-    tree's root, which rates and standards inherit)."""
+    tree's root, which rates and standards inherit; ``bases``: each region's figure when the
+    period began, for figures that do not start it at zero)."""
     actuals = roll_up(aggregation, tree, figures, scale=scale, prefer_own=computed)
-    projected_figures = {code: project(aggregation, figure, period) for code, figure in figures.items()}
+    start = bases or {}
+    projected_figures = {
+        code: project(aggregation, figure, period, start.get(code)) for code, figure in figures.items()
+    }
     projections = roll_up(aggregation, tree, projected_figures, scale=scale, prefer_own=computed)
     goals = node_targets(aggregation, tree, targets, above)
     method = method_of(aggregation)
@@ -127,6 +137,7 @@ def outlooks_of(
     period: Period,
     *,
     computed: bool,
+    bases: Mapping[str, Figure] | None = None,
 ) -> dict[str, Outlook]:
     """:func:`outlooks` for one indicator over a region tree, the root inheriting the nearest
     target above it."""
@@ -141,7 +152,13 @@ def outlooks_of(
         above,
         period,
         computed=computed,
+        bases=bases,
     )
+
+
+def needs_base(indicator: Indicator, computed: bool) -> bool:
+    """A computed ``sum`` is a level: its projection starts from its value at the period's start."""
+    return computed and indicator.aggregation == "sum"
 
 
 def rank_regions(

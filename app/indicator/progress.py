@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from app.indicator import service as indicators
 from app.indicator.computed import Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
 from app.indicator.models import Indicator
-from app.indicator.outlook import Outlook, outlooks_of, rank_regions, shortfall_order
+from app.indicator.outlook import Outlook, needs_base, outlooks_of, rank_regions, shortfall_order
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
 from app.indicator.repository import IndicatorRepository, ReportRepository, TargetRepository
 from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
@@ -140,6 +140,25 @@ async def figures_for(
         for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
             out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]), on=row[5])
     return out, computed
+
+
+async def bases_for(
+    session: AsyncSession,
+    definitions: Sequence[Indicator],
+    computed: set[str],
+    tree: Tree,
+    period: Period,
+    *,
+    every: bool,
+) -> dict[str, dict[str, Figure]]:
+    """Each computed ``sum`` indicator's figures on the day before the period begins (where its
+    projection starts, :func:`app.indicator.outlook.needs_base`)."""
+    wanted = [d for d in definitions if needs_base(d, d.code in computed)]
+    if not wanted:
+        return {}
+    before = period.start - timedelta(days=1)
+    figures, _ = await figures_for(session, wanted, tree, period, before, every=every)
+    return figures
 
 
 async def targets_for(
@@ -274,6 +293,7 @@ async def dashboard(
     every = order == "shortfall"
     figures, computed = await figures_for(session, definitions, tree, span, day, every=every)
     targets = await targets_for(session, definitions, tree, span, every=every)
+    bases = await bases_for(session, definitions, computed, tree, span, every=every)
     elapsed = elapsed_share(span, day)
     items: list[DashboardItem] = []
     sort_keys: dict[str, tuple[int, int | Decimal, Decimal, str]] = {}
@@ -295,6 +315,7 @@ async def dashboard(
             targets[indicator.code],
             span,
             computed=is_computed,
+            bases=bases.get(indicator.code),
         )
         outlook = views[indicator.code][root]
         sort_keys[indicator.code] = (

@@ -172,3 +172,9 @@ async def test_dashboard_orders_by_projected_shortfall(client: httpx.AsyncClient
     )
     wuxing = next(r for r in city.json()["regions"] if r["region_code"] == WUXING)
     assert code in wuxing["missing"]
+
+
+def test_a_computed_level_projects_its_growth_since_the_start() -> None:
+    # 7,000,000 in force when the year began, 8,000,000 on 1 July: the million keeps its pace.
+    grown = project("sum", Figure(Decimal(8_000_000), on=date(2022, 7, 1)), YEAR, Figure(Decimal(7_000_000)))
+    assert grown.value == Decimal(7_000_000) + Decimal(1_000_000) * 365 / 182
