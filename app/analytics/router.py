@@ -14,12 +14,15 @@ from app.core.clock import clock
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.validators import normalize_region_code
-from app.security.dependencies import CurrentPrincipal
+from app.security.dependencies import require
+from app.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], responses=error_responses(401, 403))
 
 SVG_TYPE = "image/svg+xml"
 CubePath = Annotated[str, Path(pattern=NAME_PATTERN, description="Cube name, e.g. households")]
+Reader = Annotated[Principal, require("analytics:read")]
+"""Analytics as such; each cube also needs the read permission of its domain."""
 RegionQuery = Annotated[
     str | None,
     Query(pattern=r"^\d{6}(\d{6})?$", description="Only records inside this region (default: your scope)"),
@@ -47,7 +50,7 @@ def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
 
 
 @router.get("/cubes", name="analytics-cubes", response_model=list[CubeInfo])
-async def list_cubes(request: Request, principal: CurrentPrincipal) -> list[CubeInfo]:
+async def list_cubes(request: Request, principal: Reader) -> list[CubeInfo]:
     return service.catalogue(registry_of(request), principal)
 
 
@@ -70,7 +73,7 @@ async def query_cube(
     request: Request,
     cube: CubePath,
     session: ReadSession,
-    principal: CurrentPrincipal,
+    principal: Reader,
     measures: Annotated[
         str | None, Query(max_length=400, description="Comma-separated measures (default: all)")
     ] = None,
@@ -123,7 +126,7 @@ async def cube_trend(
     request: Request,
     cube: CubePath,
     session: ReadSession,
-    principal: CurrentPrincipal,
+    principal: Reader,
     measure: MeasureQuery = None,
     region_code: RegionQuery = None,
     start: FromQuery = None,
@@ -153,7 +156,7 @@ async def cube_trend_svg(
     request: Request,
     cube: CubePath,
     session: ReadSession,
-    principal: CurrentPrincipal,
+    principal: Reader,
     measure: MeasureQuery = None,
     region_code: RegionQuery = None,
     start: FromQuery = None,
@@ -189,7 +192,7 @@ async def cube_chart_svg(
     request: Request,
     cube: CubePath,
     session: ReadSession,
-    principal: CurrentPrincipal,
+    principal: Reader,
     by: Annotated[str, Query(max_length=40, description="One dimension, e.g. region:county")],
     measure: MeasureQuery = None,
     region_code: RegionQuery = None,
