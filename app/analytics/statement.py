@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     cast,
     func,
+    literal,
     select,
     true,
     tuple_,
@@ -33,7 +34,7 @@ from sqlalchemy import (
 
 from app.analytics.ask import REGION_LEVELS, TIME_UNITS, Ask, region_level
 from app.core.cube import Columns, CubeContext, TimeAxis
-from app.security.scope import scope_filter
+from app.security.scope import scope_pattern
 
 ZEROS = "000000000000"
 TOTAL_FLAG = "_total"
@@ -44,6 +45,17 @@ class Statements:
     rows: Select[Any]
     totals: Select[Any] | None
     """None when ``rows`` carries the grand total itself (PostgreSQL, or no dimensions)."""
+
+
+def inside(column: ColumnElement[Any], region: str) -> ColumnElement[bool]:
+    """``column LIKE '<prefix>%'`` with the pattern written into the statement: a region prefix
+    is digits only, and PostgreSQL matches a constant pattern about twice as fast over a large
+    scan as a bound one once it settles on a generic plan for the prepared statement."""
+    pattern = scope_pattern(region)
+    if not pattern[:-1].isdigit():
+        raise ValueError(f"not a region prefix: {pattern!r}")
+    condition: ColumnElement[bool] = column.like(literal(pattern, literal_execute=True))
+    return condition
 
 
 def region_at(column: ColumnElement[Any], level: str) -> ColumnElement[Any]:
@@ -120,9 +132,9 @@ def _inner(ask: Ask, ctx: CubeContext, scope: str, *, grouped: bool) -> FromClau
     cube = ask.cube
     source = cube.source(ctx)
     c: Columns = source.c
-    conditions: list[Any] = [scope_filter(c[cube.region], scope)]
+    conditions: list[Any] = [inside(c[cube.region], scope)]
     if ask.region_code:
-        conditions.append(scope_filter(c[cube.region], ask.region_code))
+        conditions.append(inside(c[cube.region], ask.region_code))
     if cube.time is not None:
         conditions += window(c[cube.time.column], cube.time, ask.start, ask.end)
     joined: FromClause = source

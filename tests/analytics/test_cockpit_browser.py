@@ -55,6 +55,8 @@ async def _seed(database_url: str) -> str:
         op, admin = auth("operator"), auth("admin")
         today = clock.today()
         year = str(today.year)
+        # Yesterday: "today" is the local date here and may be a day ahead of the server's.
+        reported_on = max(today - timedelta(days=1), today.replace(month=1, day=1)).isoformat()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://seed") as c:
             for region in ("330502001000", "330502002000", "330503100000"):
                 made = await create(c, op, household(region=region))
@@ -77,7 +79,7 @@ async def _seed(database_url: str) -> str:
             for county, value in (("330502000000", "400"), ("330503000000", "20")):
                 reported = await c.post(
                     f"/api/v1/indicators/{INDICATOR}/reports",
-                    json={"region_code": county, "period": year, "as_of": today.isoformat(), "value": value},
+                    json={"region_code": county, "period": year, "as_of": reported_on, "value": value},
                     headers=admin,
                 )
                 assert reported.status_code == 201, reported.text

@@ -83,7 +83,7 @@ def test_postgresql_groups_by_grouping_sets_with_scope_in_the_where() -> None:
     text = sql(built.rows, "postgresql")
     assert "GROUPING SETS" in text
     assert "grouping(" in text
-    assert "region_code LIKE '330502'" in text
+    assert "region_code LIKE '330502%" in text
     assert "to_char(" in text
     assert "deleted_at IS NULL" in text
     assert built.totals is None
@@ -99,8 +99,8 @@ def test_sqlite_has_a_totals_query_instead() -> None:
     assert "GROUP BY" in rows
     assert "strftime(" in rows
     assert "GROUP BY" not in totals
-    assert "region_code LIKE '3305'" in rows
-    assert "region_code LIKE '3305'" in totals
+    assert "region_code LIKE '3305%'" in rows
+    assert "region_code LIKE '3305%'" in totals
 
 
 def test_a_multi_valued_dimension_keeps_its_totals_apart() -> None:
