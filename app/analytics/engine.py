@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,18 +21,23 @@ from app.security.permissions import allowed
 from app.security.principal import Principal
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     key: tuple[Any, ...]
     values: tuple[Raw, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Grouped:
-    """The raw answer: each group's dimension values and measure values, and the totals."""
+    """The raw answer: one result row per group (its dimension values first, then the measure
+    columns ``read`` turns into values) and the totals."""
 
-    groups: list[Group]
+    rows: Sequence[Sequence[Any]]
+    width: int
+    read: Callable[[Sequence[Any]], tuple[Raw, ...]]
     totals: tuple[Raw, ...]
+
+    def groups(self) -> list[Group]:
+        return [Group(tuple(row[: self.width]), self.read(row)) for row in self.rows]
 
 
 def check_readable(principal: Principal, cube: Cube) -> None:
@@ -83,24 +88,20 @@ async def grouped(session: AsyncSession, principal: Principal, ask: Ask, today: 
     result = await session.execute(built.rows)
     keys = list(result.keys())
     flag = keys.index(TOTAL_FLAG) if TOTAL_FLAG in keys else None
-    groups: list[Group] = []
+    rows: list[Any] = list(result.all())
     totals: tuple[Raw, ...] | None = None
-    for row in result.all():
-        if width == 0 or (flag is not None and row[flag] == 1):
-            totals = values(row)
-            if width:
-                continue
-        groups.append(Group(tuple(row[:width]), values(row)))
+    if width == 0:
+        totals = values(rows[0])
+    elif flag is not None and rows and rows[-1][flag] == 1:  # the grand total is ordered last
+        totals = values(rows.pop())
     if built.totals is not None:
         totals = _reader(ask, 0)((await session.execute(built.totals)).one())
     if totals is None:  # no rows at all: what the measures are worth over nothing
         totals = tuple(raw(m, None) for m in ask.measures)
-    return Grouped(groups, totals)
+    return Grouped(rows, width, values, totals)
 
 
 def _renderer(measure: Measure) -> Callable[[Raw], Any]:
-    if measure.type in {"count", "sum"}:
-        return lambda value: value
     return lambda value: render(measure, value)
 
 
@@ -119,19 +120,20 @@ async def answer(session: AsyncSession, principal: Principal, ask: Ask, today: d
     """``{cube, measures, by, region_code, region_name, from, to, columns, rows, totals}``."""
     name = await region_name(session, principal, ask.region_code)
     result = await grouped(session, principal, ask, today)
+    width, read = result.width, result.read
     region_positions = [i for i, n in enumerate(ask.by) if region_level(n) is not None]
-    codes = {g.key[i] for g in result.groups for i in region_positions if g.key[i] is not None}
+    codes = {row[i] for row in result.rows for i in region_positions if row[i] is not None}
     names = await regions.names(session, sorted(codes)) if codes else {}
     keys = columns(ask)
     renderers = [_renderer(m) for m in ask.measures]
+    as_is = all(m.type in {"count", "sum"} for m in ask.measures)
     rows: list[dict[str, Any]] = []
-    for group in result.groups:
-        cells: list[Any] = []
-        for index, value in enumerate(group.key):
-            cells.append(value)
-            if index in region_positions:
-                cells.append(names.get(value))
-        cells += [shown(value) for shown, value in zip(renderers, group.values, strict=True)]
+    for row in result.rows:  # one pass: the groups can be many
+        cells = list(row[:width])
+        for shift, index in enumerate(region_positions):  # each region's name after its code
+            cells.insert(index + shift + 1, names.get(row[index]))
+        values = read(row)
+        cells.extend(values if as_is else [shown(v) for shown, v in zip(renderers, values, strict=True)])
         rows.append(dict(zip(keys, cells, strict=True)))
     return {
         "cube": ask.cube.name,

@@ -175,11 +175,12 @@ def statements(ask: Ask, ctx: CubeContext, scope: str) -> Statements:
     # Groups come back ordered by their dimensions, a missing value last on either engine.
     order = [d.asc().nulls_last() for d in dims]
     if ctx.dialect == "postgresql" and not multi_valued(ask):
+        flag = func.grouping(dims[0]).label(TOTAL_FLAG)
         rows = (
-            select(*dims, *measures, func.grouping(dims[0]).label(TOTAL_FLAG))
+            select(*dims, *measures, flag)
             .select_from(inner)
             .group_by(func.grouping_sets(tuple_(*dims), tuple_()))
-            .order_by(*order)
+            .order_by(flag, *order)  # the grand total last
         )
         return Statements(rows, None)
     plain = _inner(ask, ctx, scope, grouped=False)

@@ -104,7 +104,7 @@ async def series(
     )
     result = await grouped(session, principal, ask, today)
     out: dict[int, Raw] = {}
-    for group in result.groups:
+    for group in result.groups():
         text = group.key[0]
         if text is None:
             continue
