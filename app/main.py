@@ -12,14 +12,20 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
+from app.address.cubes import ADDRESSES
 from app.address.public import router as address_public_router
 from app.address.router import router as address_router
+from app.analytics.cockpit import router as cockpit_router
+from app.analytics.registry import CubeRegistry
+from app.analytics.router import router as analytics_router
 from app.assessment import service as assessments
+from app.assessment.cubes import ASSESSMENTS
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.care import discoveries as care_discoveries
 from app.care.router import router as care_router
 from app.catalog.router import router as catalog_router
+from app.charity_trust.cubes import CHARITY_TRUSTS
 from app.charity_trust.router import router as charity_trust_router
 from app.core.clock import clock
 from app.core.config import Settings, get_settings
@@ -40,6 +46,7 @@ from app.indicator.router import router as indicator_router
 from app.quality.router import router as quality_router
 from app.recipient import ports as recipient_ports
 from app.recipient import screening
+from app.recipient.cubes import HOUSEHOLDS, MEMBERS, PAYMENTS
 from app.recipient.death_router import router as death_router
 from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.payment_router import router as payment_router
@@ -55,6 +62,9 @@ from app.sync.router import router as sync_router
 from app.sync.scheduler import Scheduler
 
 OPENAPI_URL = "/openapi.json"
+
+CUBES = (HOUSEHOLDS, PAYMENTS, MEMBERS, ASSESSMENTS, CHARITY_TRUSTS, ADDRESSES)
+"""The analytics cubes, declared by their domains (``app/<domain>/cubes.py``)."""
 
 TAGS = [
     {"name": "operations", "description": "Liveness, readiness and metrics (open)."},
@@ -81,6 +91,11 @@ TAGS = [
         "name": "indicators",
         "description": "任务指标 — indicator definitions, targets, reports, roll-ups, dashboard.",
     },
+    {
+        "name": "analytics",
+        "description": "多维模型 — cubes over every dataset: measures by region, time and attributes, "
+        "trends with month-over-month and year-over-year change, exports, SVG charts.",
+    },
     {"name": "catalog", "description": "数据目录 — every dataset this node holds, masked exports."},
     {"name": "quality", "description": "数据质量 — named data-quality rules, findings, scores per region."},
     {"name": "sync", "description": "三级贯通 — the change feed other nodes pull, reconciliation, peers."},
@@ -90,6 +105,11 @@ TAGS = [
         "bulk import, digital house plates.",
     },
     {"name": "public", "description": "Open pages: the digital house plate page (no token)."},
+    {
+        "name": "cockpit",
+        "description": "驾驶舱 — the leaders' offline page (`/cockpit`): indicator lights, trends, "
+        "regions side by side; its data calls need a token.",
+    },
     {"name": "audit", "description": "The hash-chained audit log."},
 ]
 
@@ -107,6 +127,8 @@ ROUTERS = [
     charity_trust_router,
     care_router,
     indicator_router,
+    analytics_router,
+    cockpit_router,
     catalog_router,
     quality_router,
     sync_router,
@@ -218,6 +240,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.cursor_codec = CursorCodec(settings.cursor_secret)
     app.state.owns_shipped = not any(p.relation == "parent" for p in settings.sync_peers)
     app.state.migration_head = head_revision()
+    app.state.cubes = CubeRegistry(CUBES)
 
     install_error_handlers(app)
     install_denial_handlers(app, render_domain_error)

@@ -9,8 +9,8 @@ indicators ask their computation once per region shown (the dashboard shows one 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +20,19 @@ from app.indicator import service as indicators
 from app.indicator.computed import Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
 from app.indicator.models import Indicator
+from app.indicator.outlook import Outlook, needs_base, outlooks_of, rank_regions, shortfall_order
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
 from app.indicator.repository import IndicatorRepository, ReportRepository, TargetRepository
 from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
-from app.indicator.schemas import Dashboard, DashboardItem, Progress, ProgressNode, Source, StatusCounts
+from app.indicator.schemas import (
+    Dashboard,
+    DashboardItem,
+    DashboardOrder,
+    Progress,
+    ProgressNode,
+    Source,
+    StatusCounts,
+)
 from app.indicator.status import Status, completion_rate, lag_order, status_of
 from app.indicator.targets import check_period
 from app.region import service as regions
@@ -100,14 +109,14 @@ async def _computed(
     out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
     if value is not None:
-        out[node.code] = value if isinstance(value, Figure) else Figure(value=value)
+        out[node.code] = replace(value, on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
     if every or value is None:
         for child in node.children:
             out.update(await _computed(session, compute, child, period, on, every=every))
     return out
 
 
-async def _figures(
+async def figures_for(
     session: AsyncSession,
     definitions: Sequence[Indicator],
     tree: Tree,
@@ -130,11 +139,30 @@ async def _figures(
         out[definition.code] = await _computed(session, compute, tree.root, period, on, every=every)
     if reported:
         for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
-            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]))
+            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]), on=row[5])
     return out, computed
 
 
-async def _targets(
+async def bases_for(
+    session: AsyncSession,
+    definitions: Sequence[Indicator],
+    computed: set[str],
+    tree: Tree,
+    period: Period,
+    *,
+    every: bool,
+) -> dict[str, dict[str, Figure]]:
+    """Each computed ``sum`` indicator's figures on the day before the period begins (where its
+    projection starts, :func:`app.indicator.outlook.needs_base`)."""
+    wanted = [d for d in definitions if needs_base(d, d.code in computed)]
+    if not wanted:
+        return {}
+    before = period.start - timedelta(days=1)
+    figures, _ = await figures_for(session, wanted, tree, period, before, every=every)
+    return figures
+
+
+async def targets_for(
     session: AsyncSession, definitions: Sequence[Indicator], tree: Tree, period: Period, *, every: bool
 ) -> dict[str, dict[str, Decimal]]:
     """Targets of the tree's regions (only its root's when not ``every`` region is shown) and of
@@ -224,8 +252,8 @@ async def progress(
     indicator = await indicators.require_visible(session, principal, code)
     span, day = _when(period, as_of)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
-    figures, computed = await _figures(session, [indicator], tree, span, day, every=True)
-    targets = await _targets(session, [indicator], tree, span, every=True)
+    figures, computed = await figures_for(session, [indicator], tree, span, day, every=True)
+    targets = await targets_for(session, [indicator], tree, span, every=True)
     elapsed = elapsed_share(span, day)
     evaluation = evaluate(
         indicator, tree.root, figures[code], targets[code], elapsed, computed=code in computed
@@ -252,17 +280,25 @@ async def dashboard(
     region_code: str | None,
     as_of: date | None,
     depth: str | None,
+    order: DashboardOrder = "lag",
 ) -> Dashboard:
+    """Every indicator of the region with its traffic light and its projection to the period's
+    end; ``order="shortfall"`` puts the projected misses first and ranks the region's children
+    by projected shortfall (``regions``)."""
     span, day = _when(period, as_of)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
     root = tree.root.code
     definitions = await IndicatorRepository(session).applicable(root)
-    # Only the region's own line is shown: computations below it are asked only as a fallback.
-    figures, computed = await _figures(session, definitions, tree, span, day, every=False)
-    targets = await _targets(session, definitions, tree, span, every=False)
+    # Only the region's own line is shown: computations below it are asked only as a fallback,
+    # unless the children are ranked too.
+    every = order == "shortfall"
+    figures, computed = await figures_for(session, definitions, tree, span, day, every=every)
+    targets = await targets_for(session, definitions, tree, span, every=every)
+    bases = await bases_for(session, definitions, computed, tree, span, every=every)
     elapsed = elapsed_share(span, day)
     items: list[DashboardItem] = []
-    order: dict[str, tuple[int, int, Decimal, str]] = {}
+    sort_keys: dict[str, tuple[int, int | Decimal, Decimal, str]] = {}
+    views: dict[str, dict[str, Outlook]] = {}
     for indicator in definitions:
         is_computed = indicator.code in computed
         judged = evaluate(
@@ -273,7 +309,21 @@ async def dashboard(
             elapsed,
             computed=is_computed,
         ).nodes[root]
-        order[indicator.code] = lag_order(judged.status, judged.rate, indicator.code)
+        views[indicator.code] = outlooks_of(
+            indicator,
+            tree.root,
+            figures[indicator.code],
+            targets[indicator.code],
+            span,
+            computed=is_computed,
+            bases=bases.get(indicator.code),
+        )
+        outlook = views[indicator.code][root]
+        sort_keys[indicator.code] = (
+            shortfall_order(indicator.code, outlook)
+            if every
+            else lag_order(judged.status, judged.rate, indicator.code)
+        )
         items.append(
             DashboardItem(
                 code=indicator.code,
@@ -290,9 +340,14 @@ async def dashboard(
                 source=_source(judged.actual, is_computed),
                 reported_children=judged.actual.reported_children,
                 children=len(tree.root.children),
+                projected=rounded_text(outlook.projected),
+                will_meet=outlook.will_meet,
+                shortfall=rounded_text(outlook.shortfall),
+                shortfall_rate=rounded_text(outlook.shortfall_rate),
+                forecast_method=outlook.method,
             )
         )
-    items.sort(key=lambda item: order[item.code])
+    items.sort(key=lambda item: sort_keys[item.code])
     counts = StatusCounts()
     for item in items:
         setattr(counts, item.status, getattr(counts, item.status) + 1)
@@ -304,4 +359,11 @@ async def dashboard(
         elapsed_share=rounded_text(elapsed) or "0",
         counts=counts,
         items=items,
+        order=order,
+        regions=rank_regions(
+            [(c.code, tree.names.get(c.code, ""), tree.levels.get(c.code, "")) for c in tree.root.children],
+            views,
+        )
+        if every
+        else [],
     )

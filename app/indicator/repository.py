@@ -138,8 +138,9 @@ class ReportRepository:
 
     async def latest(
         self, indicator_codes: Collection[str], period: str, regions: Collection[str], as_of: date
-    ) -> list[tuple[str, str, str | None, str | None, str | None]]:
-        """The latest report on or before ``as_of`` of each indicator and region, in one query.
+    ) -> list[tuple[str, str, str | None, str | None, str | None, date]]:
+        """The latest report on or before ``as_of`` of each indicator and region, in one query:
+        ``(indicator, region, value, numerator, denominator, the report's as_of)``.
 
         Ties on ``as_of`` go to the report written last (ids are time-ordered).
         """
@@ -162,6 +163,7 @@ class ReportRepository:
                 col(IndicatorReport.value),
                 col(IndicatorReport.numerator),
                 col(IndicatorReport.denominator),
+                col(IndicatorReport.as_of),
                 rank,
             )
             .where(
@@ -179,8 +181,9 @@ class ReportRepository:
             ranked.c.value,
             ranked.c.numerator,
             ranked.c.denominator,
+            ranked.c.as_of,
         ).where(ranked.c.rank == 1)
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in await self.session.execute(query)]
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in await self.session.execute(query)]
 
     async def history(
         self,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -46,11 +47,13 @@ class RegionNode:
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """A region's own figure: the latest report, or a computed value."""
+    """A region's own figure: the latest report, or a computed value, and the day it describes
+    (``on``: the report's ``as_of``; the day computed for)."""
 
     value: Decimal | None = None
     numerator: Decimal | None = None
     denominator: Decimal | None = None
+    on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

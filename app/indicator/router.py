@@ -15,13 +15,16 @@ from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.validators import Day, normalize_region_code
-from app.indicator import export, progress, reports, service, targets
+from app.indicator import export, forecast, progress, reports, service, targets
 from app.indicator.period import PERIOD_PATTERN
 from app.indicator.rollup import Aggregation
 from app.indicator.schemas import (
     CODE_PATTERN,
     Dashboard,
+    DashboardOrder,
     Depth,
+    Forecast,
+    ForecastOrder,
     IndicatorCreate,
     IndicatorRead,
     IndicatorUpdate,
@@ -75,6 +78,13 @@ def dashboard_query(
 
 
 Board = Annotated[DashboardQuery, Depends(dashboard_query)]
+OrderQuery = Annotated[
+    DashboardOrder,
+    Query(
+        description="lag: most lagging first (default); shortfall: projected misses first, and the "
+        "region's children ranked by projected shortfall"
+    ),
+]
 
 
 def _file(media_type: str) -> dict[int | str, dict[str, Any]]:
@@ -87,7 +97,9 @@ def _file(media_type: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-async def _board(session: ReadSession, principal: Principal, query: DashboardQuery) -> Dashboard:
+async def _board(
+    session: ReadSession, principal: Principal, query: DashboardQuery, order: DashboardOrder = "lag"
+) -> Dashboard:
     return await progress.dashboard(
         session,
         principal,
@@ -95,6 +107,7 @@ async def _board(session: ReadSession, principal: Principal, query: DashboardQue
         region_code=query.region_code,
         as_of=query.as_of,
         depth=query.depth,
+        order=order,
     )
 
 
@@ -115,8 +128,10 @@ async def list_indicators(
 @router.get(
     "/dashboard", name="indicator-dashboard", response_model=Dashboard, responses=error_responses(404, 422)
 )
-async def dashboard(session: ReadSession, principal: Reader, query: Board) -> Dashboard:
-    return await _board(session, principal, query)
+async def dashboard(
+    session: ReadSession, principal: Reader, query: Board, order: OrderQuery = "lag"
+) -> Dashboard:
+    return await _board(session, principal, query, order)
 
 
 @router.get(
@@ -125,8 +140,10 @@ async def dashboard(session: ReadSession, principal: Reader, query: Board) -> Da
     response_class=Response,
     responses=_file(export.XLSX_TYPE),
 )
-async def dashboard_xlsx(session: ReadSession, principal: Reader, query: Board) -> Response:
-    board = await _board(session, principal, query)
+async def dashboard_xlsx(
+    session: ReadSession, principal: Reader, query: Board, order: OrderQuery = "lag"
+) -> Response:
+    board = await _board(session, principal, query, order)
     return Response(
         export.to_xlsx(board),
         media_type=export.XLSX_TYPE,
@@ -140,8 +157,10 @@ async def dashboard_xlsx(session: ReadSession, principal: Reader, query: Board) 
     response_class=Response,
     responses=_file(export.CSV_TYPE),
 )
-async def dashboard_csv(session: ReadSession, principal: Reader, query: Board) -> Response:
-    board = await _board(session, principal, query)
+async def dashboard_csv(
+    session: ReadSession, principal: Reader, query: Board, order: OrderQuery = "lag"
+) -> Response:
+    board = await _board(session, principal, query, order)
     return Response(
         export.to_csv(board),
         media_type=export.CSV_TYPE,
@@ -313,4 +332,34 @@ async def indicator_progress(
         region_code=query.region_code,
         as_of=query.as_of,
         depth=query.depth,
+    )
+
+
+@router.get(
+    "/{code}/forecast",
+    name="indicator-forecast",
+    response_model=Forecast,
+    responses=error_responses(404, 422),
+)
+async def indicator_forecast(
+    code: CodePath,
+    session: ReadSession,
+    principal: Reader,
+    query: Board,
+    order: Annotated[
+        ForecastOrder, Query(description="tree: the region then its children (default); shortfall")
+    ] = "tree",
+) -> Forecast:
+    """Each region's value projected to the end of the period: ``sum`` indicators linearly on
+    the cumulative value from the period's start, the others carried; with ``will_meet`` and
+    the shortfall against the target."""
+    return await forecast.forecast(
+        session,
+        principal,
+        code,
+        period=query.period,
+        region_code=query.region_code,
+        as_of=query.as_of,
+        depth=query.depth,
+        order=order,
     )

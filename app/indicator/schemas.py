@@ -17,6 +17,9 @@ from app.indicator.status import Comparator, Status
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
 RESERVED_CODES = frozenset({"dashboard"})
 Depth = Literal["county", "township", "village"]
+DashboardOrder = Literal["lag", "shortfall"]
+ForecastOrder = Literal["tree", "shortfall"]
+Method = Literal["linear", "carried"]
 Source = Literal["report", "computed", "children"]
 
 IndicatorCode = Annotated[str, Field(pattern=CODE_PATTERN, examples=["cognitive_care_beds_new"])]
@@ -197,6 +200,28 @@ class DashboardItem(BaseModel):
     source: Source | None
     reported_children: int = Field(description="Children whose figures make the actual (0: its own).")
     children: int = Field(description="Children of the region in the roll-up tree.")
+    projected: str | None = Field(default=None, description="The value projected to the period's end.")
+    will_meet: bool | None = Field(
+        default=None, description="Whether the projection meets the target; null without either."
+    )
+    shortfall: str | None = Field(
+        default=None, description="How far the projection falls short of the target (0 when met)."
+    )
+    shortfall_rate: str | None = Field(default=None, description="shortfall / target.")
+    forecast_method: Method = Field(
+        default="carried", description="linear (sum: the pace so far) or carried (the last value)."
+    )
+
+
+class RegionOutlook(BaseModel):
+    region_code: str
+    name: str
+    level: str
+    projected_misses: int = Field(description="Indicators projected to miss their target.")
+    projected_meets: int
+    no_forecast: int = Field(description="Indicators without a projection or a target here.")
+    shortfall_rate_sum: str = Field(description="Sum of the misses' shortfall / target.")
+    missing: list[str] = Field(description="Codes of the indicators projected to miss, worst first.")
 
 
 class Dashboard(BaseModel):
@@ -206,4 +231,45 @@ class Dashboard(BaseModel):
     as_of: date
     elapsed_share: str
     counts: StatusCounts
-    items: list[DashboardItem] = Field(description="Most lagging first: red, yellow, grey, green.")
+    items: list[DashboardItem] = Field(
+        description="lag (default): most lagging first (red, yellow, grey, green); shortfall: "
+        "projected misses first, the largest shortfall relative to the target first."
+    )
+    order: DashboardOrder = "lag"
+    regions: list[RegionOutlook] = Field(
+        default_factory=list,
+        description="With order=shortfall: the region's children, most projected misses first.",
+    )
+
+
+class ForecastRegion(BaseModel):
+    region_code: str
+    name: str
+    level: str
+    parent_code: str | None
+    target: str | None
+    actual: str | None
+    figure_as_of: date | None = Field(description="The day the region's own figure describes.")
+    projected: str | None = Field(description="The value projected to the period's end.")
+    will_meet: bool | None = Field(description="The projection meets the target; null without either.")
+    method: Method
+    shortfall: str | None = Field(description="Target minus projection (0 when met), in the unit.")
+    shortfall_rate: str | None = Field(description="shortfall / target.")
+
+
+class Forecast(BaseModel):
+    indicator: str
+    name_zh: str
+    aggregation: str
+    comparator: str
+    unit: str
+    period: str
+    period_end: date
+    as_of: date
+    elapsed_share: str
+    method: Method
+    computed_by: str | None
+    order: ForecastOrder
+    regions: list[ForecastRegion] = Field(
+        description="The region, then its children (tree order), or by projected shortfall."
+    )

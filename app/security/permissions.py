@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 BUSINESS = ("recipient", "assessment", "charity_trust", "address", "care", "indicator_report")
 REFERENCE = ("region", "standard", "indicator")
-READ_ONLY = ("catalog", "quality")
+READ_ONLY = ("catalog", "quality", "analytics")
 
 _VIEWER = frozenset({f"{r}:read" for r in (*BUSINESS, *REFERENCE, *READ_ONLY)} | {"indicator:read"})
 _OPERATOR = _VIEWER | {f"{r}:write" for r in BUSINESS} | {"pii:reveal", "catalog:export"}

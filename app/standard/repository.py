@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -41,6 +41,28 @@ class StandardRepository:
             .limit(1)
         )
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def in_force(self, kind: str, on: date) -> list[tuple[str, str]]:
+        """``(region code, value)`` in force on ``on`` for every region that sets the kind."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=col(PolicyStandard.region_code),
+                order_by=col(PolicyStandard.effective_from).desc(),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(col(PolicyStandard.region_code), col(PolicyStandard.value), rank)
+            .where(
+                col(PolicyStandard.kind) == kind,
+                col(PolicyStandard.effective_from) <= on,
+                col(PolicyStandard.deleted_at).is_(None),
+            )
+            .subquery()
+        )
+        query = select(ranked.c.region_code, ranked.c.value).where(ranked.c.rank == 1)
+        return [(str(r), str(v)) for r, v in (await self.session.execute(query)).all()]
 
     async def search(
         self,

@@ -63,6 +63,12 @@ async def effective_value(session: AsyncSession, kind: str, region_code: str, on
     return Decimal(found.value) if found else None
 
 
+async def in_force_by_region(session: AsyncSession, kind: str, on: date) -> dict[str, Decimal]:
+    """``{region code: value}`` in force on ``on`` in every region that sets the kind; a record
+    takes the value of the most specific of these regions that contains it."""
+    return {code: Decimal(value) for code, value in await StandardRepository(session).in_force(kind, on)}
+
+
 async def load_standards(uow: UnitOfWork) -> int:
     repo = StandardRepository(uow.session)
     added = 0
