@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 
 TABLE_MODULES = (
-    "app.audit.models",
-    "app.core.changelog",
+    "app.ledger.models",
+    "app.ledger.changelog",
     "app.core.idempotency",
     "app.security.models",
     "app.region.models",

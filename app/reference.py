@@ -6,11 +6,11 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from app.address.aliases import load_place_aliases
-from app.audit.actor import Actor
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.unit_of_work import UnitOfWork
 from app.indicator.reference import load_indicators
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
 from app.region.reference import load_regions
 from app.standard.service import load_standards
 

@@ -24,8 +24,8 @@ from app.assessment.tables import TABLES, Conditions, Table
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date, id_number_sex
+from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
 from app.region.exceptions import UnknownRegion
 from app.security.pii import PiiCipher, mask_id_number

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from app.audit import service as audit
 from app.care import export
 from app.core.db import Database
 from app.core.errors import error_responses
 from app.core.validators import normalize_region_code
+from app.ledger import audit
 from app.security.dependencies import actor_of, require
 from app.security.principal import Principal
 

@@ -15,7 +15,7 @@ from app.core.clock import clock
 from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import cases, composition, deaths, eligibility, members, tekun, workflow
 from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
 from app.recipient.models import Household, Member, Transition

@@ -10,8 +10,8 @@ import httpx
 from app.core.clock import clock
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.unit_of_work import SHIPPED_ORIGIN
 from app.indicator.reference import shipped_indicator_id, shipped_rows, shipped_target_id
+from app.ledger.unit_of_work import SHIPPED_ORIGIN
 from app.reference import load_reference
 from tests.conftest import TokenFactory
 from tests.factories import id_number
