@@ -203,7 +203,7 @@ async def import_rows(
     tally = Tally()
     checker = RowChecker(uow, principal)
     if uow.is_postgres:
-        from app.address import bulk
+        from app.address import bulk  # noqa: PLC0415 (bulk and importer share RowChecker)
 
         await bulk.import_rows(uow, checker, rows, tally, progress)
     else:

@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, fi
 from app.assessment.tables import DEFAULT_STANDARD, TABLES
 from app.core import validators
 from app.core.validators import normalize_region_code
-from app.recipient.schemas import HouseholdRead
 
 IdNumber = validators.IdNumber  # normalised at the door (app.core.validators)
 RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
@@ -197,22 +196,3 @@ class ScoringStandardRead(BaseModel):
     items: list[ItemRead]
     levels: list[LevelBandRead]
     level_changes: list[LevelChangeRead]
-
-
-class Benefits(BaseModel):
-    household_category: str
-    household_status: str
-    disability_grade: int | None
-    subsidies: list[str]
-
-
-class ElderlyProfile(BaseModel):
-    id_number: str
-    name: str | None
-    sex: str
-    birth_date: date
-    age: int
-    latest: AssessmentRead | None
-    history: list[AssessmentRead] = Field(description="Every assessment in scope, newest first.")
-    household: HouseholdRead | None
-    benefits: Benefits | None

@@ -21,7 +21,7 @@ from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.ledger.unit_of_work import UnitOfWork
-from app.recipient import deaths, entitlement, ports, tekun
+from app.recipient import capabilities, deaths, entitlement, tekun
 from app.recipient.eligibility import monthly
 from app.recipient.exceptions import PaymentRunNotFound
 from app.recipient.members import age_from_birth
@@ -97,7 +97,7 @@ class _Facts:
     households: dict[uuid.UUID, Household]
     members: dict[uuid.UUID, list[Member]]
     died: dict[str, date]
-    capability: dict[str, ports.Capability]
+    capability: dict[str, capabilities.Capability]
 
 
 def _person(member: Member, facts: _Facts, first_day: date) -> entitlement.Person:
@@ -142,7 +142,7 @@ async def _gather(
         households=by_id,
         members=people,
         died=await deaths.died_on_by_hash(session, hashes),
-        capability=await ports.capabilities(session, tekun_hashes),
+        capability=await capabilities.capabilities(session, tekun_hashes),
     )
 
 

@@ -3,6 +3,7 @@ engine (scope in the WHERE, grouping sets for totals on PostgreSQL), months and 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -120,7 +121,6 @@ def test_registry_refuses_clashes() -> None:
     assert len(registry) == 6
     with pytest.raises(ValueError, match="twice"):
         registry.register(HOUSEHOLDS)
-    from dataclasses import replace
 
     with pytest.raises(ValueError, match="cannot name"):
         registry.register(replace(HOUSEHOLDS, name="cubes"))

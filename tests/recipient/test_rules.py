@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from app.quality.checks import born_by
 from app.recipient import composition, discovery, eligibility, workflow
+from app.recipient.discovery import _months_ago
 
 D = Decimal
 
@@ -149,8 +151,6 @@ def test_discovery_elderly_rules() -> None:
 
 
 def test_ages_and_month_spans_keep_the_day() -> None:
-    from app.quality.checks import born_by
-    from app.recipient.discovery import _months_ago
 
     assert born_by(date(2026, 12, 31), 60) == date(1966, 12, 31)
     assert born_by(date(2028, 2, 29), 60) == date(1968, 2, 29)
