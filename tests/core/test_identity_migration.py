@@ -25,6 +25,9 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import table as sa_table
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
 
@@ -70,6 +73,10 @@ def _old_index(settings: Settings, plain: str) -> str:
     return hmac.new(
         settings.pii_index_key.encode(), f"id_number:{plain}".encode(), hashlib.sha256
     ).hexdigest()
+
+
+def _columns(conn: Connection, name: str) -> set[str]:
+    return {column["name"] for column in sa_inspect(conn).get_columns(name)}
 
 
 async def _register_as_typed(url: str, settings: Settings, person: str) -> list[uuid.UUID]:
@@ -119,9 +126,12 @@ async def _register_as_typed(url: str, settings: Settings, person: str) -> list[
                 records: list[Household | Member] = [household, member]
                 for record in records:
                     table: Any = getattr(type(record), "__table__")  # noqa: B009
-                    values = snapshot(record)
-                    row = {c.key: getattr(record, c.key) for c in table.columns}
-                    await conn.execute(insert(table).values(**row))
+                    # Only the columns the table had at 0007 (later revisions add more).
+                    present = await conn.run_sync(_columns, table.name)
+                    values = {k: v for k, v in snapshot(record).items() if k in present}
+                    row = {c.key: getattr(record, c.key) for c in table.columns if c.key in present}
+                    bare = sa_table(table.name, *(table.c[k]._copy() for k in row))
+                    await conn.execute(insert(bare).values(**row))
                     await conn.execute(
                         insert(ChangeLog).values(
                             entity=type(record).entity_name,
