@@ -44,6 +44,7 @@ from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.elderly.router import router as elderly_router
 from app.indicator.router import router as indicator_router
+from app.models import import_all_models
 from app.quality.router import router as quality_router
 from app.recipient import capabilities as recipient_capabilities
 from app.recipient import screening
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or get_settings()
     settings.check_production()
     clock.configure(settings.timezone)
+    import_all_models()
     # Ports between domains, filled here (never as a side effect of an import).
     recipient_capabilities.register_capability_source(assessments.latest_capabilities)
     db = database or Database(settings)
