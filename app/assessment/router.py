@@ -24,6 +24,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day, IdNumber, IdNumberFilter, normalize_region_code
 from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
@@ -32,9 +33,6 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"], responses=error_respo
 
 Reader = Annotated[Principal, require("assessment:read")]
 Operator = Annotated[Principal, require("assessment:write")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 
 
 def _known_level(value: str | None) -> str | None:

@@ -17,9 +17,6 @@ from app.security.principal import Principal
 Reader = Annotated[Principal, require("care:read")]
 Operator = Annotated[Principal, require("care:write")]
 Exporter = Annotated[Principal, require("catalog:export")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 IdNumberQuery = Annotated[
     str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number (found by its blind index)")
 ]

@@ -237,3 +237,25 @@ def bounded_day(value: date) -> date:
 
 Day = Annotated[date, AfterValidator(bounded_day)]
 """A date parameter limited to 1900-01-01 … 2199-12-31 (422 outside)."""
+
+
+def not_blank(value: str) -> str:
+    """Text that must say something: stripped, and refused when nothing is left."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+REGION_PATTERN = r"^\d{6}(\d{6})?$"
+"""A region code as people give it: 6 digits (GB/T 2260) or 12 (statistical code)."""
+
+RegionCode = Annotated[
+    str,
+    AfterValidator(normalize_region_code),
+    Field(examples=["330502001000"], description="Region code, 6 or 12 digits (stored as 12)."),
+]
+"""A region code in a body: normalised to 12 digits."""
+
+PersonName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(not_blank)]
+"""A person's name as registered."""
