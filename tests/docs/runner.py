@@ -130,12 +130,18 @@ def run_document(path: Path, env: dict[str, str], base_url: str, cwd: Path) -> i
             script = block.text.replace(DEFAULT_URL, base_url)
             wrapped = f"set -euo pipefail\nsource {state}\nset -a\n{script}\nset +a\nexport -p > {state}\n"
             run = subprocess.run(
-                ["bash", "-c", wrapped], env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+                ["bash", "-c", wrapped],
+                env=env,
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
             )
             if run.returncode != 0:
                 raise AssertionError(
-                    f"{path.name}:{block.line}: exit {run.returncode}\n{script}\n--- stderr\n{run.stderr[-2000:]}"
-                    f"\n--- stdout\n{run.stdout[-2000:]}"
+                    f"{path.name}:{block.line}: exit {run.returncode}\n{script}"
+                    f"\n--- stderr\n{run.stderr[-2000:]}\n--- stdout\n{run.stdout[-2000:]}"
                 )
             pending = (block, run.stdout)
             ran += 1
