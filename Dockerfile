@@ -1,6 +1,7 @@
-# mzbrain service image.
+# mzbrain service image. It runs in production mode and refuses to start without its secrets
+# (README, "Deploying securely"):
 #   buildah bud -t mzbrain .            (or: docker build -t mzbrain .)
-#   podman run -p 8000:8000 -v mzbrain-var:/srv/mzbrain/var mzbrain
+#   podman run -p 8000:8000 -v mzbrain-var:/srv/mzbrain/var --env-file mzbrain.env mzbrain
 ARG BASE_IMAGE=python:3.11-slim
 
 FROM ${BASE_IMAGE} AS build
@@ -17,6 +18,7 @@ FROM ${BASE_IMAGE}
 ENV PATH=/opt/mzbrain/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    MZ_ENV=production \
     MZ_HOST=0.0.0.0 \
     MZ_PORT=8000
 RUN useradd --system --uid 10001 --user-group --home-dir /srv/mzbrain --create-home --shell /usr/sbin/nologin mzbrain \

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.address.public import router as address_public_router
 from app.address.router import router as address_router
+from app.assessment import service as assessments
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.catalog.router import router as catalog_router
@@ -25,12 +26,23 @@ from app.core.docs import install_docs
 from app.core.errors import Problem, error_responses, install_error_handlers, render_domain_error
 from app.core.health import router as health_router
 from app.core.metrics import Metrics
-from app.core.middleware import BodyLimitMiddleware, NulGuardMiddleware, RequestContextMiddleware
+from app.core.middleware import (
+    BodyLimitMiddleware,
+    NulGuardMiddleware,
+    RequestContextMiddleware,
+    TestClockMiddleware,
+)
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.indicator.router import router as indicator_router
 from app.quality.router import router as quality_router
+from app.recipient import ports as recipient_ports
+from app.recipient.death_router import router as death_router
+from app.recipient.exceptions import DuplicateRegistration
+from app.recipient.payment_router import router as payment_router
+from app.recipient.router import on_duplicate
 from app.recipient.router import router as recipient_router
+from app.recipient.subsidy_router import router as subsidy_router
 from app.region.router import router as region_router
 from app.security.dependencies import install_denial_handlers
 from app.security.pii import PiiCipher
@@ -78,6 +90,9 @@ ROUTERS = [
     region_router,
     standard_router,
     recipient_router,
+    payment_router,
+    subsidy_router,
+    death_router,
     address_router,
     address_public_router,
     assessment_router,
@@ -150,6 +165,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or get_settings()
     settings.check_production()
     clock.configure(settings.timezone)
+    # Ports between domains, filled here (never as a side effect of an import).
+    recipient_ports.register_capability_source(assessments.latest_capabilities)
     db = database or Database(settings)
 
     @asynccontextmanager
@@ -193,6 +210,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_error_handlers(app)
     install_denial_handlers(app, render_domain_error)
+    app.add_exception_handler(DuplicateRegistration, on_duplicate)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -202,6 +220,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
         )
     app.add_middleware(NulGuardMiddleware)
+    if settings.test_clock:
+        app.add_middleware(TestClockMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.import_max_body_bytes
     )

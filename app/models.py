@@ -12,6 +12,8 @@ TABLE_MODULES = (
     "app.region.models",
     "app.standard.models",
     "app.recipient.models",
+    "app.recipient.subsidy_models",
+    "app.recipient.death_models",
     "app.assessment.models",
     "app.charity_trust.models",
     "app.sync.models",

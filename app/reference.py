@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from app.address.aliases import load_place_aliases
 from app.audit.actor import Actor
 from app.core.config import Settings
 from app.core.db import Database
@@ -20,6 +21,7 @@ Loader = Callable[[UnitOfWork], Awaitable[int]]
 # Order matters: later loaders refer to regions.
 LOADERS: list[tuple[str, Loader]] = [
     ("regions", load_regions),
+    ("place_aliases", load_place_aliases),
     ("standards", load_standards),
     ("indicators", load_indicators),
 ]

@@ -4,7 +4,7 @@
 creates a database of its own on ``MZ_BENCH_PG_URL`` (default the local server), and drops it
 at the end. It
 
-1. writes N synthetic addresses to a CSV file (:func:`app.address.synthetic.bulk_rows`);
+1. writes N synthetic addresses to a CSV file (:func:`tools.address_synthetic.bulk_rows`);
 2. times a plain ``COPY`` of that file into a bare table — the baseline;
 3. times ``python -m app import addresses FILE`` (the service's import path: COPY into staging,
    checks, code allocation, INSERT … SELECT with change-log rows, one audit event) in a child
@@ -13,7 +13,12 @@ at the end. It
    latency baseline.
 
 It prints the import throughput as a ratio to the plain COPY (target ≥ 0.5) and the p50/p95
-latencies (target: match p95 < 30 ms).
+latencies (target: match p95 < 30 ms). Then
+
+5. the matching accuracy per category of both evaluation sets (the hand-written
+   ``tests/data/addresses_handwritten.csv`` and the synthetic ``tests/data/address_eval.csv``),
+   each on a fresh SQLite file and a fresh PostgreSQL database (target ≥ 0.97 top-1 on both, the
+   same first candidate on both). ``--accuracy-only`` runs this step alone.
 """
 
 from __future__ import annotations
@@ -39,17 +44,19 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-from app.address import service
+from app.address import evaluation, service
 from app.address.components import full_name, normalize_components
 from app.address.models import Address
-from app.address.synthetic import CSV_COLUMNS, bulk_rows, region_names, region_path, to_csv
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
 from app.core.pagination import CursorCodec, PageParams
 from app.reference import load_reference
 from app.security.principal import Principal
+from tools.address_synthetic import CSV_COLUMNS, bulk_rows, region_names, region_path, to_csv
 
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+EVAL_SETS = ("addresses_handwritten.csv", "address_eval.csv")
 SERVER = os.environ.get("MZ_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -216,6 +223,43 @@ async def queries(url: str, rows: int, count: int) -> dict[str, list[float]]:
     return result
 
 
+async def _evaluate_in(url: str, engine: str, path: Path) -> tuple[Any, Any]:
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(database_url=url, node_region="330500", _env_file=None)
+    db = Database(settings)
+    register_path = evaluation.register_for(path)
+    assert register_path is not None
+    register = register_path.read_bytes()
+    try:
+        await load_reference(db, settings)
+        imported = await evaluation.build_register(db, settings, register)
+        names = await evaluation.register_names(db, register)
+        report = await evaluation.evaluate(db, settings, evaluation.load_cases(path), names, engine)
+    finally:
+        await db.dispose()
+    return report, imported
+
+
+async def accuracy() -> None:
+    """Per-category accuracy of each evaluation set on SQLite and on PostgreSQL."""
+    for name in EVAL_SETS:
+        path = DATA / name
+        folder = Path(tempfile.mkdtemp(prefix="mzbench-eval-"))
+        pg = await _create_database()
+        try:
+            started = time.perf_counter()
+            sqlite = await _evaluate_in(f"sqlite+aiosqlite:///{folder / 'eval.db'}", "sqlite", path)
+            postgres = await _evaluate_in(pg, "postgresql", path)
+            cases = evaluation.load_cases(path)
+            reports, imported = [sqlite[0], postgres[0]], [sqlite[1], postgres[1]]
+            print(f"\n== {name} ({time.perf_counter() - started:.1f} s)")
+            print(evaluation.format_report(cases, reports, imported, misses=10))
+        finally:
+            await _drop_database(pg)
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+    print("target: top-1 >= 0.97 on both engines, no text whose first candidate differs")
+
+
 async def main(rows: int, count: int) -> None:
     url = await _create_database()
     folder = Path(tempfile.mkdtemp(prefix="mzbench-"))
@@ -259,5 +303,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--accuracy-only", action="store_true", help="only the evaluation sets")
     args = parser.parse_args()
-    asyncio.run(main(args.rows, args.queries))
+    if not args.accuracy_only:
+        asyncio.run(main(args.rows, args.queries))
+    asyncio.run(accuracy())

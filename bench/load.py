@@ -49,7 +49,6 @@ from pathlib import Path
 import httpx
 import psutil
 
-from app.address.synthetic import bulk_rows, region_names
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
@@ -64,6 +63,7 @@ from bench.indicators import seed as seed_indicators
 from bench.recipients import CATEGORIES, TOWNSHIPS
 from bench.recipients import seed as seed_households
 from bench.support import free_port, pg_database, started_process
+from tools.address_synthetic import bulk_rows, region_names
 
 # Many HTTP clients of one connection each rather than one client with a large pool: the
 # client's pool looks at every connection it holds on each request (costing the generator more

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.address.codes import LEVELS, empty_segment, next_segment, plate_code, segment
+from app.address.codes import LEVELS, empty_segment, new_plate_code, next_segment, segment
 from app.address.components import Components
 from app.address.repository import AddressRepository
 
@@ -61,9 +61,11 @@ async def issue_code(repo: AddressRepository, region_code: str, parts: Component
     return prefix
 
 
-async def issue_plate(repo: AddressRepository, address_code: str) -> str:
-    for attempt in range(PLATE_ATTEMPTS):
-        candidate = plate_code(address_code, attempt)
+async def issue_plate(repo: AddressRepository) -> str:
+    """A random plate code no address holds (a collision of 100-bit codes is not expected; the
+    check keeps the unique index from ever failing a write)."""
+    for _attempt in range(PLATE_ATTEMPTS):
+        candidate = new_plate_code()
         if not await repo.plate_taken(candidate):
             return candidate
-    raise RuntimeError(f"no free plate code for {address_code} after {PLATE_ATTEMPTS} attempts")
+    raise RuntimeError(f"no free plate code after {PLATE_ATTEMPTS} attempts")

@@ -9,7 +9,8 @@ travels by COPY or as a bind parameter):
 3. codes are allocated level by level (place, house, building, unit, room) with the rules of
    :mod:`app.address.allocation`: reuse the segment of an active address with the same leading
    components under the same parent code, or number new values after the highest code issued
-   under the parent; plate codes are computed like :func:`app.address.codes.plate_code`;
+   under the parent; each row's random plate code (:func:`app.address.codes.new_plate_code`)
+   is drawn in Python and travels with the row;
 4. the new addresses and their change-log rows go in with one ``INSERT … SELECT``
    (:meth:`UnitOfWork.bulk_create`). The rare row whose code or plate collides takes the
    one-by-one path instead.
@@ -28,8 +29,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
-from app.address.codes import CODE_WIDTH, LEVELS, PLATE_ALPHABET, PLATE_BITS, PLATE_LENGTH
-from app.address.components import NAME_FIELDS, NUMBER_FIELDS, Components, full_name, search_text
+from app.address.codes import CODE_WIDTH, LEVELS, new_plate_code
+from app.address.components import STORED_FIELDS, Components, full_name, search_text
 from app.address.importer import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
 from app.address.models import Address
 from app.address.repository import AddressRepository
@@ -42,8 +43,7 @@ COPY_BATCH = 10_000
 WORK_MEM = "256MB"
 ANALYZE_AFTER = 10_000
 TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
-PARTS = (*NAME_FIELDS, *NUMBER_FIELDS)
-KEYS = ("region_code", "road", "compound", "house_number", "building", "unit", "floor", "room")
+PARTS = STORED_FIELDS
 STAGE_COLUMNS = (
     "line",
     "id",
@@ -55,17 +55,18 @@ STAGE_COLUMNS = (
     "full_name",
     "search_text",
     "match_key",
+    "plate_code",
 )
 STAGE_DDL = f"""
 CREATE TEMP TABLE address_stage (
     line integer NOT NULL, id uuid NOT NULL, region_code text NOT NULL,
     {", ".join(f"{p} text NOT NULL" for p in PARTS)},
     aliases text NOT NULL, lon double precision, lat double precision,
-    full_name text NOT NULL, search_text text NOT NULL, match_key text NOT NULL,
+    full_name text NOT NULL, search_text text NOT NULL, match_key text NOT NULL, plate_code text NOT NULL,
     state text NOT NULL DEFAULT 'new', note text
 ) ON COMMIT DROP
 """
-NEW = table("address_new", *[column(c) for c in (*STAGE_COLUMNS, "address_code", "plate_code", "slow")])
+NEW = table("address_new", *[column(c) for c in (*STAGE_COLUMNS, "address_code", "slow")])
 INSERT_COLUMNS = (
     "id",
     "region_code",
@@ -182,6 +183,7 @@ def _record(row: ImportRow, region_names: list[str]) -> tuple[Any, ...]:
         name,
         search_text(name, row.aliases),
         row.key,
+        new_plate_code(),
     )
 
 
@@ -331,34 +333,19 @@ async def _allocate(session: AsyncSession) -> None:
         await _run(session, f"ANALYZE {lvl}")
 
 
-def _plate_sql(number: str) -> str:
-    chars = [
-        f"substr('{PLATE_ALPHABET}', (({number} >> {5 * i}) & 31)::int + 1, 1)"
-        for i in reversed(range(PLATE_LENGTH))
-    ]
-    return " || ".join(chars)
-
-
 async def _compose_new(session: AsyncSession) -> None:
     """Final codes and plates of the new rows; the rare row whose code or plate is taken (by
-    the register or by another new row) is marked ``slow``. (``OFFSET 0`` keeps the planner
-    from inlining the digest into each of the ten characters that read it.)"""
-    digest = "sha256(convert_to('plate:' || l.prefix || ':' || '0', 'UTF8'))"
-    number = (
-        f"((('x' || encode(substring({digest} from 1 for 8), 'hex'))::bit(64)::bigint "
-        f">> {64 - PLATE_BITS}) & {(1 << PLATE_BITS) - 1})"
-    )
+    the register or by another new row) is marked ``slow``."""
     await _run(
         session,
-        f"""
+        """
         CREATE TEMP TABLE address_new ON COMMIT DROP AS
         SELECT y.*, (EXISTS (SELECT 1 FROM address a WHERE a.address_code = y.address_code)
                      OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = y.plate_code)) AS slow
-        FROM (SELECT x.*, {_plate_sql("x.plate_number")} AS plate_code
-              FROM (SELECT s.*, l.prefix AS address_code, {number} AS plate_number
-                    FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
-                    WHERE s.state = 'new' OFFSET 0) x OFFSET 0) y
-        """,  # noqa: S608
+        FROM (SELECT s.*, l.prefix AS address_code
+              FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
+              WHERE s.state = 'new') y
+        """,
     )
     await _run(
         session,

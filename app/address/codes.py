@@ -8,8 +8,8 @@ code + unit/room code, as 30 fixed-width digits::
         12         5     4    3   2    4
 
 - *region* (12): the statistical code of the township or community/village the address lies in;
-- *place* (5): the road (街路巷) or compound (小区/院落) — one sequence per distinct (road,
-  compound) within the region;
+- *place* (5): the road (街路巷), compound (小区/院落) or village with its group (村, 组) — one
+  sequence per distinct (road, compound, village, village group) within the region;
 - *house* (4): the house number (门牌号) on that place;
 - *bldg* (3): the building (幢);
 - *unit* (2): the unit (单元);
@@ -21,20 +21,22 @@ buildings). Allocation takes the highest code already issued under the parent, t
 retired addresses included, so a code is never issued twice; codes are never changed, also
 not when an address is corrected or retired.
 
-**Plate code** — 10 characters of Crockford base32 (digits and capitals without I, L, O, U;
-URL-safe, easy to read aloud): the first 50 bits of SHA-256 over ``plate:{address_code}:{n}``,
-``n`` = 0, or the first ``n`` that is not taken.
+**Plate code** — 20 characters of Crockford base32 (digits and capitals without I, L, O, U;
+URL-safe, easy to read aloud): 100 random bits from the operating system's CSPRNG, drawn once
+when the address is created and never derived from the address code. The open plate page
+``/p/{plate_code}`` is therefore not enumerable: guessing one live plate among a million takes
+on the order of 2^80 tries.
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from dataclasses import dataclass
 
 REGION_WIDTH = 12
 CODE_WIDTH = 30
 PLATE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-PLATE_LENGTH = 10
+PLATE_LENGTH = 20
 PLATE_BITS = 5 * PLATE_LENGTH
 
 
@@ -57,7 +59,7 @@ class Level:
 
 
 LEVELS = (
-    Level("place", 12, 5, ("road", "compound")),
+    Level("place", 12, 5, ("road", "compound", "village", "village_group")),
     Level("house", 17, 4, ("house_number",)),
     Level("building", 21, 3, ("building",)),
     Level("unit", 24, 2, ("unit",)),
@@ -104,16 +106,15 @@ def split_code(code: str) -> dict[str, str]:
     return out
 
 
-def plate_number(address_code: str, attempt: int = 0) -> int:
-    digest = hashlib.sha256(f"plate:{address_code}:{attempt}".encode()).digest()
-    number: int = (int.from_bytes(digest[:8], "big") >> (64 - PLATE_BITS)) & ((1 << PLATE_BITS) - 1)
-    return number
-
-
-def plate_code(address_code: str, attempt: int = 0) -> str:
-    number = plate_number(address_code, attempt)
+def plate_from_number(number: int) -> str:
+    """The plate spelling of a ``PLATE_BITS``-bit number."""
     chars = [PLATE_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(PLATE_LENGTH))]
     return "".join(chars)
+
+
+def new_plate_code() -> str:
+    """A fresh random plate code (``PLATE_BITS`` bits from :mod:`secrets`)."""
+    return plate_from_number(secrets.randbits(PLATE_BITS))
 
 
 def looks_like_plate(text: str) -> bool:

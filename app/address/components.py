@@ -17,8 +17,17 @@ from app.address.normalize import (
 )
 
 NAME_FIELDS = ("community", "road", "compound")
-NUMBER_FIELDS = ("house_number", "building", "unit", "floor", "room")
-MARKS = {"house_number": "号", "building": "幢", "unit": "单元", "floor": "层", "room": "室"}
+NUMBER_FIELDS = ("village_group", "house_number", "building", "unit", "floor", "room")
+STORED_FIELDS = ("community", "village", "road", "compound", *NUMBER_FIELDS)
+"""Every component column of the register (``village`` is derived, see :class:`Components`)."""
+MARKS = {
+    "village_group": "组",
+    "house_number": "号",
+    "building": "幢",
+    "unit": "单元",
+    "floor": "层",
+    "room": "室",
+}
 
 
 class ComponentError(ValueError):
@@ -32,9 +41,16 @@ class ComponentError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Components:
-    """Normalised components below the region (empty string when absent)."""
+    """Normalised components below the region (empty string when absent).
+
+    A village address (西山村3组12号, 东阳村12号) has no road and no compound: the village
+    (its community) is the place, and ``village`` repeats the community's name so that the
+    place is part of the address's identity and code; ``village_group`` is the 村民小组 (组/队).
+    """
 
     community: str = ""
+    village: str = ""
+    village_group: str = ""
     road: str = ""
     compound: str = ""
     house_number: str = ""
@@ -74,13 +90,19 @@ def normalize_components(values: dict[str, str | None]) -> Components:
         out[name] = text
     if out["floor"] and out["floor"] == implied_floor(out["room"]):
         out["floor"] = ""
+    out["village"] = ""
     if not out["road"] and not out["compound"]:
-        raise ComponentError("road", "give a road (街路巷) or a compound (小区/院落)")
+        if not out["community"]:
+            raise ComponentError(
+                "road", "give a road (街路巷), a compound (小区/院落) or a village (community)"
+            )
+        out["village"] = out["community"]
     return Components(**out)
 
 
 def with_changes(current: Components, changes: dict[str, str | None]) -> Components:
     merged: dict[str, str | None] = {**current.as_dict(), **changes}
+    merged.pop("village", None)
     return normalize_components(merged)
 
 
@@ -95,8 +117,11 @@ def normalize_aliases(aliases: Iterable[str]) -> list[str]:
 
 
 def local_name(parts: Components) -> str:
-    """The address below the region: 米兰社区人民路123号凤凰小区3幢2单元301室."""
-    out = [parts.community, parts.road]
+    """The address below the region: 米兰社区人民路123号凤凰小区3幢2单元301室, 西山村3组12号."""
+    out = [parts.community]
+    if parts.village_group:
+        out.append(parts.village_group + MARKS["village_group"])
+    out.append(parts.road)
     for name in ("house_number", "compound", "building", "unit", "floor", "room"):
         value = getattr(parts, name)
         out.append(value + MARKS[name] if value and name in MARKS else value)
@@ -107,7 +132,7 @@ def full_name(region_names: Sequence[str], parts: Components) -> str:
     """The whole standard address, province to room. The community is left out when it is
     the region itself (a village-level region code)."""
     names = list(region_names)
-    if parts.community and names and names[-1] == parts.community:
+    if parts.community and names and names[-1] == parts.community and not parts.village:
         parts = replace(parts, community="")
     return "".join(names) + local_name(parts)
 
@@ -118,17 +143,19 @@ def search_text(name: str, aliases: Sequence[str]) -> str:
 
 
 def match_key(region_code: str, parts: Components) -> str:
-    """Equal for two entries of the same address (the community, a label, is not part of it)."""
-    key = "|".join(
-        [
-            region_code,
-            parts.road,
-            parts.compound,
-            parts.house_number,
-            parts.building,
-            parts.unit,
-            parts.floor,
-            parts.room,
-        ]
-    )
+    """Equal for two entries of the same address (the community, a label, is not part of it —
+    except in a village address, where the village is the place)."""
+    fields = [
+        region_code,
+        parts.road,
+        parts.compound,
+        parts.house_number,
+        parts.building,
+        parts.unit,
+        parts.floor,
+        parts.room,
+    ]
+    if parts.village or parts.village_group:
+        fields += [parts.village, parts.village_group]
+    key = "|".join(fields)
     return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -1,5 +1,7 @@
 """Region names as free text spells them: official names and their short forms (吴兴区/吴兴,
-织里镇/织里, 月河街道/月河, 湖州市/湖州, 浙江省/浙江), built from the region table."""
+织里镇/织里, 月河街道/月河, 湖州市/湖州, 浙江省/浙江), built from the region table; other names
+from the place-alias table (functional zones such as 湖州开发区, former names such as 武康镇);
+and Latin spellings (pinyin: ``Huzhou``, ``Wuxing District``, ``ZHILI TOWN``)."""
 
 from __future__ import annotations
 
@@ -41,14 +43,27 @@ def short_name(name: str, level: str) -> str | None:
     return None
 
 
+def latin_key(text: str) -> str:
+    """A Chinese name's pinyin, or a Latin spelling, as one upper-case word: 湖州 → HUZHOU."""
+    if text.isascii():
+        return "".join(c for c in text.upper() if c.isalpha())
+    from pypinyin import lazy_pinyin  # loaded at the first use (see scoring.syllables)
+
+    return "".join(lazy_pinyin(text)).upper()
+
+
 @dataclass(slots=True)
 class Gazetteer:
     places: dict[str, Place] = field(default_factory=dict)
     spellings: dict[str, list[Spelling]] = field(default_factory=dict)
     """Spellings by level, longest text first (so 月河街道 is tried before 月河)."""
+    latin: dict[str, Place] = field(default_factory=dict)
+    """Pinyin of each region's name and short name (HUZHOU, HUZHOUSHI, WUXING …); where two
+    regions share a spelling the higher level keeps it."""
 
     @classmethod
-    def build(cls, places: Iterable[Place]) -> Gazetteer:
+    def build(cls, places: Iterable[Place], aliases: Iterable[tuple[str, str]] = ()) -> Gazetteer:
+        """``aliases`` are (other name, region code) pairs."""
         gaz = cls()
         by_level: dict[str, list[Spelling]] = {level: [] for level in LEVELS}
         for place in places:
@@ -59,6 +74,13 @@ class Gazetteer:
             short = short_name(place.name, place.level)
             if short:
                 by_level[place.level].append(Spelling(short, place, short=True))
+            for text in (place.name, short):
+                if text:
+                    gaz.latin.setdefault(latin_key(text), place)
+        for name, code in aliases:
+            target = gaz.places.get(code)
+            if target is not None and name:
+                by_level[target.level].append(Spelling(name, target, short=False))
         for level, spellings in by_level.items():
             gaz.spellings[level] = sorted(spellings, key=lambda s: (-len(s.text), s.short, s.place.code))
         return gaz

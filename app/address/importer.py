@@ -32,6 +32,7 @@ from app.address.components import (
     normalize_aliases,
     normalize_components,
 )
+from app.address.names import touch as renew_place_names
 from app.address.repository import AddressRepository
 from app.address.schemas import AddressImportRejection, AddressImportReport
 from app.core.errors import DomainError, UnsupportedMediaType
@@ -45,6 +46,9 @@ ALIASES = {
     "行政区划代码": "region_code",
     "社区": "community",
     "社区/村": "community",
+    "村": "community",
+    "组": "village_group",
+    "村民小组": "village_group",
     "街路巷": "road",
     "道路": "road",
     "小区": "compound",
@@ -205,6 +209,7 @@ async def import_rows(
     else:
         await _import_one_by_one(uow, checker, rows, tally, progress)
     report = tally.report()
+    renew_place_names()
     await uow.audit(
         "address.import",
         resource_type="address",

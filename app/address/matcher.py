@@ -1,11 +1,25 @@
 """Matching free text against the register: parse, gather candidates, score, rank.
 
-Candidates come in two rounds. First exact look-ups on the parsed road or compound with the
-parsed numbers, dropping the deepest number until something answers (a text with a wrong or
-missing room still finds the building). When no candidate scores well, the search index is
-asked: the place names as substrings (which also finds old names kept as aliases), then the
-place names with any one character wrong, then trigram similarity; the register's own spelling
-of the places found is then looked up exactly with the parsed numbers.
+Candidates come in rounds; the scoring (:mod:`app.address.scoring`) is the same for all of
+them and on both engines.
+
+1. *Exact look-ups* on the parsed road, compound or village with the parsed numbers, dropping
+   the deepest number until something answers (a text with a wrong or missing room still finds
+   the building). Plain equality queries: the same rows on PostgreSQL and SQLite.
+2. When no candidate is good enough, the *search index* is asked (pg_trgm on PostgreSQL, FTS5
+   on SQLite): the place names as substrings (which also finds old names kept as aliases),
+   then with any one character wrong, then trigram similarity. What the index finds may differ
+   between the engines.
+3. Then, on both engines alike, the *component fallback*: the register's place names nearest
+   to the parsed ones by pinyin and by characters (:mod:`app.address.names` — 千秋接 finds
+   千秋街), and the addresses with the parsed house number in the parsed region (road, house
+   number, region). So a text naming a road and house number that exist always reaches that
+   address, whatever the index did.
+4. The register's own spelling of the places found is looked up exactly with the parsed
+   numbers.
+
+Ranking: confidence, then score, then the entry with fewer numbers (the house before its
+rooms), then the standard name — never the storage order, so both engines rank alike.
 """
 
 from __future__ import annotations
@@ -17,28 +31,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address.gazetteer import Gazetteer
 from app.address.models import Address
+from app.address.names import place_names
 from app.address.parser import ParsedAddress, parse
-from app.address.scoring import Reading, Score, best_score
+from app.address.scoring import MATCHED_AT, Kind, Reading, Score, best_score, judge
 from app.address.search import AddressSearch
+from app.security.scope import region_prefix
 
 GOOD_ENOUGH = 0.9
-NUMBERS = ("house_number", "building", "unit", "room")
-PLACES = (("road", ("house_number", "building", "unit", "room")), ("compound", ("building", "unit", "room")))
+NUMBERS = ("village_group", "house_number", "building", "unit", "room")
+PLACES = (
+    ("road", ("house_number", "building", "unit", "room")),
+    ("compound", ("building", "unit", "room")),
+    ("village", ("village_group", "house_number", "building", "unit", "room")),
+    ("village", ("house_number", "building", "unit", "room")),
+)
 EXPAND_FROM = 5
+NEAREST = 5
+BY_NUMBER_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
     address: Address
     score: Score
+    kind: Kind
+    confidence: float
 
 
 def reading_of(parsed: ParsedAddress, region_code: str = "") -> Reading:
+    road, compound, community = parsed.value("road"), parsed.value("compound"), parsed.value("community")
     return Reading(
         region_code=parsed.value("region_code") or region_code,
-        community=parsed.value("community"),
-        road=parsed.value("road"),
-        compound=parsed.value("compound"),
+        community=community,
+        village=community if community and not road and not compound else "",
+        village_group=parsed.value("village_group"),
+        road=road,
+        compound=compound,
         house_number=parsed.value("house_number"),
         building=parsed.value("building"),
         unit=parsed.value("unit"),
@@ -51,6 +79,8 @@ def entry_reading(address: Address) -> Reading:
     return Reading(
         region_code=address.region_code,
         community=address.community,
+        village=address.village,
+        village_group=address.village_group,
         road=address.road,
         compound=address.compound,
         house_number=address.house_number,
@@ -63,6 +93,10 @@ def entry_reading(address: Address) -> Reading:
 
 def _extra(address: Address) -> int:
     return sum(1 for name in NUMBERS if getattr(address, name))
+
+
+def is_matched(ranked: list[Ranked]) -> bool:
+    return bool(ranked) and ranked[0].confidence >= MATCHED_AT
 
 
 class Matcher:
@@ -82,8 +116,20 @@ class Matcher:
         return out
 
     def rank(self, wanted: Reading, found: dict[uuid.UUID, Address]) -> list[Ranked]:
-        ranked = [Ranked(a, best_score(wanted, self.readings(a))) for a in found.values()]
-        ranked.sort(key=lambda r: (-r.score.value, _extra(r.address), r.address.address_code))
+        ranked = []
+        for address in found.values():
+            score = best_score(wanted, self.readings(address))
+            kind, confidence = judge(wanted, score)
+            ranked.append(Ranked(address, score, kind, confidence))
+        ranked.sort(
+            key=lambda r: (
+                -r.confidence,
+                -r.score.value,
+                _extra(r.address),
+                r.address.full_name,
+                r.address.address_code,
+            )
+        )
         return ranked
 
     async def match(self, text: str, limit: int) -> tuple[ParsedAddress, list[Ranked]]:
@@ -93,7 +139,7 @@ class Matcher:
         for address in await self._exact(wanted):
             found[address.id] = address
         ranked = self.rank(wanted, found)
-        if ranked and ranked[0].score.value >= GOOD_ENOUGH:
+        if ranked and ranked[0].confidence >= GOOD_ENOUGH and ranked[0].kind != "fuzzy":
             return parsed, ranked[:limit]
         nearby = await self.search.by_terms(self.scope, _place_terms(wanted))
         if not nearby:
@@ -102,21 +148,44 @@ class Matcher:
             nearby = await self.search.similar(self.scope, "".join(_place_terms(wanted)) or parsed.local)
         for address in nearby:
             found[address.id] = address
-        places: list[tuple[str, str]] = []
+        for address in await self._fallback(wanted):
+            found[address.id] = address
+        places: list[tuple[str, str, str]] = []
         for near in self.rank(wanted, {a.id: a for a in nearby}):
-            place = (near.address.road, near.address.compound)
+            place = (near.address.road, near.address.compound, near.address.village)
             if place not in places:
                 places.append(place)
             if len(places) == EXPAND_FROM:
                 break
-        for road, compound in places:
-            for more in await self._exact(replace(wanted, road=road, compound=compound)):
+        for road, compound, village in places:
+            for more in await self._exact(replace(wanted, road=road, compound=compound, village=village)):
                 found[more.id] = more
         return parsed, self.rank(wanted, found)[:limit]
 
+    async def _fallback(self, wanted: Reading) -> list[Address]:
+        """Candidates by the parsed components alone: the nearest register names of each place
+        the text gives, looked up exactly; and the parsed house number in the parsed region."""
+        names = await place_names(self.search, self.scope)
+        out: list[Address] = []
+        for kind in ("road", "compound", "village"):
+            for name in names.nearest(kind, getattr(wanted, kind), NEAREST):
+                out.extend(await self._exact(replace(wanted, **{kind: name})))
+        region = region_prefix(wanted.region_code) if wanted.region_code else ""
+        if wanted.house_number and len(region) >= 9:
+            out.extend(
+                await self.search.by_components(
+                    self.scope,
+                    {"house_number": wanted.house_number},
+                    region_code=wanted.region_code,
+                    limit=BY_NUMBER_LIMIT,
+                )
+            )
+        return out
+
     async def _exact(self, wanted: Reading) -> list[Address]:
-        """Look-ups by road (with house number and below) and by compound (with building and
-        below), each dropping its deepest number until an answer comes."""
+        """Look-ups by road (with house number and below), by compound (with building and
+        below) and by village (with group, house number and below), each dropping its deepest
+        number until an answer comes."""
         out: list[Address] = []
         for place, numbers in PLACES:
             name = getattr(wanted, place)
@@ -138,6 +207,7 @@ def _one_wrong_character(wanted: Reading) -> list[str]:
     for name, tail in (
         (wanted.road, wanted.house_number + "号" if wanted.house_number else ""),
         (wanted.compound, wanted.building + "幢" if wanted.building else ""),
+        (wanted.village, wanted.house_number + "号" if wanted.house_number else ""),
     ):
         if len(name) >= 3:
             out.extend(name[:i] + "_" + name[i + 1 :] + tail for i in range(len(name)))
@@ -150,4 +220,6 @@ def _place_terms(wanted: Reading) -> list[str]:
         terms.append(wanted.road + (wanted.house_number + "号" if wanted.house_number else ""))
     if wanted.compound:
         terms.append(wanted.compound)
+    if wanted.village:
+        terms.append(wanted.village)
     return terms

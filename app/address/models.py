@@ -47,8 +47,10 @@ class Address(SyncRecord, table=True):
     )
 
     address_code: str = Field(max_length=30, unique=True)
-    plate_code: str = Field(max_length=10, unique=True)
+    plate_code: str = Field(max_length=20, unique=True)
     community: str = Field(default="", max_length=50)
+    village: str = Field(default="", max_length=50)
+    village_group: str = Field(default="", max_length=20)
     road: str = Field(default="", max_length=50)
     compound: str = Field(default="", max_length=50)
     house_number: str = Field(default="", max_length=20)
@@ -82,8 +84,10 @@ register_entity(
             "address_code": (
                 "30-digit address code: region 12 + place 5 + house 4 + building 3 + unit 2 + room 4"
             ),
-            "plate_code": "10-character code of the digital house plate (QR code)",
+            "plate_code": "20-character random code of the digital house plate (QR code), 100 bits",
             "community": "community or village (社区/村)",
+            "village": "the village, when it is the address's place (a village address has no road)",
+            "village_group": "village group (村民小组, 组/队), without 组",
             "road": "road, street or lane (街路巷)",
             "compound": "residential compound (小区/院落)",
             "house_number": "house number (门牌号), without 号",
@@ -101,5 +105,48 @@ register_entity(
             "successor_id": "the address that replaces a retired one",
         },
         order=50,
+    )
+)
+
+
+class PlaceAlias(SyncRecord, table=True):
+    """Another name of a region as addresses are written: a functional zone (南太湖新区,
+    湖州开发区) or a former name (武康镇 for 武康街道). Reference data, owned by the parent."""
+
+    __tablename__ = "place_alias"
+    __table_args__ = (
+        Index(
+            "uq_place_alias_name",
+            "name",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    name: str = Field(max_length=50)
+    kind: str = Field(max_length=10)
+    note: str = Field(default="", max_length=200)
+
+
+register_entity(
+    EntitySpec(
+        name="place_alias",
+        resource="region",
+        model=PlaceAlias,
+        kind="reference",
+        title_zh="地名别称",
+        title_en="Place-name aliases",
+        description=(
+            "Names addresses use for a region besides its official one: functional zones and "
+            "former town names, each pointing at the region it stands for."
+        ),
+        field_notes={
+            "region_code": "the region the name stands for",
+            "name": "the other name, normalised (全角 → 半角)",
+            "kind": "zone (functional zone) or former (a name before a reform)",
+            "note": "where the name comes from",
+        },
+        order=15,
     )
 )

@@ -8,9 +8,10 @@ equal however they were typed:
 2. Chinese numerals before a number marker become digits: ``三单元`` → ``3单元``, ``十二幢`` →
    ``12幢``, ``一百零三号`` → ``103号``, ``三零一室`` → ``301室`` (read digit by digit when no
    十/百/千 appears). Numerals elsewhere are part of a name and stay (``八里店``, ``二环路``).
-3. Markers take one spelling: ``栋``, ``号楼``, ``座`` and ``#`` after a number → ``幢``;
-   ``楼`` between a number and a room or at the end → ``层``; ``房``/``号房`` → ``室``;
-   ``第`` before a number is dropped.
+3. Markers take one spelling: ``栋``, ``号楼``, ``栋楼``, ``幢楼``, ``座`` and ``#`` after a
+   number → ``幢``; ``楼`` or ``F`` between a number and a room or at the end → ``层``;
+   ``房``/``号房`` → ``室``; ``队``/``小组``/``村民小组``/``生产队`` → ``组``; ``第`` before a
+   number is dropped.
 4. Spaces and punctuation go, except ``-`` inside numbers (``123-1号``, ``3-2-301``).
 """
 
@@ -23,7 +24,9 @@ from functools import lru_cache
 _NUMERAL_DIGITS = {
     "零": 0,
     "〇": 0,
+    "○": 0,
     "一": 1,
+    "幺": 1,
     "二": 2,
     "两": 2,
     "三": 3,
@@ -37,15 +40,19 @@ _NUMERAL_DIGITS = {
 _NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL_CHARS = "".join(_NUMERAL_DIGITS) + "".join(_NUMERAL_UNITS)
 
-MARKERS = ("号", "幢", "栋", "座", "单元", "层", "楼", "室", "房", "弄", "#", "-")
+MARKERS = ("号", "幢", "栋", "座", "单元", "单", "层", "楼", "室", "房", "弄", "组", "队", "小组", "#", "-")
 _MARKER_AHEAD = "|".join(re.escape(m) for m in MARKERS)
 _NUMERAL_RUN = re.compile(rf"(?:第)?([{_NUMERAL_CHARS}]+)(?={_MARKER_AHEAD})")
+# A room at the end of the text with no marker of its own, after another number's marker:
+# 十二楼一二零一, 三单元六零一.
+_NUMERAL_TAIL = re.compile(rf"(?<=[楼层元幢])([{_NUMERAL_CHARS}]+)$")
 _DIGIT_ORDINAL = re.compile(rf"第(?=[0-9]+(?:{_MARKER_AHEAD}))")
 
 _DASHES = re.compile(r"[‐‑‒–—―−﹣－~～]")
-_BUILDING = re.compile(r"(?<=[0-9A-Z])(?:号楼|栋|座|#楼|#)")
+_BUILDING = re.compile(r"(?<=[0-9A-Z])(?:号楼|栋楼|幢楼|座楼|栋|座|#楼|#)")
 _ROOM = re.compile(r"(?<=[0-9])(?:号房|房间|房)")
-_FLOOR = re.compile(r"(?<=[0-9])楼(?=[0-9]|$)")
+_FLOOR = re.compile(r"(?<=[0-9])(?:楼|F)(?=[0-9]|$)")
+_GROUP = re.compile(r"(?<=[0-9])(?:村民小组|小组|生产队|队)")
 _UNIT_SHORT = re.compile(r"(?<=[0-9])单(?=[0-9])")
 _DROP = re.compile(r"[^\w\-]|_")
 
@@ -80,7 +87,7 @@ def _numerals_to_digits(text: str) -> str:
         value = chinese_numeral_value(match.group(1))
         return match.group(0) if value is None else str(value)
 
-    return _NUMERAL_RUN.sub(replace, text)
+    return _NUMERAL_TAIL.sub(replace, _NUMERAL_RUN.sub(replace, text))
 
 
 def halfwidth(text: str) -> str:
@@ -96,6 +103,7 @@ def normalize_text(text: str) -> str:
     out = _DIGIT_ORDINAL.sub("", _numerals_to_digits(out))
     out = _BUILDING.sub("幢", out)
     out = _ROOM.sub("室", out)
+    out = _DIGIT_ORDINAL.sub("", _GROUP.sub("组", out))
     out = _UNIT_SHORT.sub("单元", out)
     out = _DROP.sub("", out)
     out = _FLOOR.sub("层", out)
@@ -107,7 +115,7 @@ def normalize_name(value: str) -> str:
     return normalize_text(value)
 
 
-_NUMBER_SUFFIX = re.compile(r"(?:号|幢|单元|层|室|弄)$")
+_NUMBER_SUFFIX = re.compile(r"(?:号|幢|单元|层|室|弄|组)$")
 
 
 @lru_cache(maxsize=65_536)
@@ -119,7 +127,7 @@ def normalize_number(value: str) -> str:
     """
     text = normalize_text(value)
     if not re.search(r"[0-9A-Z]", text):
-        number = chinese_numeral_value(text.removeprefix("第").rstrip("号幢单元层室"))
+        number = chinese_numeral_value(text.removeprefix("第").rstrip("号幢单元层室组"))
         if number is not None:
             return str(number)
     text = _NUMBER_SUFFIX.sub("", text)

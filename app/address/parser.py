@@ -1,9 +1,11 @@
 """Rule-based parsing of free-text addresses into standard components, each with a confidence.
 
-Steps: strip the noise (:mod:`app.address.noise`), normalise (:mod:`app.address.normalize`),
+Steps: strip the noise (:mod:`app.address.noise`), read Latin place names
+(:mod:`app.address.latin`), normalise (:mod:`app.address.normalize`),
 read region names from the left against the region table (full or short names, any level may
-be missing), then read community, road and house number, compound, building, unit, floor and
-room with patterns. Missing region levels are filled in from the most specific one found.
+be missing; other names of regions — 湖州开发区, 武康镇 — come from the place-alias table), then
+read community or village (with its group, 3组), road and house number, compound, building,
+unit, floor and room with patterns. Missing region levels are filled in from the most specific one found.
 
 Confidences: 1.0 an official region name; 0.9 a short name or a component with its marker
 (``3幢``); 0.8 a region level inferred from a lower one; 0.7–0.8 numbers read from a compact
@@ -16,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.address.gazetteer import LEVELS, Gazetteer, Place
+from app.address.latin import romanized_places
 from app.address.noise import strip_noise
 from app.address.normalize import normalize_text
 
@@ -26,6 +29,7 @@ COMPONENTS = (
     "township",
     "region_code",
     "community",
+    "village_group",
     "road",
     "house_number",
     "compound",
@@ -47,12 +51,16 @@ _PLACE_AHEAD = re.compile(rf"(?:{_NAME}?(?:{ROAD_SUFFIX}|{_COMPOUND_LONG}|社区
 
 # Community names may hold road words (东街社区, 马军巷社区): the suffix decides.
 COMMUNITY = re.compile(rf"[^\W\d_号幢室层]{{1,8}}?{COMMUNITY_SUFFIX}")
+# A village with its group and house number: 西山村3组12号, 东阳村12号 (新村 is a compound).
+VILLAGE = re.compile(r"([^\W\d_号幢室层路街巷]{1,6}?(?<!新)村)(?:民委员会|委会)?(?=[0-9]|$)")
+GROUP = re.compile(r"([0-9]+)组")
 ROAD = re.compile(rf"{_NAME}{{1,10}}{ROAD_SUFFIX}")
 COMPOUND = re.compile(rf"{_NAME}{{1,12}}{COMPOUND_SUFFIX}")
 HOUSE = re.compile(r"([0-9]+[A-Z]?(?:-[0-9]+)?)号")
 BARE_HOUSE = re.compile(r"([0-9]+(?:-[0-9]+)?)(?![0-9\-幢单层室])")
 COMPACT3 = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)室?")
 COMPACT2 = re.compile(r"([0-9A-Z]+)-([0-9]{3,4})室?")
+UNIT_ROOM = re.compile(r"([0-9]{1,2})-([0-9]{3,4})室?")
 BUILDING = re.compile(r"([0-9A-Z]+(?:-[0-9]+)?)幢")
 UNIT = re.compile(r"([0-9]+)单元")
 FLOOR = re.compile(r"(-?[0-9]+)层")
@@ -91,12 +99,14 @@ class ParsedAddress:
 
 def parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
     cleaned = strip_noise(text)
-    normalized = normalize_text(cleaned.text)
-    parsed = ParsedAddress(text=text, normalized=normalized, removed=cleaned.removed)
+    latin_free, romanized = romanized_places(cleaned.text, gazetteer)
+    normalized = normalize_text(latin_free)
+    removed = [*cleaned.removed, *(["latin"] if romanized else [])]
+    parsed = ParsedAddress(text=text, normalized=normalized, removed=removed)
     found, pos = _read_regions(normalized, gazetteer)
     _fill_regions(parsed, found, gazetteer)
     parsed.local = normalized[pos:]
-    parsed.unparsed = _read_rest(parsed.local, parsed)
+    parsed.unparsed = _read_rest(parsed.local, parsed, gazetteer)
     return parsed
 
 
@@ -120,8 +130,10 @@ def _read_regions(text: str, gaz: Gazetteer) -> tuple[dict[str, tuple[Place, flo
             break
         best = max(options, key=lambda s: (len(s.text), not s.short, -LEVELS.index(s.place.level)))
         for other, (place, _conf) in list(found.items()):
-            if not gaz.is_within(best.place.code, place.code):
-                del found[other]  # a contradiction: keep the more specific level
+            if not gaz.is_within(best.place.code, place.code) and not gaz.is_within(
+                place.code, best.place.code
+            ):
+                del found[other]  # a contradiction: keep the later name
         found[best.place.level] = (best.place, 0.9 if best.short else 1.0)
         pos += len(best.text)
     return found, pos
@@ -140,7 +152,22 @@ def _fill_regions(parsed: ParsedAddress, found: dict[str, tuple[Place, float]], 
     parsed.set("region_code", place.code, confidence)
 
 
-def _read_rest(rest: str, parsed: ParsedAddress) -> str:
+def _trailing_regions(runs: list[str], parsed: ParsedAddress, gaz: Gazetteer) -> list[str]:
+    """Region names written after the address (西山村3组12号 妙西, 劳动路155号 吴兴区): read
+    when the text began with none; the runs without them."""
+    if parsed.has("region_code"):
+        return runs
+    kept: list[str] = []
+    for run in runs:
+        found, pos = _read_regions(run, gaz)
+        if found and pos == len(run) and not parsed.has("region_code"):
+            _fill_regions(parsed, found, gaz)
+            continue
+        kept.append(run)
+    return kept
+
+
+def _read_rest(rest: str, parsed: ParsedAddress, gaz: Gazetteer) -> str:
     """Community, road, compound and the numbers, left to right; returns what was not read."""
     leftover: list[str] = []
     runs: list[str] = []
@@ -157,17 +184,26 @@ def _read_rest(rest: str, parsed: ParsedAddress) -> str:
         i = end
     if leftover:
         runs.append("".join(leftover))
+    runs = _trailing_regions(runs, parsed, gaz)
     if not parsed.has("compound"):
         names = [m.group(0) for run in runs for m in _CJK_RUN.finditer(run)]
         if names and (parsed.has("building") or parsed.has("room") or not parsed.has("road")):
             best = max(names, key=len)
-            parsed.set("compound", best, 0.5)
+            # A house number (号) goes on a road: 千秋接12号 is a road misspelt, not a compound.
+            as_road = not parsed.has("road") and not parsed.has("community") and parsed.has("house_number")
+            parsed.set("road" if as_road else "compound", best, 0.5)
             runs = [r.replace(best, "", 1) for r in runs]
     return "".join(runs)
 
 
 def _read_one(rest: str, i: int, parsed: ParsedAddress) -> int | None:
     """Read one component at ``i``; the end of what was read, or None."""
+    if not parsed.has("community") and not parsed.has("road") and (m := VILLAGE.match(rest, i)):
+        parsed.set("community", m.group(1), 0.9)
+        if group := GROUP.match(rest, m.end()):
+            parsed.set("village_group", group.group(1), 0.9)
+            return group.end()
+        return m.end()
     if not parsed.has("community") and not parsed.has("road") and (m := COMMUNITY.match(rest, i)):
         parsed.set("community", m.group(0), 0.9)
         return m.end()
@@ -209,7 +245,15 @@ def _read_number(rest: str, i: int, parsed: ParsedAddress) -> int | None:
     if not parsed.has("room") and (m := ROOM.match(rest, i)):
         parsed.set("room", m.group(1), 0.9)
         return m.end()
-    if not parsed.has("building") and parsed.has("compound") and (m := COMPACT2.match(rest, i)):
+    if parsed.has("building") and not parsed.has("unit") and (m := UNIT_ROOM.match(rest, i)):
+        parsed.set("unit", m.group(1), 0.75)
+        parsed.set("room", m.group(2), 0.75)
+        return m.end()
+    if (
+        not parsed.has("building")
+        and (parsed.has("compound") or parsed.has("house_number"))
+        and (m := COMPACT2.match(rest, i))
+    ):
         parsed.set("building", m.group(1), 0.7)
         parsed.set("room", m.group(2), 0.7)
         return m.end()

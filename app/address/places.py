@@ -1,6 +1,7 @@
 """The regions addresses need, read through the region service: the gazetteer the parser reads
-names with (cached per database for a minute — region changes are rare) and exact region paths
-for full names and responses (never cached)."""
+names with (cached per database for a minute — region and alias changes are rare; it holds the
+place-alias table's other names too) and exact region paths for full names and responses
+(never cached)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.address.aliases import live_aliases
 from app.address.gazetteer import Gazetteer, Place
 from app.address.schemas import RegionStep
 from app.region import service as regions
@@ -41,7 +43,8 @@ async def gazetteer(session: AsyncSession, root: str) -> Gazetteer:
             places.append(Place(child.code, child.name, child.level, parent))
             if child.level != "village":
                 frontier.append(child.code)
-    built = Gazetteer.build(places)
+    aliases = [(alias.name, alias.region_code) for alias in await live_aliases(session)]
+    built = Gazetteer.build(places, aliases)
     _cache[key] = (now + CACHE_SECONDS, built)
     return built
 

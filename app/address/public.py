@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from app.address import page, plate, service
 from app.address.codes import looks_like_plate
 from app.core.db import ReadSession
+from app.core.errors import error_responses
 from app.security.dependencies import AppSettings
 
 router = APIRouter(tags=["public"])
@@ -32,6 +33,9 @@ HTML_ONLY = {"content": {"text/html": {"schema": {"type": "string"}}}}
     responses={
         200: {"description": "The plate's page.", **HTML_ONLY},
         404: {"description": "No plate with this code (a small HTML page).", **HTML_ONLY},
+        # FastAPI would document its own HTTPValidationError here, a schema this API does
+        # not publish (errors are problem+json): a dangling $ref that breaks client generators.
+        **error_responses(422),
     },
 )
 async def plate_page(plate_code: str, session: ReadSession, settings: AppSettings) -> HTMLResponse:

@@ -33,7 +33,12 @@ class AddressCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region_code: RegionCode = Field(description="Township, or community/village when known.")
-    community: Name = ""
+    community: Name = Field(
+        default="",
+        description="Community or village. A village address (西山村3组12号) gives the village "
+        "here, no road and no compound.",
+    )
+    village_group: Number = Field(default="", description="Village group (村民小组, 组/队).")
     road: Name = Field(default="", examples=["人民路"])
     compound: Name = Field(default="", examples=["凤凰小区"])
     house_number: Number = Field(default="", examples=["123"])
@@ -58,6 +63,7 @@ class AddressUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     community: Name | None = None
+    village_group: Number | None = None
     road: Name | None = None
     compound: Name | None = None
     house_number: Number | None = None
@@ -91,6 +97,7 @@ class AddressRead(BaseModel):
     region_path: list[RegionStep]
     full_name: str
     community: str
+    village_group: str
     road: str
     compound: str
     house_number: str
@@ -135,6 +142,7 @@ class ParsedComponents(BaseModel):
     township: ParsedComponent | None = None
     region_code: ParsedComponent | None = None
     community: ParsedComponent | None = None
+    village_group: ParsedComponent | None = None
     road: ParsedComponent | None = None
     house_number: ParsedComponent | None = None
     compound: ParsedComponent | None = None
@@ -150,7 +158,10 @@ class ParseResult(BaseModel):
     normalized: str = Field(description="The text without noise, in canonical spelling.")
     components: ParsedComponents
     unparsed: str = Field(description="What was left over after reading the components.")
-    removed: list[str] = Field(description="Kinds of noise removed: phone, name, label, direction, aside.")
+    removed: list[str] = Field(
+        description="Kinds of noise removed: phone, name, label, direction, aside, latin (Latin "
+        "words: place names read as Chinese, the rest dropped)."
+    )
 
 
 class MatchIn(BaseModel):
@@ -167,9 +178,24 @@ class MatchBatchIn(BaseModel):
     limit: Annotated[int, Field(ge=1, le=20)] = 1
 
 
+MatchKind = Literal["exact", "component", "fuzzy"]
+
+
 class MatchCandidate(BaseModel):
     address: AddressSummary
-    score: float = Field(ge=0, le=1)
+    score: float = Field(ge=0, le=1, description="Weighted share of agreeing components.")
+    match_kind: MatchKind = Field(
+        description="exact: every component the text gives is the address's own, and the address "
+        "has no component the text lacks; component: the place names agree as written (or as a "
+        "known other name) but some numbers differ or are missing on either side; fuzzy: a place "
+        "name agrees only by similarity (a wrong or homophone character)."
+    )
+    confidence: float = Field(
+        ge=0,
+        le=1,
+        description="How sure the match is: the score, held below the threshold when a house "
+        "number, building, unit or room the text gives differs from the address's.",
+    )
     agreed: list[str] = Field(description="Components on which the text and the address agree.")
     differed: list[str] = Field(description="Components the text gives that the address does not share.")
 
@@ -178,6 +204,10 @@ class MatchResult(BaseModel):
     """One per text, in the order given."""
 
     parsed: ParseResult
+    matched: bool = Field(
+        description="Whether the first candidate reaches the confidence threshold (0.8). False "
+        "when nothing does: the address the text names may not be in the register."
+    )
     candidates: list[MatchCandidate]
 
 

@@ -18,7 +18,7 @@ from app.address.models import Address
 from app.address.repository import live
 from app.core.db import dialect_of
 from app.core.pagination import PageParams, keyset
-from app.security.scope import region_prefix, scope_filter
+from app.security.scope import scope_filter
 
 FTS = table("address_fts", column("search_text"), column("address_id"), column("rank"))
 TRIGRAM = 3
@@ -116,11 +116,28 @@ class AddressSearch:
         house or building itself comes before the rooms in it."""
         query = self._active(scope).where(and_(*[getattr(Address, k) == v for k, v in equal.items()]))
         if region_code:
-            query = query.where(scope_filter(col(Address.region_code), region_prefix(region_code)))
+            query = query.where(scope_filter(col(Address.region_code), region_code))
         query = query.order_by(
             col(Address.building), col(Address.unit), col(Address.floor), col(Address.room)
         ).limit(limit)
         return list((await self.session.execute(query)).scalars().all())
+
+    async def distinct_names(self, scope: str, kind: str) -> list[str]:
+        """The distinct non-empty values of ``road``, ``compound`` or ``village`` among active
+        addresses in scope, sorted."""
+        column = col(getattr(Address, kind))
+        query = (
+            select(column)
+            .where(
+                col(Address.deleted_at).is_(None),
+                col(Address.status) == "active",
+                column != "",
+                scope_filter(col(Address.region_code), scope),
+            )
+            .distinct()
+            .order_by(column)
+        )
+        return [str(v) for v in (await self.session.execute(query)).scalars().all()]
 
     async def by_terms(self, scope: str, terms: Sequence[str], *, limit: int = 100) -> list[Address]:
         """Active addresses whose full name or aliases contain every term."""

@@ -14,6 +14,7 @@ from app.address.codes import SegmentFull
 from app.address.components import (
     NAME_FIELDS,
     NUMBER_FIELDS,
+    STORED_FIELDS,
     ComponentError,
     Components,
     full_name,
@@ -24,8 +25,9 @@ from app.address.components import (
     with_changes,
 )
 from app.address.exceptions import AddressNotFound, AddressRetired, CodesExhausted, DuplicateAddress
-from app.address.matcher import Matcher, Ranked
+from app.address.matcher import Matcher, Ranked, is_matched
 from app.address.models import Address
+from app.address.names import touch as renew_place_names
 from app.address.normalize import normalize_text
 from app.address.parser import COMPONENTS, ParsedAddress, parse
 from app.address.repository import AddressRepository
@@ -62,6 +64,7 @@ def shape(address: Address, path: Sequence[RegionStep]) -> AddressRead:
         region_path=list(path),
         full_name=address.full_name,
         community=address.community,
+        village_group=address.village_group,
         road=address.road,
         compound=address.compound,
         house_number=address.house_number,
@@ -142,8 +145,10 @@ async def add(
     address = Address(
         region_code=region_code,
         address_code=code,
-        plate_code=await issue_plate(repo, code),
+        plate_code=await issue_plate(repo),
         community=parts.community,
+        village=parts.village,
+        village_group=parts.village_group,
         road=parts.road,
         compound=parts.compound,
         house_number=parts.house_number,
@@ -159,6 +164,7 @@ async def add(
         lat=lat,
     )
     await uow.create(address, audit_event=audit_event, details={"address_code": code})
+    renew_place_names()
     return address
 
 
@@ -190,7 +196,7 @@ async def _writable(
 
 
 def _current(address: Address) -> Components:
-    return Components(**{name: getattr(address, name) for name in (*NAME_FIELDS, *NUMBER_FIELDS)})
+    return Components(**{name: getattr(address, name) for name in STORED_FIELDS})
 
 
 async def update(
@@ -230,6 +236,7 @@ async def update(
     for column in changed:
         setattr(address, column, values[column])
     await uow.update(address, expected_version=expected, changed=changed)
+    renew_place_names()
     return shape(address, path)
 
 
@@ -265,6 +272,7 @@ async def retire(
         action="address.retire",
         details={"successor_id": str(data.successor_id) if data.successor_id else None},
     )
+    renew_place_names()
     return await read(uow.session, address)
 
 
@@ -323,6 +331,8 @@ def _candidate(ranked: Ranked) -> MatchCandidate:
     return MatchCandidate(
         address=summary(ranked.address),
         score=ranked.score.value,
+        match_kind=ranked.kind,
+        confidence=round(ranked.confidence, 4),
         agreed=ranked.score.agreed,
         differed=ranked.score.differed,
     )
@@ -335,7 +345,13 @@ async def match(
     out: list[MatchResult] = []
     for text in texts:
         parsed, ranked = await matcher.match(text, limit)
-        out.append(MatchResult(parsed=parse_result(parsed), candidates=[_candidate(r) for r in ranked]))
+        out.append(
+            MatchResult(
+                parsed=parse_result(parsed),
+                matched=is_matched(ranked),
+                candidates=[_candidate(r) for r in ranked],
+            )
+        )
     return out
 
 

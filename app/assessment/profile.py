@@ -11,6 +11,7 @@ from app.assessment import service
 from app.assessment.exceptions import ProfileNotFound
 from app.assessment.repository import AssessmentRepository
 from app.assessment.schemas import Benefits, ElderlyProfile
+from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
 from app.recipient import service as recipients
 from app.recipient.schemas import HouseholdRead
@@ -46,7 +47,7 @@ async def profile(
         masked = mask_id_number(id_number)
         name = next((m.name for m in household.members if m.id_number == masked), None)
     born = id_number_birth_date(id_number)
-    day = today or date.today()
+    day = today or clock.today()
     return ElderlyProfile(
         id_number=id_number,
         name=name,

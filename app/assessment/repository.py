@@ -186,6 +186,28 @@ class AssessmentRepository:
         query = select(ranked.c.id_hash, ranked.c.level_code, ranked.c.assessed_on).where(ranked.c.rank == 1)
         return {str(h): (str(level), day) for h, level, day in (await self.session.execute(query)).all()}
 
+    async def latest_due_of(self, id_hashes: Sequence[str]) -> dict[str, tuple[str, date, date]]:
+        """``{ID hash: (level code, assessed on, next due on)}`` of each person's latest assessment."""
+        if not id_hashes:
+            return {}
+        ranked = (
+            select(
+                col(Assessment.id_number_hash).label("id_hash"),
+                col(Assessment.level_code).label("level_code"),
+                col(Assessment.assessed_on).label("assessed_on"),
+                col(Assessment.next_due_on).label("next_due_on"),
+                _latest_rank(),
+            )
+            .where(*_current(), col(Assessment.id_number_hash).in_(sorted(set(id_hashes))))
+            .subquery()
+        )
+        query = select(
+            ranked.c.id_hash, ranked.c.level_code, ranked.c.assessed_on, ranked.c.next_due_on
+        ).where(ranked.c.rank == 1)
+        return {
+            str(h): (str(level), day, due) for h, level, day, due in (await self.session.execute(query)).all()
+        }
+
     def _latest_in(self, region_code: str, as_of: date) -> Any:
         """Each person's latest assessment on or before ``as_of``, for people assessed in the
         region (the latest may lie elsewhere: a person who moved counts where they are now)."""

@@ -19,17 +19,15 @@ from app.assessment.schemas import (
     ElderlyProfile,
     ScoringStandardRead,
 )
+from app.core.clock import clock
 from app.core.concurrency import OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import Day, normalize_region_code, validate_id_number
+from app.core.validators import Day, IdNumber, IdNumberFilter, normalize_region_code
 from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, read_revealing, require
 from app.security.principal import Principal
-
-# The recipients' discovery rules read each person's latest assessment from here on.
-service.register()
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], responses=error_responses(401, 403))
 
@@ -51,11 +49,7 @@ LevelCode = Annotated[
     Query(max_length=12, description="intact, mild, moderate, severe or total"),
     AfterValidator(_known_level),
 ]
-IdNumberPath = Annotated[
-    str,
-    Path(min_length=18, max_length=18, description="Resident ID number (shown in clear: audited)"),
-    AfterValidator(validate_id_number),
-]
+IdNumberPath = Annotated[IdNumber, Path(description="Resident ID number (shown in clear: audited)")]
 
 
 def _region(value: str | None) -> str | None:
@@ -103,7 +97,7 @@ async def list_assessments(
     paging: Paging,
     region_code: RegionQuery = None,
     level_code: LevelCode = None,
-    id_number: Annotated[str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number")] = None,
+    id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
     assessed_from: Annotated[Day | None, Query(description="Assessed on or after")] = None,
     assessed_to: Annotated[Day | None, Query(description="Assessed on or before")] = None,
     due_before: Annotated[
@@ -119,7 +113,7 @@ async def list_assessments(
         paging,
         region_code=_region(region_code),
         level_code=level_code,
-        id_number=id_number.upper() if id_number else None,
+        id_number=id_number,
         assessed_from=assessed_from,
         assessed_to=assessed_to,
         due_before=due_before,
@@ -139,7 +133,7 @@ async def assessment_stats(
     region_code: RegionQuery = None,
     as_of: Annotated[Day | None, Query(description="Count latest assessments up to this day")] = None,
 ) -> AssessmentStats:
-    return await statistics.level_stats(session, principal, _region(region_code), as_of or date.today())
+    return await statistics.level_stats(session, principal, _region(region_code), as_of or clock.today())
 
 
 @router.get(

@@ -10,10 +10,11 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from app.assessment.tables import DEFAULT_STANDARD, TABLES
-from app.core.validators import normalize_region_code, validate_id_number
+from app.core import validators
+from app.core.validators import normalize_region_code
 from app.recipient.schemas import HouseholdRead
 
-IdNumber = Annotated[str, AfterValidator(validate_id_number), Field(min_length=18, max_length=18)]
+IdNumber = validators.IdNumber  # normalised at the door (app.core.validators)
 RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
 ItemScores = Annotated[
     dict[str, StrictInt],

@@ -61,17 +61,42 @@ def band_of_level(table: Table, level: int) -> LevelBand:
 
 
 def adjust(table: Table, base_level: int, conditions: Conditions) -> tuple[int, tuple[str, ...]]:
-    """The level after the table's level changes, and the codes of the changes applied.
+    """The level after the table's level changes, and the codes of the changes that hold.
 
-    A ``worst`` change (coma) settles the level on its own; ``raise`` changes add one level
-    each, and the result never passes the worst level.
+    A ``worst`` change (coma) settles the level on its own. The ``raise`` changes do not
+    stack: GB/T 42195-2022 (能力等级变更依据) raises the level *one grade above the original
+    level* (在原有能力级别上提高一个等级) when a diagnosed mental disorder, or two or more
+    care-risk events in 30 days, is present — each condition is a reason for the same raise
+    from the level of the total, so both together still raise one level (as its predecessor
+    MZ/T 039-2013 said outright: 有以下情况之一者，在原有能力级别上提高一个级别). Every change
+    that holds is listed; the result never passes the worst level.
     """
     worst = table.worst_level
     for change in table.changes:
         if change.effect == "worst" and change.applies(conditions):
             return worst, (change.code,)
     applied = tuple(c.code for c in table.changes if c.effect == "raise" and c.applies(conditions))
-    return min(base_level + len(applied), worst), applied
+    return min(base_level + (1 if applied else 0), worst), applied
+
+
+def check_conditions(
+    table: Table, items: Mapping[str, int], conditions: Conditions, loc: Loc = ("body", "items")
+) -> list[Problem]:
+    """Conditions the item scores contradict: a subject in a coma cannot be scored anything but
+    the lowest option of the consciousness item (昏睡或昏迷) — 422 at that item."""
+    item = next((i for i in table.items if i.code == table.consciousness_item), None)
+    if not conditions.coma or item is None or item.code not in items:
+        return []
+    value = items[item.code]
+    if value == 0 or not 0 <= value <= item.max:
+        return []
+    return [
+        Problem(
+            (*loc, item.code),
+            f"the subject is recorded in a coma (conditions.coma), but {item.name_zh} ({item.code}) is "
+            f"scored {value}, {item.options[value]}; in a coma it is 0, {item.options[0]}",
+        )
+    ]
 
 
 def score(table: Table, items: Mapping[str, int], conditions: Conditions) -> Score:

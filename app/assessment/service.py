@@ -21,11 +21,11 @@ from app.assessment.schemas import (
     SubjectRead,
 )
 from app.assessment.tables import TABLES, Conditions, Table
+from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date, id_number_sex
-from app.recipient import screening
 from app.region import service as regions
 from app.region.exceptions import UnknownRegion
 from app.security.pii import PiiCipher, mask_id_number
@@ -175,9 +175,10 @@ async def create(
         data.assessed_on,
         born,
         age_loc=("body", "subject", "id_number"),
-        today=today or date.today(),
+        today=today or clock.today(),
     )
     problems += scoring.check_items(table, data.items)
+    problems += scoring.check_conditions(table, data.items, _conditions(data.conditions))
     _raise(problems)
     record = Assessment(
         region_code=data.region_code,
@@ -269,11 +270,10 @@ async def amend(
         raise Unprocessable.at(("path", "assessment_id"), f"standard {original.standard} is not known here")
     assessed_on = data.assessed_on or original.assessed_on
     problems = _date_problems(
-        table, assessed_on, original.birth_date, age_loc=("body", "assessed_on"), today=today or date.today()
+        table, assessed_on, original.birth_date, age_loc=("body", "assessed_on"), today=today or clock.today()
     )
     items = {**{str(k): int(v) for k, v in original.items.items()}, **(data.items or {})}
     problems += scoring.check_items(table, items)
-    _raise(problems)
     conditions = (
         _conditions(data.conditions)
         if data.conditions is not None
@@ -284,6 +284,8 @@ async def amend(
             care_risk_events_30d=original.care_risk_events_30d,
         )
     )
+    problems += scoring.check_conditions(table, items, conditions)
+    _raise(problems)
     record = Assessment(
         region_code=original.region_code,
         subject_name=data.subject_name or original.subject_name,
@@ -324,12 +326,15 @@ async def latest_levels(session: AsyncSession, id_hashes: list[str]) -> dict[str
     return await AssessmentRepository(session).latest_of(id_hashes)
 
 
+async def latest_capabilities(
+    session: AsyncSession, id_hashes: list[str]
+) -> dict[str, tuple[str, date, date]]:
+    """``{ID hash: (level code, assessed on, next due on)}`` of each person's latest assessment
+    on this node (recipients read it for discovery and the tekun care allowance)."""
+    return await AssessmentRepository(session).latest_due_of(id_hashes)
+
+
 async def share_assessed(session: AsyncSession, region_code: str, as_of: date) -> tuple[int, int]:
     """For the indicators: ``(people with an assessment not yet due again, people ever assessed)``
     in the region on ``as_of``, each counted by their latest assessment."""
     return await AssessmentRepository(session).assessed_counts(region_code, as_of)
-
-
-def register() -> None:
-    """Make the latest assessments visible to the recipients' discovery rules."""
-    screening.register_assessment_source(latest_levels)

@@ -56,7 +56,8 @@ class LevelBand:
 @dataclass(frozen=True, slots=True)
 class LevelChange:
     """A rule applied to the level from the total: ``worst`` sets the worst level directly,
-    ``raise`` raises the level by one (never past the worst)."""
+    ``raise`` raises the level by one (never past the worst); raises do not stack — any number
+    of them raise one level (see ``scoring.adjust``)."""
 
     code: str
     name_zh: str
@@ -74,6 +75,8 @@ class Table:
     bands: tuple[LevelBand, ...]
     changes: tuple[LevelChange, ...]
     reassessment_months: int
+    consciousness_item: str | None = None
+    """The item a coma must agree with (scored 0), when the table has one."""
 
     @property
     def max_total(self) -> int:
@@ -340,6 +343,7 @@ GB_T_42195_2022 = Table(
         ),
     ),
     reassessment_months=12,
+    consciousness_item="consciousness",
 )
 
 DEFAULT_STANDARD = GB_T_42195_2022.code

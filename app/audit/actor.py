@@ -15,6 +15,10 @@ class Actor:
     client_addr: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def is_system(self) -> bool:
+        return "system" in self.roles
+
     @classmethod
     def system(cls, name: str = "system", region: str = "") -> Actor:
         """The service itself: migrations, reference-data loading, scheduled work."""

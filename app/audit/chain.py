@@ -30,11 +30,18 @@ def _canonical_time(value: datetime) -> str:
 
 
 def canonical(event: dict[str, Any]) -> bytes:
-    """A stable byte encoding of the hashed fields: sorted keys, no spaces, UTF-8."""
+    """A stable byte encoding of the hashed fields: sorted keys, no spaces, UTF-8.
+
+    ``region_code`` is hashed when the event has one: events written before events carried a
+    region (and events of the node itself) keep the encoding they were chained with, and a
+    region cannot be added to, changed on or removed from an event without breaking the chain.
+    """
     doc = {}
     for name in HASHED_FIELDS:
         value = event.get(name)
         doc[name] = _canonical_time(value) if isinstance(value, datetime) else value
+    if event.get("region_code"):
+        doc["region_code"] = event["region_code"]
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

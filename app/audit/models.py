@@ -18,6 +18,7 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_log_actor_sub", "actor_sub"),
         Index("ix_audit_log_resource", "resource_type", "resource_id"),
         Index("ix_audit_log_action", "action"),
+        Index("ix_audit_log_region_code", "region_code"),
     )
 
     seq: int = Field(sa_column=Column(BigSerial, primary_key=True, autoincrement=False))
@@ -31,6 +32,8 @@ class AuditEvent(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=100)
     client_addr: str | None = Field(default=None, max_length=100)
     outcome: str = Field(default="ok", max_length=10)
+    region_code: str = Field(default="", max_length=12)
+    """The region of what the event concerns; empty for events of the node itself (system)."""
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)

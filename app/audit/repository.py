@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import ColumnElement, false, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,6 +15,15 @@ from app.core.db import dialect_of
 
 # Any constant works; it names the advisory lock that serialises appends on PostgreSQL.
 _APPEND_LOCK_KEY = 0x6D7A_6175_6469_74
+
+
+def visible(prefix: str, include_system: bool) -> ColumnElement[bool]:
+    """Events a principal whose scope has the region prefix ``prefix`` may read: those
+    concerning a region inside it, and with ``include_system`` the node's own events (no
+    region). The prefix is digits only (the security layer computes it)."""
+    inside = col(AuditEvent.region_code).startswith(prefix, autoescape=True)
+    system = col(AuditEvent.region_code) == "" if include_system else false()
+    return or_(inside, system)
 
 
 class AuditRepository:
@@ -42,6 +51,9 @@ class AuditRepository:
     async def search(
         self,
         *,
+        prefix: str,
+        include_system: bool,
+        region_prefix: str | None,
         actor: str | None,
         action: str | None,
         resource_type: str | None,
@@ -52,7 +64,9 @@ class AuditRepository:
         before_seq: int | None,
         limit: int,
     ) -> Sequence[AuditEvent]:
-        query = select(AuditEvent)
+        query = select(AuditEvent).where(visible(prefix, include_system))
+        if region_prefix:
+            query = query.where(col(AuditEvent.region_code).startswith(region_prefix, autoescape=True))
         if actor:
             query = query.where(col(AuditEvent.actor_sub) == actor)
         if action:

@@ -1,4 +1,6 @@
-"""Audit endpoints (auditor and admin)."""
+"""Audit endpoints (auditor and admin), within the caller's region scope: events concerning
+regions inside it, and — for a principal whose scope covers this node's region — the node's own
+events (no region)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,21 @@ from fastapi import APIRouter, Query
 
 from app.audit import service
 from app.audit.schemas import AuditEventRead, ChainVerification
+from app.core.config import Settings
 from app.core.db import ReadSession
 from app.core.errors import BadRequest, error_responses
 from app.core.pagination import Page, Paging
-from app.security.dependencies import require
+from app.core.validators import normalize_region_code
+from app.security.dependencies import AppSettings, require
 from app.security.principal import Principal
+from app.security.scope import region_prefix
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=error_responses(401, 403))
 Auditor = Annotated[Principal, require("audit:read")]
+
+
+def _scope(principal: Principal, settings: Settings) -> service.AuditScope:
+    return service.AuditScope(principal.prefix, principal.covers(settings.node_region))
 
 
 @router.get(
@@ -24,8 +33,12 @@ Auditor = Annotated[Principal, require("audit:read")]
 )
 async def list_events(
     session: ReadSession,
-    _principal: Auditor,
+    principal: Auditor,
+    settings: AppSettings,
     paging: Paging,
+    region_code: Annotated[
+        str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Only events concerning this region")
+    ] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[str | None, Query(max_length=100, description="Exact, or a prefix ending in *")] = None,
     resource_type: Annotated[str | None, Query(max_length=60)] = None,
@@ -41,6 +54,8 @@ async def list_events(
         before = paging.after[0]
     rows = await service.list_events(
         session,
+        scope=_scope(principal, settings),
+        region_prefix=region_prefix(normalize_region_code(region_code)) if region_code else None,
         actor=actor,
         action=action,
         resource_type=resource_type,
@@ -60,8 +75,13 @@ async def list_events(
 
 
 @router.get("/verify", name="audit-verify", response_model=ChainVerification)
-async def verify(session: ReadSession, _principal: Auditor) -> ChainVerification:
-    report = await service.verify(session)
+async def verify(session: ReadSession, principal: Auditor, settings: AppSettings) -> ChainVerification:
+    report = await service.verify(session, _scope(principal, settings))
     return ChainVerification(
-        ok=report.ok, checked=report.checked, head=report.head, first_bad_seq=report.first_bad_seq
+        ok=report.ok,
+        checked=report.checked,
+        head=report.head,
+        first_bad_seq=report.first_bad_seq,
+        scope=principal.region,
+        in_scope=report.in_scope or 0,
     )

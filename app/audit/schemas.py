@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEventRead(BaseModel):
@@ -22,13 +22,16 @@ class AuditEventRead(BaseModel):
     request_id: str | None
     client_addr: str | None
     outcome: str
+    region_code: str = Field(description="Region the event concerns; empty for the node's own events.")
     details: dict[str, Any]
     prev_hash: str
     hash: str
 
 
 class ChainVerification(BaseModel):
-    ok: bool
-    checked: int
+    ok: bool = Field(description="Whether the whole chain verifies.")
+    checked: int = Field(description="Events recomputed: the whole chain, whatever the scope.")
     head: str | None
     first_bad_seq: int | None
+    scope: str = Field(description="The caller's region scope.")
+    in_scope: int = Field(description="Events of the chain inside the caller's scope.")

@@ -1,7 +1,8 @@
 """Masked exports of a dataset, streamed as CSV or XLSX.
 
 Ciphertexts and blind indexes are left out, masked copies stay, and plain personal fields
-(names, birth dates, free-text addresses) are masked; nothing is ever revealed here."""
+(names, birth dates, free-text addresses) are masked; nothing is ever revealed here. Text that
+a spreadsheet would read as a formula is neutralised (:mod:`app.core.tabular`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import io
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from app.catalog.repository import CatalogRepository
 from app.core.db import Database
 from app.core.record import EntitySpec
-from app.core.tabular import xlsx_cell
+from app.core.tabular import csv_cell, xlsx_row
 from app.security.pii import mask_name
 
 
@@ -40,7 +42,7 @@ def _cell(spec: EntitySpec, column: str, value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    if value is not None and not isinstance(value, int | float | str | date | bool):
+    if value is not None and not isinstance(value, int | float | Decimal | str | date | bool):
         return str(value)
     return value
 
@@ -62,7 +64,7 @@ async def csv_stream(db: Database, spec: EntitySpec, scope: str) -> AsyncIterato
     async for batch in _rows(db, spec, scope):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(batch)
+        writer.writerows([csv_cell(v) for v in row] for row in batch)
         yield buffer.getvalue().encode()
 
 
@@ -75,7 +77,7 @@ async def xlsx_stream(db: Database, spec: EntitySpec, scope: str) -> AsyncIterat
     sheet.append(export_columns(spec))
     async for batch in _rows(db, spec, scope):
         for row in batch:
-            sheet.append([xlsx_cell(str(v) if isinstance(v, date) else v) for v in row])
+            sheet.append(xlsx_row(sheet, [str(v) if isinstance(v, date) else v for v in row]))
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as handle:
         book.save(handle)
         handle.seek(0)

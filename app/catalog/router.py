@@ -14,6 +14,7 @@ from app.core.db import Database, ReadSession
 from app.core.errors import error_responses
 from app.security.dependencies import AppSettings, actor_of, require
 from app.security.principal import Principal
+from app.security.scope import served_region
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"], responses=error_responses(401, 403))
 
@@ -43,6 +44,7 @@ async def export_dataset(
     request: Request,
     dataset: str,
     principal: Annotated[Principal, require("catalog:export")],
+    settings: AppSettings,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
 ) -> StreamingResponse:
     spec = service.readable_spec(principal, dataset)
@@ -54,6 +56,7 @@ async def export_dataset(
             "catalog.export",
             resource_type=spec.name,
             details={"format": format, "scope": principal.region},
+            region_code=served_region(principal.region, settings.node_region),
         )
     stream = export.csv_stream if format == "csv" else export.xlsx_stream
     filename = f"{spec.name}-{principal.region}.{format}"

@@ -33,6 +33,8 @@ SYSTEM_TABLES = {
     "sync_node_state": "this database's epoch salt and pruning mark",
     "sync_peer_state": "pull checkpoints and leases",
     "sync_session": "pull history",
+    "recipient_duplicate_case": "refused out-of-scope duplicate registrations, read through "
+    "/api/v1/recipients/duplicate-cases/{ref}",
 }
 
 

@@ -16,7 +16,7 @@ class WrongStatus(Conflict):
     """The operation does not apply to a trust in its current status."""
 
     def __init__(self, detail: str, status: str, allowed: list[str]) -> None:
-        super().__init__(detail, extra={"status": status, "allowed_statuses": allowed})
+        super().__init__(detail, extra={"trust_status": status, "allowed_statuses": allowed})
 
 
 class DuplicateReport(Conflict):

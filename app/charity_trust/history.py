@@ -15,6 +15,7 @@ from app.charity_trust.models import CharityTrust, TrustAnnualReport, TrustChang
 from app.charity_trust.repository import TrustRepository
 from app.charity_trust.schemas import AnnualReportIn, AnnualReportRead, ChangeIn, ChangeRead
 from app.charity_trust.service import check_operation, load, raise_problems
+from app.core.clock import clock
 from app.core.errors import Unprocessable
 from app.core.money import format_money, from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
@@ -94,7 +95,7 @@ async def add_change(
     uow.check_writable(trust)
     uow.check_version(trust, expected_version)
     check_operation("change", trust.status)
-    today = date.today()
+    today = clock.today()
     filed_on = data.filed_on or today
     raise_problems(_change_problems(trust, data, filed_on, today))
     change = TrustChange(
@@ -185,7 +186,7 @@ async def add_report(
     trust = await load(repo, principal, trust_id)
     uow.check_writable(trust)
     check_operation("report", trust.status)
-    today = date.today()
+    today = clock.today()
     submitted_on = data.submitted_on or today
     raise_problems(_report_problems(trust, data, submitted_on, today))
     if await repo.report_exists(trust.id, data.year):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -25,12 +24,13 @@ from app.charity_trust.schemas import (
     TrustStats,
     TrustStatus,
 )
+from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import Day, normalize_region_code
+from app.core.validators import Day, UsccFilter, normalize_region_code
 from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
@@ -88,9 +88,7 @@ async def list_trusts(
     paging: Paging,
     region_code: RegionQuery = None,
     status_: Annotated[TrustStatus | None, Query(alias="status")] = None,
-    trustee_uscc: Annotated[
-        str | None, Query(pattern=r"^[0-9A-Za-z]{18}$", description="A trustee's credit code")
-    ] = None,
+    trustee_uscc: Annotated[UsccFilter | None, Query(description="A trustee's credit code")] = None,
     signed_from: Day | None = None,
     signed_to: Day | None = None,
     filed_from: Day | None = None,
@@ -102,7 +100,7 @@ async def list_trusts(
     filters = TrustFilters(
         region_code=normalize_region_code(region_code) if region_code else None,
         status=status_,
-        trustee_uscc=trustee_uscc.upper() if trustee_uscc else None,
+        trustee_uscc=trustee_uscc,
         signed_from=signed_from,
         signed_to=signed_to,
         filed_from=filed_from,
@@ -125,7 +123,7 @@ async def trust_stats(
     year: Annotated[int | None, Query(ge=1900, le=2999, description="Defaults to the current year")] = None,
 ) -> TrustStats:
     code = normalize_region_code(region_code) if region_code else None
-    return await stats.stats(session, principal, code, year, date.today())
+    return await stats.stats(session, principal, code, year, clock.today())
 
 
 @router.get(

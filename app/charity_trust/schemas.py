@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from app.core import validators
 from app.core.money import Money
-from app.core.validators import normalize_region_code, validate_uscc
+from app.core.validators import normalize_region_code
 
 TrustStatus = Literal["draft", "filed", "terminated"]
 PropertyType = Literal["cash", "equity", "real_estate", "other"]
@@ -54,14 +55,15 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-Uscc = Annotated[str, AfterValidator(validate_uscc), Field(examples=["53330500MJ0000000X"])]
+# The identity types normalise at the door (NFKC, no spaces or hyphens, ASCII digits only).
+Uscc = validators.Uscc
+Phone = validators.Phone
 RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330500000000"])]
 TrustName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_trust_name)]
 Text200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_text)]
 Purpose = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_text)]
 Categories = Annotated[list[PurposeCategory], Field(min_length=1, max_length=10), AfterValidator(_unique)]
 FilingNumber = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_text)]
-Phone = Annotated[str, Field(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", examples=["13812345678"])]
 
 
 class TrustorIn(BaseModel):

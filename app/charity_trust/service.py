@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Sequence
-from datetime import date
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from app.charity_trust.schemas import (
     TerminationIn,
     TermRead,
 )
+from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
@@ -133,7 +133,7 @@ async def create(
     uow: UnitOfWork, principal: Principal, pii: PiiCipher, data: CharityTrustCreate
 ) -> CharityTrustRead:
     await _check_authority(uow.session, principal, data.region_code)
-    today = date.today()
+    today = clock.today()
     raise_problems(
         [
             *composition.check_trustors(data.trustors),
@@ -206,7 +206,7 @@ def _edit_problems(
     trust: CharityTrust, people: Sequence[TrustParty], data: CharityTrustUpdate
 ) -> list[Problem]:
     given = data.model_fields_set
-    today = date.today()
+    today = clock.today()
     signed_on = data.signed_on or trust.signed_on
     problems: list[Problem] = []
     if data.trustors is not None:
@@ -286,7 +286,7 @@ async def file(
     uow.check_writable(trust)
     uow.check_version(trust, expected_version)
     check_operation("file", trust.status)
-    today = date.today()
+    today = clock.today()
     filed_on = data.filed_on or today
     raise_problems(composition.check_filed_on(filed_on, trust.signed_on, today))
     await _check_filing_number(repo, trust.region_code, data.filing_number, trust.id)
@@ -320,7 +320,7 @@ async def terminate(
     uow.check_writable(trust)
     uow.check_version(trust, expected_version)
     check_operation("terminate", trust.status)
-    today = date.today()
+    today = clock.today()
     reported_on = data.reported_on or today
     raise_problems(
         [

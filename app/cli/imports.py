@@ -65,6 +65,39 @@ async def _import_recipients(path: Path, principal: Principal) -> dict[str, obje
         await db.dispose()
 
 
+async def _import_deaths(path: Path, principal: Principal) -> dict[str, object]:
+    from app.models import import_all_models
+    from app.recipient.death_import import ALIASES, canonical, import_rows
+
+    import_all_models()
+    settings = get_settings()
+    db = Database(settings)
+    pii = PiiCipher.from_settings(settings)
+    try:
+        with path.open("rb") as handle, tqdm(unit="row", desc=path.name, file=sys.stderr) as bar:
+            rows = canonical(read_table(handle, path.name, None, ALIASES))
+            async with db.writer() as session, session.begin():
+                uow = UnitOfWork(
+                    session,
+                    Actor(sub=principal.sub, roles=principal.roles, region=principal.region),
+                    node_region=settings.node_region,
+                )
+                report = await import_rows(uow, principal, pii, rows, progress=bar.update)
+                await uow.audit(
+                    "death_record.import",
+                    resource_type="death_record",
+                    details={
+                        "rows": report.rows,
+                        "inserted": report.inserted,
+                        "rejected": len(report.rejected),
+                        "source": "cli",
+                    },
+                )
+        return report.model_dump()
+    finally:
+        await db.dispose()
+
+
 def _progress_bar(stream: IO[bytes], total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
     """A tqdm bar over the bytes of ``stream`` read so far (updated every 1,000 rows)."""
     from tqdm import tqdm
@@ -135,6 +168,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"no file {path}")
     if args.dataset == "recipients":
         report = asyncio.run(_import_recipients(path, principal))
+    elif args.dataset == "deaths":
+        report = asyncio.run(_import_deaths(path, principal))
     else:
         raise ValueError(f"unknown dataset {args.dataset}")
     print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -151,6 +186,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     people.add_argument("--sub", help="who is importing, for the audit log (default: cli:<user>)")
     people.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
     people.set_defaults(handler=_run)
+    deaths = targets.add_parser(
+        "deaths", help="death notices from CSV or XLSX: id_number, died_on, source[, note]"
+    )
+    deaths.add_argument("file")
+    deaths.add_argument("--region", help="scope of the import (default: MZ_NODE_REGION)")
+    deaths.add_argument("--sub", help="who is importing, for the audit log (default: cli:<user>)")
+    deaths.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
+    deaths.set_defaults(handler=_run)
     addresses = targets.add_parser("addresses", help="standard addresses from CSV (UTF-8)")
     addresses.add_argument("file", help="CSV with region_code, road, house_number, compound, building, …")
     addresses.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logs import configure_logging
 from app.core.migrations import current, downgrade, upgrade
@@ -17,13 +18,51 @@ from app.reference import load_reference
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+log = logging.getLogger("app.cli")
+
+
+def check_keys(settings: Settings) -> None:
+    """Refuse to start on keys that cannot be used: in production, development or weak
+    secrets (every setting at fault named at once); anywhere, key material that does not load."""
+    settings.check_production()
+    from app.security.pii import PiiCipher
+    from app.security.tokens import TokenVerifier
+
+    try:
+        verifier = TokenVerifier(settings)
+    except Exception as exc:  # a missing file, bad PEM or JWKS: each its own exception type
+        raise RuntimeError(
+            f"MZ_JWT_PUBLIC_KEYS / MZ_JWT_JWKS_FILE: cannot be loaded ({type(exc).__name__})"
+        ) from None
+    if not verifier.keys:
+        raise RuntimeError("MZ_JWT_SECRET: no key verifies tokens (set it, or MZ_JWT_PUBLIC_KEYS)")
+    try:
+        PiiCipher.from_settings(settings)
+    except (ValueError, TypeError) as exc:
+        raise RuntimeError(f"MZ_PII_KEYS: {exc}") from None
+    unbounded = [p.name for p in settings.sync_peers if p.relation == "child" and p.region is None]
+    if unbounded and settings.is_production:
+        log.warning(
+            "MZ_SYNC_PEERS: child peers without a configured region (pinned on first contact): %s",
+            ", ".join(unbounded),
+        )
+
+
+def forwarded_options(settings: Settings) -> dict[str, Any]:
+    """Proxy headers (``X-Forwarded-For``, ``-Proto``) are believed only from the addresses in
+    ``MZ_FORWARDED_ALLOW_IPS``; by default from nobody, so the client address is the peer's."""
+    allowed = ",".join(p.strip() for p in settings.forwarded_allow_ips.split(",") if p.strip())
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}
+
 
 def prepare(*, migrate: bool = True) -> None:
     """Apply migrations and load shipped reference data."""
     settings = get_settings()
-    settings.check_production()
+    check_keys(settings)
     if migrate:
-        upgrade(settings.database_url)
+        upgrade(settings.database_url, settings=settings)
 
     async def _load() -> None:
         db = Database(settings)
@@ -56,8 +95,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers or settings.workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
         server_header=False,
+        **forwarded_options(settings),
     )
     return 0
 
@@ -70,7 +109,7 @@ def _migrate(args: argparse.Namespace) -> int:
         if target == "head":
             prepare(migrate=True)
         else:
-            upgrade(settings.database_url, target)
+            upgrade(settings.database_url, target, settings=settings)
     elif args.action == "downgrade":
         downgrade(settings.database_url, args.revision or "-1")
     else:

@@ -2,17 +2,26 @@
 is read from here, in the zone the node serves (``MZ_TIMEZONE``, default ``Asia/Shanghai``).
 
 Timestamps are stored in UTC; only derived *dates* are local. Tests move the clock with
-:meth:`Clock.frozen` instead of patching ``date.today``.
+:meth:`Clock.frozen` instead of patching ``date.today``. A running node started with
+``MZ_TEST_CLOCK=true`` (refused in production) takes the instant of one request from its
+``X-Test-Now`` header (:meth:`Clock.at`, local to the request's context), so a test against a
+live process can play the same request at 23:30 and at 00:30.
+
+Token lifetimes are checked against the wall clock, never this one: setting the business
+clock cannot make an expired token valid.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "Asia/Shanghai"
+
+_request_instant: ContextVar[datetime | None] = ContextVar("mzbrain_clock_instant", default=None)
 
 
 class Clock:
@@ -29,6 +38,9 @@ class Clock:
 
     def utcnow(self) -> datetime:
         """The current instant, aware, in UTC."""
+        instant = _request_instant.get()
+        if instant is not None:
+            return instant
         return self._fixed if self._fixed is not None else datetime.now(UTC)
 
     def now(self) -> datetime:
@@ -57,6 +69,17 @@ class Clock:
             yield
         finally:
             self._fixed = previous
+
+    @contextmanager
+    def at(self, instant: datetime) -> Iterator[None]:
+        """Hold the clock at ``instant`` (aware) for the current context only (one request)."""
+        if instant.tzinfo is None:
+            raise ValueError("at() needs an aware datetime")
+        token = _request_instant.set(instant.astimezone(UTC))
+        try:
+            yield
+        finally:
+            _request_instant.reset(token)
 
 
 clock = Clock()

@@ -27,6 +27,16 @@ class SyncPeer(BaseModel):
     token: str
     entities: list[str] | None = None
     interval_s: float = Field(default=0, ge=0)
+    region: str | None = None
+    """A child's region: every record it sends must lie inside it. When left out, the region
+    the child names in its first page is pinned (and must lie below this node's region)."""
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        from app.core.validators import normalize_region_code
+
+        return normalize_region_code(value) if value else None
 
 
 class Settings(BaseSettings):
@@ -45,6 +55,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     timezone: str = "Asia/Shanghai"
+    # Test only (refused with MZ_ENV=production): a request's ``X-Test-Now`` header sets the
+    # clock for that request, so tests against a running node can choose the hour.
+    test_clock: bool = False
 
     node_region: str = "330500"
     node_name: str = ""
@@ -71,8 +84,10 @@ class Settings(BaseSettings):
     pii_active_key: str = "dev"
     pii_index_key: str = DEV_PII_INDEX_KEY
     cursor_secret: str = DEV_CURSOR_SECRET
+    metrics_token: str = ""
+    forwarded_allow_ips: str = ""
 
-    auth_fail_limit: int = Field(default=20, ge=1)
+    auth_fail_limit: int = Field(default=10, ge=1)
     auth_fail_window_s: int = Field(default=60, ge=1)
     idempotency_ttl_s: int = Field(default=86_400, ge=60)
 
@@ -131,6 +146,19 @@ class Settings(BaseSettings):
     def node_label(self) -> str:
         return self.node_name or f"node-{self.node_region[:6]}"
 
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def hs256_secret(self) -> str | None:
+        """The HS256 key, or None when HS256 is off. In production the development value is
+        never a key, whatever else is set: HS256 needs ``MZ_JWT_SECRET`` set explicitly."""
+        if not self.jwt_secret:
+            return None
+        if self.is_production and self.jwt_secret == DEV_JWT_SECRET:
+            return None
+        return self.jwt_secret
+
     def development_defaults_in_use(self) -> list[str]:
         """Names of secrets still at their development value."""
         found: list[str] = []
@@ -145,12 +173,14 @@ class Settings(BaseSettings):
         return found
 
     def check_production(self) -> None:
-        """Refuse to run in production on development secrets."""
-        if self.env != "production":
+        """Refuse to run in production on development or weak secrets, naming each setting."""
+        if not self.is_production:
             return
-        defaults = self.development_defaults_in_use()
-        if defaults:
-            raise RuntimeError("MZ_ENV=production refuses development defaults for: " + ", ".join(defaults))
+        from app.core.strength import production_problems
+
+        problems = production_problems(self)
+        if problems:
+            raise RuntimeError("MZ_ENV=production refuses these settings:\n  " + "\n  ".join(problems))
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file the URL names, or None for another engine or an in-memory DB."""

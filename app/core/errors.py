@@ -41,6 +41,10 @@ log = logging.getLogger("app.errors")
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:mzbrain:problem:"
 
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "errors"})
+"""Members of a problem document that extra members never overwrite (RFC 9457 §3.1): a
+record's own status goes under its own name, e.g. ``household_status``."""
+
 
 class ProblemError(BaseModel):
     loc: list[str | int]
@@ -163,8 +167,8 @@ def problem_response(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = list(errors)
-    if extra:
-        body.update(extra)
+    # An extension member never overwrites one RFC 9457 defines (``status`` is the HTTP code).
+    body.update((k, v) for k, v in (extra or {}).items() if k not in RESERVED_MEMBERS)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 

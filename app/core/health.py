@@ -1,8 +1,10 @@
-"""Open operational endpoints: liveness, readiness, Prometheus metrics."""
+"""Operational endpoints: liveness and readiness (open), Prometheus metrics (open, or behind
+the bearer token ``MZ_METRICS_TOKEN`` when it is set)."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.core.db import Database
-from app.core.errors import error_responses
+from app.core.errors import Unauthorized, error_responses
 from app.core.metrics import Metrics
 
 router = APIRouter(tags=["operations"])
@@ -56,8 +58,16 @@ async def readyz(request: Request, response: Response) -> Health:
     "/metrics",
     name="health-metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
+        **error_responses(401, 429),
+    },
 )
 async def metrics(request: Request) -> Response:
+    expected: str = request.app.state.settings.metrics_token
+    if expected:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            raise Unauthorized("/metrics needs the bearer token MZ_METRICS_TOKEN")
     registry: Metrics = request.app.state.metrics
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -6,10 +6,12 @@ import logging
 import re
 import time
 import uuid
+from datetime import datetime
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.clock import clock
 from app.core.errors import problem_response
 from app.core.logs import request_id_var
 from app.core.metrics import Metrics
@@ -216,3 +218,32 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 async def _send_nul(send: Send, where: str) -> None:
     await _send_problem(send, 400, "bad-request", "Bad Request", f"{where} contains a NUL character")
+
+
+class TestClockMiddleware:
+    """``X-Test-Now: <ISO 8601 instant with offset>`` sets the one clock for that request.
+
+    Installed only when ``MZ_TEST_CLOCK=true``, which production refuses: tests against a
+    running node play a day's rules at a chosen hour (23:30 UTC, 00:30 UTC …)."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = next((v for k, v in scope.get("headers", ()) if k == b"x-test-now"), None)
+        if scope["type"] != "http" or raw is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            instant = datetime.fromisoformat(raw.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            instant = None
+        if instant is None or instant.tzinfo is None:
+            await _send_problem(
+                send, 400, "bad-request", "Bad Request", "X-Test-Now must be an ISO 8601 instant with offset"
+            )
+            return
+        with clock.at(instant):
+            await self.app(scope, receive, send)

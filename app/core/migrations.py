@@ -4,6 +4,7 @@ command works from any working directory."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -11,6 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 import migrations as _migrations_pkg
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 
 def script_location() -> Path:
@@ -38,9 +42,14 @@ def _ensure_sqlite_folder(database_url: str) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "head", settings: Settings | None = None) -> None:
+    """Apply migrations. Data migrations that decrypt personal data use ``settings``' keys
+    (by default the environment's)."""
     _ensure_sqlite_folder(database_url)
-    command.upgrade(alembic_config(database_url), revision)
+    cfg = alembic_config(database_url)
+    if settings is not None:
+        cfg.attributes["settings"] = settings
+    command.upgrade(cfg, revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:

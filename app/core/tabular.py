@@ -1,13 +1,23 @@
-"""Reading uploaded tables: CSV (UTF-8, with or without BOM) or XLSX, row by row, with the
-line number each row came from, so bulk imports can report rejects by line. NUL characters
-are dropped from cells: no database text can hold one and no spreadsheet value means one."""
+"""Tables in and out.
+
+In: uploaded CSV (UTF-8, with or without BOM) or XLSX, row by row, with the line number each
+row came from, so bulk imports can report rejects by line. NUL characters are dropped from
+cells: no database text can hold one and no spreadsheet value means one.
+
+Out: every export cell goes through :func:`csv_cell` or :func:`xlsx_row`. A text cell that a
+spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) is neutralised with a leading single quote (the OWASP CSV-injection rule); XLSX text
+cells are written as strings, never formulas; numbers stay numbers (a negative number too).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from typing import IO
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import IO, Any
 
 from app.core.errors import Unprocessable, UnsupportedMediaType
 
@@ -77,11 +87,49 @@ def read_table(
     raise UnsupportedMediaType("upload a .csv (UTF-8) or .xlsx file")
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet cannot take for a formula: a quote before a leading ``=``, ``+``,
+    ``-``, ``@``, tab or CR. A plain number written as text (``-12.50``, ``-3.5%``) is left as
+    it is."""
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_cell(value: Any) -> Any:
+    """An export value for ``csv.writer``: text neutralised, numbers and empties as they are."""
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
 def xlsx_cell(value: object) -> object:
     """A value a worksheet accepts: XLSX cannot hold most control characters, which free text
-    may carry, so they are dropped from strings."""
+    may carry, so they are dropped from strings; text is neutralised as in CSV."""
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
+
+
+def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """Cells for ``sheet.append``: numbers and booleans as they are, ``None`` and ``""`` empty,
+    everything else as a string cell (``data_type`` ``s``) — openpyxl would otherwise store text starting
+    with ``=`` as a live formula."""
+    from openpyxl.cell.cell import Cell
+
+    out: list[Any] = []
+    for value in values:
+        if value is None or value == "" or isinstance(value, bool | int | float | Decimal):
+            out.append(None if value == "" else value)  # an empty text is an empty cell
+            continue
+        text = xlsx_cell(value if isinstance(value, str) else str(value))
+        cell = Cell(sheet, row=1, column=1, value=str(text))  # placed by append
+        cell.data_type = "s"
+        out.append(cell)
+    return out

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
+from app.core.clock import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp; SQLite (which keeps no zone) gets it back aware."""
@@ -52,7 +54,9 @@ TransactionId: TypeEngine[int] = BigInteger().with_variant(XID8(), "postgresql")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current instant for stored timestamps: the one clock's (``app.core.clock``), so a
+    test that sets the clock sees the records it writes stamped at that instant."""
+    return clock.utcnow()
 
 
 def _register_reflection() -> None:

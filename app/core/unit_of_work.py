@@ -314,8 +314,10 @@ class UnitOfWork:
         resource_type: str = "",
         resource_id: str = "",
         details: dict[str, Any] | None = None,
+        region_code: str | None = None,
     ) -> str:
-        """An audit event in this transaction for a change that is not a record write."""
+        """An audit event in this transaction for a change that is not a record write;
+        ``region_code`` is the region it concerns (by default the actor's scope)."""
         return await audit.append(
             self.session,
             self.actor,
@@ -323,6 +325,7 @@ class UnitOfWork:
             resource_type=resource_type,
             resource_id=resource_id,
             details=details,
+            region_code=region_code,
         )
 
     async def _log(
@@ -356,4 +359,5 @@ class UnitOfWork:
                 resource_type=spec.name,
                 resource_id=str(record.id),
                 details={"version": record.version, **(details or {})},
+                region_code=record.region_code,
             )

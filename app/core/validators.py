@@ -1,26 +1,80 @@
-"""Checks for the codes the domain depends on (DOMAIN.md): ID numbers, credit codes, regions.
+"""Checks for the codes the domain depends on (DOMAIN.md): ID numbers, credit codes, phone
+numbers, regions.
 
 Each check raises ``ValueError`` with a message fit for a 422 ``msg``; pydantic turns that into
 a validation error with the field's location.
+
+Identity text (ID numbers, credit codes, phone numbers) goes through
+:func:`normalize_identity_text` first — at the door, before validation, storage and blind
+indexing — so one person typed with full-width digits, spaces or hyphens is the same person
+typed in ASCII. The constrained types below (:data:`IdNumber`, :data:`Uscc`, :data:`Phone`) are
+the one way request bodies and parameters take such text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from app.core.clock import clock
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_INDEX = {ch: i for i, ch in enumerate(USCC_CHARSET)}
 
 _REGION_PATTERN = re.compile(r"^\d{6}(\d{6})?$")
+_PHONE_PATTERN = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{9,11})$")
+
+_DASHES = frozenset("\u2212\u2043\u30fc\uff70")  # minus sign, hyphen bullet, prolonged sound marks
+
+
+def is_identity_filler(ch: str) -> bool:
+    """Spaces (any kind), hyphens and dashes, and invisible format characters (zero-width
+    spaces, byte-order marks) that copying from documents leaves behind."""
+    if ch.isspace() or ch in _DASHES:
+        return True
+    return unicodedata.category(ch) in {"Pd", "Cf"}
+
+
+def normalize_identity_text(value: str) -> str:
+    """The canonical form of an ID number, credit code or phone number as typed.
+
+    NFKC (full-width ``３３０５０３`` → ``330503``, full-width letters → ASCII), then spaces and
+    hyphens dropped. Digits of any other script (Arabic-Indic ``٣٣٠``, Devanagari …) are
+    refused rather than guessed at: a ``ValueError`` that names the character.
+    """
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", value) if not is_identity_filler(ch))
+    for ch in text:
+        if not ch.isascii() and unicodedata.digit(ch, None) is not None:
+            raise ValueError(
+                f"digits must be 0-9 (ASCII or full-width); {ch!r} ({unicodedata.name(ch, 'digit')}) is not"
+            )
+    return text
+
+
+def canonical_identity_text(value: str) -> str:
+    """The stored form of identity text that can no longer be refused (stored by an earlier
+    release, or sent by a peer running one): as :func:`normalize_identity_text`, but a digit
+    of another script is read as the digit it is, and letters are upper-case."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", value):
+        if is_identity_filler(ch):
+            continue
+        digit = unicodedata.decimal(ch, None)
+        out.append(str(digit) if digit is not None else ch)
+    return "".join(out).upper()
+
+
+def _identity_input(value: Any) -> Any:
+    return normalize_identity_text(value) if isinstance(value, str) else value
 
 
 def id_number_check_char(first17: str) -> str:
@@ -37,14 +91,14 @@ def id_number_birth_date(id_number: str) -> date:
 
 def validate_id_number(value: str, *, today: date | None = None) -> str:
     """Normalise and check a resident ID number; returns it with an upper-case X."""
-    text = value.strip().upper()
+    text = normalize_identity_text(value).upper()
     if not _ID_PATTERN.match(text):
         raise ValueError("ID number must be 17 digits followed by a digit or X")
     try:
         born = id_number_birth_date(text)
     except ValueError:
         raise ValueError("ID number carries an impossible birth date") from None
-    if born > (today or date.today()) or born.year < 1880:
+    if born > (today or clock.today()) or born.year < 1880:
         raise ValueError("ID number carries a birth date outside the possible range")
     if id_number_check_char(text[:17]) != text[17]:
         raise ValueError("ID number check character does not match")
@@ -73,7 +127,7 @@ def uscc_check_char(first17: str) -> str:
 
 def validate_uscc(value: str) -> str:
     """Normalise and check a unified social credit code."""
-    text = value.strip().upper()
+    text = normalize_identity_text(value).upper()
     if len(text) != 18:
         raise ValueError("unified social credit code must be 18 characters")
     bad = sorted({c for c in text if c not in _USCC_INDEX})
@@ -84,6 +138,82 @@ def validate_uscc(value: str) -> str:
     if uscc_check_char(text[:17]) != text[17]:
         raise ValueError("unified social credit code check character does not match")
     return text
+
+
+def validate_phone(value: str) -> str:
+    """Normalise and check a phone number: a mobile number (11 digits, 13x-19x) or a landline
+    with its area code (``0572-2345678`` is kept as ``05722345678``)."""
+    text = normalize_identity_text(value)
+    if not _PHONE_PATTERN.match(text):
+        raise ValueError("phone number must be a mobile number (1[3-9], 9 digits) or 0, area code, number")
+    return text
+
+
+def id_number_filter(value: str) -> str:
+    """An ID number given as a search filter: normalised and shaped like one (17 digits and a
+    digit or X), without the birth-date and check-character tests of a registration."""
+    text = normalize_identity_text(value).upper()
+    if not _ID_PATTERN.match(text):
+        raise ValueError("ID number must be 17 digits followed by a digit or X")
+    return text
+
+
+def uscc_filter(value: str) -> str:
+    """A credit code given as a search filter: normalised, 18 letters or digits."""
+    text = normalize_identity_text(value).upper()
+    if not re.fullmatch(r"[0-9A-Z]{18}", text):
+        raise ValueError("unified social credit code must be 18 letters or digits")
+    return text
+
+
+IdNumber = Annotated[
+    str,
+    BeforeValidator(_identity_input),
+    AfterValidator(validate_id_number),
+    Field(
+        min_length=18,
+        max_length=18,
+        examples=["330503198001010016"],
+        description="Resident ID number; full-width digits, spaces and hyphens are normalised away.",
+    ),
+]
+"""A resident ID number (GB 11643), normalised and checked."""
+
+IdNumberFilter = Annotated[
+    str,
+    BeforeValidator(_identity_input),
+    AfterValidator(id_number_filter),
+    Field(min_length=18, max_length=18, description="Exact ID number"),
+]
+"""An ID number to search by: normalised, shaped like an ID number."""
+
+Uscc = Annotated[
+    str,
+    BeforeValidator(_identity_input),
+    AfterValidator(validate_uscc),
+    Field(min_length=18, max_length=18, examples=["53330500MJ0000000X"]),
+]
+"""A unified social credit code (GB 32100), normalised and checked."""
+
+UsccFilter = Annotated[
+    str,
+    BeforeValidator(_identity_input),
+    AfterValidator(uscc_filter),
+    Field(min_length=18, max_length=18, description="A credit code"),
+]
+"""A credit code to search by: normalised, shaped like a credit code."""
+
+Phone = Annotated[
+    str,
+    BeforeValidator(_identity_input),
+    AfterValidator(validate_phone),
+    Field(
+        json_schema_extra={"pattern": _PHONE_PATTERN.pattern},  # of the normalised number
+        examples=["13812345678"],
+        description="Mobile or landline number; full-width digits, spaces and hyphens are normalised away.",
+    ),
+]
+"""A phone number, normalised (no spaces or hyphens) and checked."""
 
 
 def normalize_region_code(value: str) -> str:

@@ -6,7 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
-from app.core.tabular import xlsx_cell
+from app.core.tabular import csv_cell, xlsx_cell, xlsx_row
 from app.indicator.schemas import Dashboard
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,7 +38,8 @@ def to_csv(board: Dashboard) -> bytes:
     writer.writerow(HEADER)
     for item in board.items:
         writer.writerow(
-            (
+            csv_cell(v)
+            for v in (
                 item.code,
                 xlsx_cell(item.name_zh),
                 xlsx_cell(item.domain),
@@ -68,23 +69,26 @@ def to_xlsx(board: Dashboard) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = f"{board.period} {board.region_code[:6]}"
-    sheet.append(HEADER)
+    sheet.append(xlsx_row(sheet, HEADER))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for item in board.items:
         sheet.append(
-            [
-                xlsx_cell(item.code),
-                xlsx_cell(item.name_zh),
-                xlsx_cell(item.domain),
-                xlsx_cell(item.unit),
-                item.aggregation,
-                _number(item.target),
-                _number(item.actual),
-                _number(item.completion_rate),
-                STATUS_ZH[item.status],
-                item.status,
-            ]
+            xlsx_row(
+                sheet,
+                [
+                    item.code,
+                    item.name_zh,
+                    item.domain,
+                    item.unit,
+                    item.aggregation,
+                    _number(item.target),
+                    _number(item.actual),
+                    _number(item.completion_rate),
+                    STATUS_ZH[item.status],
+                    item.status,
+                ],
+            )
         )
         row = sheet.max_row
         sheet.cell(row=row, column=8).number_format = "0.00%"
@@ -103,7 +107,7 @@ def to_xlsx(board: Dashboard) -> bytes:
         ("滞后 red", board.counts.red),
         ("无数据 grey", board.counts.grey),
     ):
-        about.append([label, xlsx_cell(value)])
+        about.append(xlsx_row(about, [label, value]))
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 28
     out = io.BytesIO()

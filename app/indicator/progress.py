@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import clock
 from app.indicator import service as indicators
 from app.indicator.computed import Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
@@ -204,7 +205,7 @@ def _progress_node(node: RegionNode, tree: Tree, evaluation: Evaluation) -> Prog
 
 
 def _when(period: str | None, as_of: date | None) -> tuple[Period, date]:
-    day = as_of or date.today()
+    day = as_of or clock.today()
     text = period or str(day.year)
     check_period(text, ("query", "period"))
     return parse_period(text), day

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
@@ -63,7 +64,7 @@ async def create(uow: UnitOfWork, principal: Principal, code: str, data: ReportC
         raise Forbidden(f"region {data.region_code} lies outside your scope")
     check_owner(indicator, data.region_code, ("body", "region_code"))
     check_period(data.period, ("body", "period"))
-    problems = _problems(indicator, data, date.today())
+    problems = _problems(indicator, data, clock.today())
     if problems:
         raise Unprocessable(str(problems[0]["msg"]), errors=problems)
     await regions.require_region(uow.session, data.region_code)

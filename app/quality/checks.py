@@ -11,14 +11,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, exists, literal, not_, or_, select, true
+from sqlalchemy import Select, Table, and_, exists, literal, not_, or_, select, true
+from sqlalchemy.orm import aliased
 
 from app.address.models import Address
 from app.assessment.models import Assessment
 from app.charity_trust.models import CharityTrust, TrustAnnualReport
 from app.core.record import EntitySpec
 from app.indicator.models import Indicator, IndicatorReport
-from app.recipient.models import Household, Member
+from app.recipient.death_models import DeathRecord
+from app.recipient.models import Household, Member, Payment
 from app.recipient.workflow import ACTIVE_STATUSES
 from app.region.models import Region
 
@@ -31,6 +33,7 @@ def _t(model: Any) -> Table:
 
 
 H, M, A = _t(Household), _t(Member), _t(Assessment)
+P, D = _t(Payment), _t(DeathRecord)
 ADDR = _t(Address)
 T, TR = _t(CharityTrust), _t(TrustAnnualReport)
 IND, IR, R = _t(Indicator), _t(IndicatorReport), _t(Region)
@@ -38,6 +41,15 @@ IND, IR, R = _t(Indicator), _t(IndicatorReport), _t(Region)
 
 def _live(table: Table) -> Any:
     return table.c.deleted_at.is_(None)
+
+
+def born_by(today: date, years: int) -> date:
+    """The latest birth date of someone ``years`` old or older on ``today`` (29 February turns
+    into 28 February in a common year)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
 
 
 def household_without_address(today: date) -> Select[Any]:
@@ -67,7 +79,7 @@ def dibao_review_overdue(today: date) -> Select[Any]:
 
 
 def elderly_assessment_overdue(today: date) -> Select[Any]:
-    sixty = date(today.year - 60, today.month, min(today.day, 28))
+    sixty = born_by(today, 60)
     current = exists().where(
         A.c.id_number_hash == M.c.id_number_hash,
         _live(A),
@@ -82,6 +94,72 @@ def elderly_assessment_overdue(today: date) -> Select[Any]:
         )
         .join(H, H.c.id == M.c.household_id)
         .where(_live(M), _live(H), H.c.status.in_(ACTIVE_STATUSES), M.c.birth_date <= sixty, not_(current))
+    )
+
+
+def tekun_assessment_missing(today: date) -> Select[Any]:
+    """Tekun members aged 60+ with no current capability assessment: their care-allowance tier
+    is unknown, so payment runs pay them no care allowance."""
+    sixty = born_by(today, 60)
+    current = exists().where(
+        A.c.id_number_hash == M.c.id_number_hash,
+        _live(A),
+        A.c.superseded_by.is_(None),
+        A.c.next_due_on > today,
+    )
+    died = exists().where(D.c.id_number_hash == M.c.id_number_hash, _live(D))
+    return (
+        select(
+            M.c.id.label("key"),
+            M.c.region_code,
+            literal("tekun member aged 60+ without a current capability assessment (no care tier)").label(
+                "detail"
+            ),
+        )
+        .join(H, H.c.id == M.c.household_id)
+        .where(
+            _live(M),
+            _live(H),
+            H.c.category == "tekun",
+            H.c.status.in_(ACTIVE_STATUSES),
+            M.c.birth_date <= sixty,
+            not_(current),
+            not_(died),
+        )
+    )
+
+
+def payment_after_death(today: date) -> Select[Any]:
+    """Payments for a month after a recorded death: to the member who died, or to a household
+    whose head, or only member, died before that month."""
+    member = aliased(M)
+    to_the_dead = exists().where(
+        member.c.id == P.c.member_id,
+        D.c.id_number_hash == member.c.id_number_hash,
+        _live(D),
+        D.c.died_month < P.c.month,
+    )
+    to_a_dead_household = exists().where(
+        member.c.household_id == P.c.household_id,
+        member.c.deleted_at.is_(None),
+        H.c.id == P.c.household_id,
+        or_(member.c.relation == "head", H.c.member_count == 1),
+        D.c.id_number_hash == member.c.id_number_hash,
+        _live(D),
+        D.c.died_month < P.c.month,
+    )
+    return select(
+        P.c.id.label("key"),
+        P.c.region_code,
+        (
+            literal("paid for ") + P.c.month + literal(" (") + P.c.kind + literal(") after a recorded death")
+        ).label("detail"),
+    ).where(
+        _live(P),
+        or_(
+            and_(P.c.member_id.is_not(None), to_the_dead),
+            and_(P.c.member_id.is_(None), to_a_dead_household),
+        ),
     )
 
 

@@ -64,6 +64,26 @@ _FIXED = (
         checks.elderly_assessment_overdue,
     ),
     Rule(
+        "tekun_assessment_missing",
+        "recipient_member",
+        "warning",
+        "特困人员缺少有效能力评估",
+        "Tekun members without a current assessment",
+        "Members aged 60+ of active tekun households with no capability assessment in force: the "
+        "care allowance (照料护理) tier is unknown, so no care allowance is paid.",
+        checks.tekun_assessment_missing,
+    ),
+    Rule(
+        "payment_after_death",
+        "payment",
+        "error",
+        "死亡后仍发放救助金",
+        "Payments after a recorded death",
+        "Payments for a month after a recorded death: to the member who died, or to a household "
+        "whose head or only member died before that month.",
+        checks.payment_after_death,
+    ),
+    Rule(
         "indicator_report_missing",
         "indicator_report",
         "warning",

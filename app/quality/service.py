@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import clock
 from app.core.errors import NotFound
 from app.core.pagination import Page, PageParams, build_page
 from app.core.record import ENTITIES
@@ -43,7 +44,7 @@ def _scope(principal: Principal, region_code: str | None) -> str:
 async def report(
     session: AsyncSession, principal: Principal, *, region_code: str | None = None, today: date | None = None
 ) -> QualityReport:
-    on = today or date.today()
+    on = today or clock.today()
     scope = _scope(principal, region_code)
     repo = QualityRepository(session)
     results = []
@@ -75,7 +76,7 @@ async def findings(
 ) -> Page[Finding]:
     rule = rule_of(code)
     rows = await QualityRepository(session).page(
-        rule, _scope(principal, region_code), today or date.today(), params
+        rule, _scope(principal, region_code), today or clock.today(), params
     )
     return build_page(
         rows,
@@ -89,7 +90,7 @@ async def score(
     session: AsyncSession, principal: Principal, *, region_code: str | None = None, today: date | None = None
 ) -> QualityScore:
     """Per dataset and child region: the share of records that pass every rule of the dataset."""
-    on = today or date.today()
+    on = today or clock.today()
     scope = _scope(principal, region_code)
     child_length = _CHILD_LENGTH[len(region_prefix(scope))]
     children = await regions.children_of(session, scope)

@@ -3,6 +3,7 @@ do not yet receive. Pure functions over one member and its household."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,10 @@ class MemberFacts:
     subsidies: frozenset[str]
     latest_level_code: str | None
     latest_assessed_on: date | None
+    relation: str = ""
+    household_members: int = 0
+    died_on: date | None = None
+    latest_next_due_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +40,34 @@ RULES = (
         "aged 60+ in a dibao household, assessed severe or total, without elderly care",
     ),
     Rule("elderly_assessment_missing", "aged 60+ with no capability assessment in the last 12 months"),
+    Rule(
+        "household_death_review",
+        "the head or only member of an active household has died: review the household "
+        "(payment runs skip it until it is changed or exits)",
+    ),
+    Rule(
+        "tekun_assessment_missing",
+        "tekun member aged 60+ without a current capability assessment (no care-allowance tier)",
+    ),
 )
 RULE_CODES = tuple(rule.code for rule in RULES)
 
 
 def _months_ago(on: date, months: int) -> date:
+    """The same day ``months`` earlier; the 29th–31st fall back to that month's last day."""
     year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
-    day = min(on.day, 28)
-    return date(year, month + 1, day)
+    return date(year, month + 1, min(on.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:
     """``(rule code, reason)`` for every rule the member meets."""
     found: list[tuple[str, str]] = []
+    if facts.died_on is not None:
+        # The dead are not offered help; their household is reviewed.
+        if facts.relation == "head" or facts.household_members == 1:
+            role = "head" if facts.relation == "head" else "only member"
+            found.append((RULES[4].code, f"the household's {role} died on {facts.died_on.isoformat()}"))
+        return found
     age = (
         on.year
         - facts.birth_date.year
@@ -79,4 +99,11 @@ def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:
     if age >= 60 and (facts.latest_assessed_on is None or facts.latest_assessed_on < _months_ago(on, 12)):
         last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
         found.append((RULES[3].code, f"aged {age}, last assessed {last}"))
+    if (
+        age >= 60
+        and facts.household_category == "tekun"
+        and (facts.latest_next_due_on is None or facts.latest_next_due_on <= on)
+    ):
+        last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
+        found.append((RULES[5].code, f"aged {age}, tekun, last assessed {last}: no care-allowance tier"))
     return found

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from app.core.errors import DomainError
 from app.core.tabular import Row, read_table
 from app.core.unit_of_work import UnitOfWork
-from app.recipient import service
+from app.recipient import cases, service
+from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.schemas import HouseholdCreate, ImportRejection, ImportReport
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
@@ -135,6 +136,8 @@ async def import_rows(
             async with uow.session.begin_nested():
                 await service.create(uow, principal, pii, data)
         except DomainError as exc:
+            if isinstance(exc, DuplicateRegistration) and exc.case is not None:
+                await cases.save(uow.session, exc.case, uow.actor)
             report.rejected.append(
                 ImportRejection(
                     line=_domain_line(exc, lines), household_key=key, reason=exc.detail or exc.title

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
 from app.recipient.models import Household, Member
 from app.recipient.schemas import MemberIn, MemberRead
@@ -76,7 +77,7 @@ def read(pii: PiiCipher, member: Member | Row[Any], *, reveal: bool, today: date
         id_number=id_number,
         phone=phone,
         sex=member.sex,
-        age=age_from_birth(member.birth_date, today or date.today()),
+        age=age_from_birth(member.birth_date, today or clock.today()),
         disability_grade=member.disability_grade,
         subsidies=[s for s in member.subsidies.split(",") if s],
     )

@@ -1,14 +1,16 @@
-"""Recipient tables: households, members, workflow transitions, payment runs and payments."""
+"""Recipient tables: households, members, workflow transitions, payment runs, payments and
+the skips a run records. Disability subsidies and death records have modules of their own."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, text
+from sqlmodel import Field, SQLModel
 
 from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.types import UTCDateTime, utcnow
 
 
 class Household(SyncRecord, table=True):
@@ -61,8 +63,26 @@ class Transition(SyncRecord, table=True):
     actor_name: str = Field(default="", max_length=100)
 
 
+GRANT_KINDS = ("emergency", "expenditure")
+"""Temporary-assistance grants: one-off payments, any number a month."""
+MONTHLY_KINDS = ("dibao", "tekun_basic", "tekun_care", "disability_living", "disability_nursing")
+"""Monthly payments: at most one per household (or member), month and kind."""
+_MONTHLY = "kind NOT IN ('emergency', 'expenditure')"
+
+
 class PaymentRun(SyncRecord, table=True):
     __tablename__ = "payment_run"
+    # One run per region and month (deleted runs aside): a second request answers 409.
+    __table_args__ = (
+        Index(
+            "uq_payment_run_region_month",
+            "region_code",
+            "month",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     month: str = Field(max_length=7, index=True)
     payment_count: int = 0
@@ -71,17 +91,84 @@ class PaymentRun(SyncRecord, table=True):
 
 
 class Payment(SyncRecord, table=True):
+    """One payment. Monthly payments come from a run (``run_id``); a temporary-assistance grant
+    has no run. ``member_id`` is set for per-member kinds (tekun, disability subsidies);
+    ``category`` is the household's category when paid."""
+
     __tablename__ = "payment"
-    __table_args__ = (UniqueConstraint("household_id", "month"),)
+    # Two partial indexes, because NULL member ids never collide in a unique index on
+    # PostgreSQL: household payments are unique per (household, month, kind), member payments
+    # per (member, month, kind); grants are exempt.
+    __table_args__ = (
+        Index(
+            "uq_payment_household_month_kind",
+            "household_id",
+            "month",
+            "kind",
+            unique=True,
+            sqlite_where=text(f"member_id IS NULL AND {_MONTHLY}"),
+            postgresql_where=text(f"member_id IS NULL AND {_MONTHLY}"),
+        ),
+        Index(
+            "uq_payment_member_month_kind",
+            "member_id",
+            "month",
+            "kind",
+            unique=True,
+            sqlite_where=text(f"member_id IS NOT NULL AND {_MONTHLY}"),
+            postgresql_where=text(f"member_id IS NOT NULL AND {_MONTHLY}"),
+        ),
+        Index("ix_payment_month_kind", "month", "kind"),
+    )
+
+    run_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("payment_run.id"), nullable=True, index=True)
+    )
+    household_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("recipient_household.id"), nullable=False, index=True)
+    )
+    member_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("recipient_member.id"), nullable=True)
+    )
+    month: str = Field(max_length=7)
+    category: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    member_count: int
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class PaymentSkip(SyncRecord, table=True):
+    """Why a run paid a household or member nothing (or less) this month."""
+
+    __tablename__ = "payment_skip"
 
     run_id: uuid.UUID = Field(sa_column=Column(ForeignKey("payment_run.id"), nullable=False, index=True))
     household_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("recipient_household.id"), nullable=False, index=True)
     )
-    month: str = Field(max_length=7)
-    category: str = Field(max_length=20)
-    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
-    member_count: int
+    member_id: uuid.UUID | None = Field(default=None)
+    kind: str = Field(max_length=20)
+    reason_code: str = Field(max_length=40)
+    reason: str = Field(max_length=300)
+
+
+class DuplicateCase(SQLModel, table=True):
+    """A registration refused because the person is already registered outside the caller's
+    scope. The caller gets only ``ref``; an admin of the common parent region looks it up.
+    A local table: not a record, never synced."""
+
+    __tablename__ = "recipient_duplicate_case"
+
+    ref: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    scope_region: str = Field(max_length=12, index=True)
+    requested_region: str = Field(max_length=12)
+    requested_by: str = Field(max_length=200)
+    member_index: int
+    household_id: uuid.UUID
+    existing_region: str = Field(max_length=12)
+    id_number_hash: str = Field(max_length=64)
 
 
 register_entity(
@@ -169,7 +256,29 @@ register_entity(
         kind="business",
         title_zh="救助金发放记录",
         title_en="Payments",
-        description="One benefit payment to one household for one month.",
+        description="Payments: monthly benefits per household or member and kind, and one-off "
+        "temporary-assistance grants.",
+        field_notes={
+            "kind": "dibao, tekun_basic, tekun_care, disability_living, disability_nursing (monthly); "
+            "emergency, expenditure (temporary-assistance grants)",
+            "member_id": "the member paid, for per-member kinds",
+            "category": "the household's category when paid",
+            "month": "YYYY-MM the payment is for",
+            "amount_fen": "amount in fen",
+            "run_id": "the payment run (empty for grants)",
+        },
         order=34,
+    )
+)
+register_entity(
+    EntitySpec(
+        name="payment_skip",
+        resource="recipient",
+        model=PaymentSkip,
+        kind="business",
+        title_zh="发放跳过记录",
+        title_en="Payment skips",
+        description="Households and members a payment run did not pay, with the reason.",
+        order=37,
     )
 )

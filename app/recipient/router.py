@@ -1,39 +1,39 @@
-"""Recipient endpoints: households, workflow, eligibility, payments, screening, import."""
+"""Recipient endpoints: households, workflow, eligibility, screening, import. Payments,
+subsidies and deaths have routers of their own."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
-from app.core.errors import error_responses
+from app.core.errors import error_responses, render_domain_error
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import Day, normalize_region_code
-from app.recipient import importer, payments, screening, service
+from app.core.validators import Day, IdNumberFilter, normalize_region_code
+from app.recipient import cases, importer, screening, service
+from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.schemas import (
     Category,
     Discovery,
+    DuplicateCaseRead,
     DuplicateMember,
     EligibilityRead,
     HouseholdCreate,
     HouseholdRead,
     HouseholdUpdate,
     ImportReport,
-    PaymentRead,
-    PaymentRunCreate,
-    PaymentRunRead,
     RuleName,
     StatusName,
     TransitionIn,
     TransitionRead,
 )
-from app.security.dependencies import Pii, Writer, read_revealing, require
+from app.security.dependencies import Pii, Writer, actor_of, read_revealing, require
 from app.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["recipients"], responses=error_responses(401, 403))
@@ -44,6 +44,17 @@ Admin = Annotated[Principal, require("recipient:admin")]
 RegionQuery = Annotated[
     str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
 ]
+
+
+async def on_duplicate(request: Request, exc: Exception) -> JSONResponse:
+    """Exception handler of :class:`DuplicateRegistration` (installed by ``create_app``): once
+    the refused request has rolled back, store its case, if it has one, then answer 409."""
+    assert isinstance(exc, DuplicateRegistration)
+    if exc.case is not None and not await cases.save_detached(
+        request.app.state.db.writer, exc.case, actor_of(request)
+    ):
+        exc = exc.without_case()
+    return await render_domain_error(request, exc)
 
 
 def _region(value: str | None) -> str | None:
@@ -89,7 +100,7 @@ async def list_households(
     category: Category | None = None,
     status_: Annotated[StatusName | None, Query(alias="status")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="Member name contains")] = None,
-    id_number: Annotated[str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number")] = None,
+    id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
 ) -> Page[HouseholdRead]:
     return await service.list_households(
         session,
@@ -100,7 +111,7 @@ async def list_households(
         category=category,
         status=status_,
         q=q,
-        id_number=id_number.upper() if id_number else None,
+        id_number=id_number,
     )
 
 
@@ -112,6 +123,26 @@ async def list_households(
 )
 async def list_duplicates(session: ReadSession, principal: Admin, paging: Paging) -> Page[DuplicateMember]:
     return await screening.duplicates(session, principal, paging)
+
+
+@router.get(
+    "/recipients/duplicate-cases/{ref}",
+    name="recipient-duplicate-case",
+    response_model=DuplicateCaseRead,
+    responses=error_responses(404, 422),
+)
+async def get_duplicate_case(
+    request: Request,
+    ref: Annotated[str, Path(pattern=r"^DUP(-[A-Z2-7]{4}){4}$", description="The reference a 409 gave")],
+    session: ReadSession,
+    principal: Admin,
+) -> DuplicateCaseRead:
+    """A registration refused as a duplicate of a person registered outside the caller's scope
+    (the 409 named only this reference): which household holds the person, who asked, where.
+    For an admin whose scope covers both regions; 404 for anyone else. Every read is audited."""
+    case = await cases.lookup(session, principal, ref)
+    await cases.audit_read(request.app.state.db.writer, actor_of(request, principal), case)
+    return case
 
 
 @router.get(
@@ -248,49 +279,4 @@ async def household_history(
 async def household_eligibility(
     household_id: uuid.UUID, session: ReadSession, principal: Reader, on: Day | None = None
 ) -> EligibilityRead:
-    return await service.eligibility_of(session, principal, household_id, on or date.today())
-
-
-@router.get(
-    "/recipients/{household_id}/payments",
-    name="recipient-payments",
-    response_model=Page[PaymentRead],
-    responses=error_responses(400, 404, 422),
-)
-async def household_payments(
-    household_id: uuid.UUID, session: ReadSession, principal: Reader, paging: Paging
-) -> Page[PaymentRead]:
-    return await payments.payments_of(session, principal, household_id, paging)
-
-
-@router.post(
-    "/payment-runs",
-    name="payment-run-create",
-    status_code=status.HTTP_201_CREATED,
-    response_model=PaymentRunRead,
-    responses=error_responses(422),
-)
-async def create_payment_run(
-    request: Request,
-    data: PaymentRunCreate,
-    principal: Operator,
-    uow: Writer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def create() -> tuple[int, PaymentRunRead, dict[str, str]]:
-        run = await payments.create_run(uow, principal, data)
-        return 201, run, {"ETag": etag(run.version), "Location": f"/api/v1/payment-runs/{run.id}"}
-
-    return await respond_once(
-        request, uow.session, principal=principal.sub, key=idempotency_key, payload=data, create=create
-    )
-
-
-@router.get(
-    "/payment-runs/{run_id}",
-    name="payment-run-get",
-    response_model=PaymentRunRead,
-    responses=error_responses(404, 422),
-)
-async def get_payment_run(run_id: uuid.UUID, session: ReadSession, principal: Reader) -> PaymentRunRead:
-    return await payments.get_run(session, principal, run_id)
+    return await service.eligibility_of(session, principal, household_id, on or clock.today())

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
+from app.core import validators
 from app.core.money import Money
-from app.core.validators import normalize_region_code, validate_id_number
+from app.core.validators import normalize_region_code
 
 Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
 Relation = Literal["head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
@@ -21,12 +22,15 @@ RuleName = Literal[
     "disability_nursing_subsidy_missing",
     "elderly_care_missing",
     "elderly_assessment_missing",
+    "household_death_review",
+    "tekun_assessment_missing",
 ]
 ActionName = Literal["verify", "approve", "suspend", "resume", "exit", "reject", "review"]
 
-IdNumber = Annotated[str, AfterValidator(validate_id_number), Field(min_length=18, max_length=18)]
+# The identity types normalise at the door (NFKC, no spaces or hyphens, ASCII digits only).
+IdNumber = validators.IdNumber
+Phone = validators.Phone
 RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
-Phone = Annotated[str, Field(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", examples=["13812345678"])]
 Name = Annotated[str, Field(min_length=1, max_length=50)]
 
 
@@ -147,47 +151,35 @@ class TransitionRead(BaseModel):
 class EligibilityRead(BaseModel):
     on: date
     category: str
+    members_counted: int = Field(description="Living members on the first day of the month of `on`.")
     annual_standard: Money | None
-    monthly_standard: Money | None
-    per_capita_income: Money
+    monthly_standard: Money | None = Field(description="Annual standard / 12, rounded half-up, once.")
+    household_standard: Money | None = Field(description="Monthly standard × members counted.")
+    per_capita_income: Money = Field(description="Shown for information; never used for money.")
     eligible: bool | None
     monthly_benefit: Money
     rule: str
-
-
-class PaymentRunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    region_code: RegionCode
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
-
-
-class PaymentRunRead(BaseModel):
-    id: uuid.UUID
-    region_code: str
-    month: str
-    payment_count: int
-    total: Money
-    skipped_count: int
-    created_at: datetime
-    version: int
-
-
-class PaymentRead(BaseModel):
-    id: uuid.UUID
-    run_id: uuid.UUID
-    household_id: uuid.UUID
-    month: str
-    category: str
-    amount: Money
-    member_count: int
-    created_at: datetime
 
 
 class DuplicateMember(BaseModel):
     id_number: str
     households: list[uuid.UUID]
     regions: list[str]
+
+
+class DuplicateCaseRead(BaseModel):
+    """A refused registration of a person already registered outside the caller's scope."""
+
+    ref: str
+    created_at: datetime
+    scope_region: str = Field(description="The common parent region: who may read this case.")
+    requested_region: str = Field(description="Region of the household whose registration was refused.")
+    requested_by: str = Field(description="Who asked (token subject).")
+    member_index: int = Field(description="Position of the person among the refused household's members.")
+    household_id: uuid.UUID = Field(description="The active household that already holds the person.")
+    existing_region: str
+    household_status: str | None
+    id_number: str | None = Field(description="The person's ID number, masked.")
 
 
 class Discovery(BaseModel):
@@ -212,3 +204,93 @@ class ImportReport(BaseModel):
     households_inserted: int
     members_inserted: int
     rejected: list[ImportRejection]
+
+
+SubsidyKind = Literal["disability_living", "disability_nursing"]
+SubsidyAction = Literal["verify", "approve", "suspend", "resume", "exit", "reject"]
+
+
+class SubsidyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: SubsidyKind
+    reason: str = Field(default="", max_length=500)
+
+
+class SubsidyTransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: SubsidyAction
+    reason: str = Field(default="", max_length=500)
+
+
+class SubsidyRead(BaseModel):
+    id: uuid.UUID
+    version: int
+    household_id: uuid.UUID
+    member_id: uuid.UUID
+    region_code: str
+    kind: str
+    status: str
+    applied_on: date
+    approved_on: date | None
+    exited_on: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeathCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: IdNumber
+    died_on: date = Field(
+        validation_alias=AliasChoices("died_on", "date_of_death"),
+        description="Date of death (also accepted as `date_of_death`).",
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Where the notice came from: civil_registration, public_security, funeral, …",
+        examples=["public_security"],
+    )
+    note: str = Field(default="", max_length=200)
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("source must not be blank")
+        return value
+
+
+class DeathMatch(BaseModel):
+    household_id: uuid.UUID
+    member_id: uuid.UUID
+    region_code: str
+    relation: str
+    household_status: str
+    review: bool = Field(description="The head or only member died: the household is flagged for review.")
+
+
+class DeathRead(BaseModel):
+    id: uuid.UUID
+    version: int
+    region_code: str
+    id_number: str = Field(description="Masked unless revealed.")
+    died_on: date
+    source: str
+    note: str
+    created_at: datetime
+    matches: list[DeathMatch] = Field(description="Members of active households in your scope.")
+
+
+class DeathImportRejection(BaseModel):
+    line: int
+    reason: str
+
+
+class DeathImportReport(BaseModel):
+    rows: int
+    inserted: int
+    rejected: list[DeathImportRejection]

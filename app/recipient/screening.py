@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import clock
 from app.core.pagination import Page, PageParams
-from app.recipient import discovery
+from app.recipient import deaths, discovery, ports
 from app.recipient.repository import RecipientRepository
 from app.recipient.schemas import Discovery, DuplicateMember
+from app.recipient.subsidy_repository import SubsidyRepository
 from app.security.principal import Principal
-
-# (level code, assessed on) of each person's latest capability assessment, by ID hash. The
-# assessment domain registers its look-up here; without it every elder counts as unassessed.
-LatestAssessments = Callable[[AsyncSession, list[str]], Awaitable[dict[str, tuple[str, date]]]]
-_latest_assessments: list[LatestAssessments] = []
-
-
-def register_assessment_source(source: LatestAssessments) -> None:
-    _latest_assessments[:] = [source]
-
-
-async def _latest(session: AsyncSession, hashes: list[str]) -> dict[str, tuple[str, date]]:
-    if not _latest_assessments or not hashes:
-        return {}
-    return await _latest_assessments[0](session, hashes)
 
 
 async def duplicates(
@@ -60,7 +46,7 @@ async def discoveries(
     on: date | None = None,
 ) -> Page[Discovery]:
     """Rule hits in scope, in member order; the cursor is the last (member id, rule) served."""
-    today = on or date.today()
+    today = on or clock.today()
     titles = {r.code: r.title for r in discovery.RULES}
     after_member: uuid.UUID | None = None
     after_rule = -1
@@ -70,7 +56,10 @@ async def discoveries(
     scope = region_code if region_code and principal.covers(region_code) else principal.region
     repo = RecipientRepository(session)
     async for batch in repo.stream_members_for_discovery(scope):
-        latest = await _latest(session, [m.id_number_hash for m, _h in batch])
+        hashes = [m.id_number_hash for m, _h in batch]
+        latest = await ports.capabilities(session, hashes)
+        died = await deaths.died_on_by_hash(session, hashes)
+        held = await SubsidyRepository(session).approved_kinds([m.id for m, _h in batch])
         for member, household in batch:
             if after_member is not None and member.id < after_member:
                 continue
@@ -80,9 +69,13 @@ async def discoveries(
                 household_status=household.status,
                 birth_date=member.birth_date,
                 disability_grade=member.disability_grade,
-                subsidies=frozenset(s for s in member.subsidies.split(",") if s),
-                latest_level_code=level[0] if level else None,
-                latest_assessed_on=level[1] if level else None,
+                subsidies=frozenset(s for s in member.subsidies.split(",") if s) | held.get(member.id, set()),
+                latest_level_code=level.level_code if level else None,
+                latest_assessed_on=level.assessed_on if level else None,
+                relation=member.relation,
+                household_members=household.member_count,
+                died_on=died.get(member.id_number_hash),
+                latest_next_due_on=level.next_due_on if level else None,
             )
             for code, reason in discovery.hits(facts, today):
                 index = discovery.RULE_CODES.index(code)

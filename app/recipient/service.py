@@ -11,11 +11,12 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service as addresses
+from app.core.clock import clock
 from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
-from app.recipient import composition, eligibility, members, workflow
+from app.recipient import cases, composition, deaths, eligibility, members, tekun, workflow
 from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
 from app.recipient.models import Household, Member, Transition
 from app.recipient.repository import RecipientRepository
@@ -98,15 +99,17 @@ async def _check_duplicates(
     principal: Principal,
     people: Sequence[MemberIn],
     own: uuid.UUID | None,
+    region_code: str,
 ) -> None:
     index_of = {members.id_hash(pii, m.id_number): i for i, m in enumerate(people)}
     for digest, holder in await repo.active_holders(list(index_of)):
         if holder.id == own:
             continue
-        visible = principal.covers(holder.region_code)
-        raise DuplicateRegistration(
-            index_of[digest], holder.id if visible else None, holder.region_code if visible else None
-        )
+        if principal.covers(holder.region_code):
+            raise DuplicateRegistration(index_of[digest], holder.id, holder.region_code)
+        # Outside the caller's scope: no region, household or person in the answer, only a case.
+        case = cases.open_case(principal, region_code, index_of[digest], holder, digest)
+        raise DuplicateRegistration(index_of[digest], case=case)
 
 
 async def create(
@@ -115,7 +118,7 @@ async def create(
     await _check_region(uow.session, principal, data.region_code)
     _check_composition(data.members)
     repo = RecipientRepository(uow.session)
-    await _check_duplicates(repo, pii, principal, data.members, None)
+    await _check_duplicates(repo, pii, principal, data.members, None, data.region_code)
     address_text = data.address_text
     if data.address_id is not None:
         standard = await _standard_address(uow.session, principal, data.address_id)
@@ -130,7 +133,7 @@ async def create(
         head_name=head.name,
         address_id=data.address_id,
         address_text=address_text,
-        applied_on=date.today(),
+        applied_on=clock.today(),
     )
     await uow.create(household, details={"members": len(data.members)})
     people = [members.build(pii, household, m) for m in data.members]
@@ -216,7 +219,7 @@ async def update(
             changed.append(key)
     if data.members is not None:
         _check_composition(data.members)
-        await _check_duplicates(repo, pii, principal, data.members, household.id)
+        await _check_duplicates(repo, pii, principal, data.members, household.id, household.region_code)
         people = await _replace_members(uow, pii, household, people, data.members)
         household.member_count = len(people)
         household.head_name = next(m.name for m in people if m.relation == "head")
@@ -278,10 +281,13 @@ async def transition(
     except workflow.IllegalMove as exc:
         raise IllegalTransition(
             str(exc),
-            extra={"status": household.status, "allowed": workflow.allowed_actions(household.status)},
+            extra={
+                "household_status": household.status,
+                "allowed": workflow.allowed_actions(household.status),
+            },
         ) from None
     previous = household.status
-    today = date.today()
+    today = clock.today()
     household.status = target
     if data.action == "approve":
         household.approved_on = today
@@ -332,13 +338,32 @@ async def history(
     return [TransitionRead.model_validate(t) for t in await repo.transitions(household_id)]
 
 
+async def living_members(session: AsyncSession, household: Household, on: date) -> int:
+    """Members who count on ``on``: those who died before its month do not."""
+    people = await RecipientRepository(session).members([household.id])
+    died = await deaths.died_on_by_hash(session, [m.id_number_hash for m in people])
+    month = on.strftime("%Y-%m")
+    return sum(
+        1
+        for m in people
+        if not (m.id_number_hash in died and died[m.id_number_hash].strftime("%Y-%m") < month)
+    )
+
+
 async def assess_eligibility(
-    session: AsyncSession, household: Household, on: date
+    session: AsyncSession, household: Household, on: date, members: int
 ) -> eligibility.Eligibility:
-    annual = await standards.effective_value(session, "dibao_annual", household.region_code, on)
-    multiple = await standards.effective_value(session, "dibao_edge_multiple", household.region_code, on)
+    region = household.region_code
+    annual = await standards.effective_value(session, "dibao_annual", region, on)
+    multiple = await standards.effective_value(session, "dibao_edge_multiple", region, on)
+    tekun_annual = await standards.effective_value(session, "tekun_basic_annual", region, on)
     return eligibility.assess(
-        household.category, from_fen(household.monthly_income_fen), household.member_count, annual, multiple
+        household.category,
+        from_fen(household.monthly_income_fen),
+        members,
+        annual,
+        multiple,
+        tekun.basic_monthly(annual, tekun_annual),
     )
 
 
@@ -348,12 +373,15 @@ async def eligibility_of(
     household = await RecipientRepository(session).get(household_id, principal.region)
     if household is None:
         raise HouseholdNotFound(household_id)
-    result = await assess_eligibility(session, household, on)
+    counted = await living_members(session, household, on)
+    result = await assess_eligibility(session, household, on, counted)
     return EligibilityRead(
         on=on,
         category=household.category,
+        members_counted=counted,
         annual_standard=result.annual_standard,
         monthly_standard=result.monthly_standard,
+        household_standard=result.household_standard,
         per_capita_income=result.per_capita_income,
         eligible=result.eligible,
         monthly_benefit=result.monthly_benefit,

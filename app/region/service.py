@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
 from app.core.unit_of_work import UnitOfWork
@@ -105,7 +106,7 @@ async def require_region(
     region = await RegionRepository(session).get(code)
     if region is None:
         raise UnknownRegion(loc, code)
-    day = on or date.today()
+    day = on or clock.today()
     if region.valid_to is not None and region.valid_to < day:
         raise UnknownRegion(loc, code, f"was retired on {region.valid_to.isoformat()}")
     if levels is not None and region.level not in levels:

@@ -168,9 +168,16 @@ def install_denial_handlers(
     app.add_exception_handler(Forbidden, on_forbidden)
 
 
-async def audit_reveal(request: Request, principal: Principal, resource_type: str, resource_id: str) -> None:
+async def audit_reveal(
+    request: Request,
+    principal: Principal,
+    resource_type: str,
+    resource_id: str,
+    region_code: str | None = None,
+) -> None:
     """Record that personal data was shown in clear. Raises when the audit cannot be written,
-    so nothing is revealed without its audit event."""
+    so nothing is revealed without its audit event. ``region_code`` is the record's region
+    (by default the principal's scope)."""
     db: Database = request.app.state.db
     async with db.writer() as session, session.begin():
         await audit.append(
@@ -180,6 +187,7 @@ async def audit_reveal(request: Request, principal: Principal, resource_type: st
             resource_type=resource_type,
             resource_id=resource_id,
             details={"route": route_template(request.scope)},
+            region_code=region_code,
         )
 
 
@@ -202,5 +210,8 @@ async def read_revealing(
         check_reveal(principal)
     result = await load(reveal)
     if reveal:
-        await audit_reveal(request, principal, resource_type, resource_id)
+        region = getattr(result, "region_code", None)
+        await audit_reveal(
+            request, principal, resource_type, resource_id, region if isinstance(region, str) else None
+        )
     return result

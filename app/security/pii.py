@@ -16,6 +16,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.core.config import Settings
+from app.core.validators import canonical_identity_text
+
+IDENTITY_KINDS = frozenset({"id_number", "phone", "uscc"})
+"""PII kinds holding identity text, indexed on its canonical form."""
 
 
 class PiiError(Exception):
@@ -71,6 +75,10 @@ class PiiCipher:
         return self.encrypt(kind, self.decrypt(kind, token))
 
     def blind_index(self, kind: str, plain: str) -> str:
+        """HMAC of the value; identity text is indexed on its canonical form, so spellings of
+        one number (full-width, spaced, hyphenated) share an index."""
+        if kind in IDENTITY_KINDS:
+            plain = canonical_identity_text(plain)
         return hmac.new(self._index_key, f"{kind}:{plain}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -57,6 +57,23 @@ def parent_code(code: str) -> str | None:
     return prefix[: shorter[-1]].ljust(12, "0")
 
 
+def served_region(scope: str, node_region: str) -> str:
+    """The region of the records a principal scoped to ``scope`` reads from a node of
+    ``node_region``: the node's region when the scope covers the node, else the scope."""
+    return (
+        normalize_region_code(node_region) if in_scope(scope, node_region) else normalize_region_code(scope)
+    )
+
+
+def common_region(a: str, b: str) -> str:
+    """The smallest region enclosing both ``a`` and ``b`` (a region itself when it encloses the
+    other); ``000000000000`` when they lie in different provinces."""
+    for candidate in [normalize_region_code(a), *reversed(ancestors(a))]:
+        if in_scope(candidate, b):
+            return candidate
+    return "000000000000"
+
+
 def ancestors(code: str) -> list[str]:
     """Codes of every enclosing region, province first."""
     out: list[str] = []

@@ -1,6 +1,7 @@
 """Bearer JWTs: verification against the configured keys, and minting for development.
 
-HS256 with ``MZ_JWT_SECRET``; RS256/ES256 with public keys given as PEM (``MZ_JWT_PUBLIC_KEYS``:
+HS256 with ``MZ_JWT_SECRET`` (in production only when it is set explicitly: the development
+value is never a key there); RS256/ES256 with public keys given as PEM (``MZ_JWT_PUBLIC_KEYS``:
 inline PEM text or a file path) or a JWKS file (``MZ_JWT_JWKS_FILE``). Issuer and audience are
 checked, ``exp`` is required, ``exp``/``nbf`` get a small leeway.
 """
@@ -49,8 +50,9 @@ def _pem_blocks(text: str) -> list[str]:
 
 def _load_keys(settings: Settings) -> list[_Key]:
     keys: list[_Key] = []
-    if settings.jwt_secret:
-        keys.append(_Key(settings.jwt_secret, ("HS256",)))
+    secret = settings.hs256_secret()
+    if secret:
+        keys.append(_Key(secret, ("HS256",)))
     if settings.jwt_public_keys:
         text = settings.jwt_public_keys
         if "-----BEGIN" not in text:
@@ -158,6 +160,9 @@ def mint(
     now: datetime | None = None,
 ) -> str:
     """An HS256 token signed with the configured secret (development and service accounts)."""
+    secret = settings.hs256_secret()
+    if secret is None:
+        raise ValueError("HS256 is off on this node: set MZ_JWT_SECRET to mint tokens")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(unknown)}")
@@ -174,7 +179,7 @@ def mint(
         "exp": int((issued + (ttl or timedelta(seconds=settings.jwt_default_ttl_s))).timestamp()),
         "jti": str(uuid.uuid4()),
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 def parse_ttl(text: str) -> timedelta:

@@ -30,7 +30,9 @@ register_entity(
         title_en="Policy standards",
         description="Dated per-region values: dibao standard, dibao-edge multiple, subsidies.",
         field_notes={
-            "kind": "dibao_annual, dibao_edge_multiple, orphan_care_annual, severe_disabled_elder_subsidy",
+            "kind": "dibao_annual, dibao_edge_multiple, orphan_care_annual, severe_disabled_elder_subsidy, "
+            "tekun_basic_annual, tekun_care_{able,partial,full}_monthly, temporary_grant_cap, "
+            "disability_living_monthly, disability_nursing_monthly",
             "effective_from": "first day the value applies",
             "value": "exact decimal (yuan for money kinds)",
         },

@@ -13,9 +13,36 @@ from app.core.money import format_money, to_decimal
 from app.core.validators import normalize_region_code
 
 StandardKind = Literal[
-    "dibao_annual", "dibao_edge_multiple", "orphan_care_annual", "severe_disabled_elder_subsidy"
+    "dibao_annual",
+    "dibao_edge_multiple",
+    "orphan_care_annual",
+    "severe_disabled_elder_subsidy",
+    "tekun_basic_annual",
+    "tekun_care_able_monthly",
+    "tekun_care_partial_monthly",
+    "tekun_care_full_monthly",
+    "temporary_grant_cap",
+    "disability_living_monthly",
+    "disability_nursing_monthly",
 ]
-MONEY_KINDS = frozenset({"dibao_annual", "orphan_care_annual", "severe_disabled_elder_subsidy"})
+MONEY_KINDS = frozenset(
+    {
+        "dibao_annual",
+        "orphan_care_annual",
+        "severe_disabled_elder_subsidy",
+        "tekun_basic_annual",
+        "tekun_care_able_monthly",
+        "tekun_care_partial_monthly",
+        "tekun_care_full_monthly",
+        "temporary_grant_cap",
+        "disability_living_monthly",
+        "disability_nursing_monthly",
+    }
+)
+"""Kinds whose value is yuan. ``tekun_basic_annual`` defaults to 1.3 × ``dibao_annual`` where
+not set; ``temporary_grant_cap`` (per grant) to 6 × the monthly dibao standard; the care tiers
+and the disability subsidies have no default: a run records ``no_standard`` until the admin
+sets them."""
 
 
 def _decimal_text(value: object) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.core.record import ENTITIES, EntitySpec, restore
 from app.core.unit_of_work import UnitOfWork
+from app.security.identity import MASKS, canonical
 from app.security.pii import PiiCipher
 from app.sync.exceptions import ProtocolError
 
@@ -15,17 +16,23 @@ BOOKKEEPING = ("id", "version", "origin", "region_code", "updated_at")
 
 
 def reseal(spec: EntitySpec, values: dict[str, Any], pii: PiiCipher) -> dict[str, Any]:
-    """Encrypt clear personal fields with this node's key and recompute blind indexes."""
+    """Encrypt clear personal fields with this node's key and recompute blind indexes.
+    Identity text is stored in its canonical form whatever release the sender runs."""
     out = dict(values)
+    table = spec.model.__table__  # type: ignore[attr-defined]
     for column in spec.pii_fields:
         clear = out.get(column)
         if clear is None or clear == "":
             continue
         kind = spec.pii_kind(column)
-        out[column] = pii.encrypt(kind, str(clear))
+        text = canonical(kind, str(clear))
+        out[column] = pii.encrypt(kind, text)
         index = spec.blind_index_of(column)
         if index:
-            out[index] = pii.blind_index(kind, str(clear))
+            out[index] = pii.blind_index(kind, text)
+        masked = column.removesuffix("_enc") + "_masked"
+        if kind in MASKS and masked in table.columns and text != str(clear):
+            out[masked] = MASKS[kind](text)
     return out
 
 

@@ -9,6 +9,7 @@ Exception tree::
     ├── CursorGone          410: the cursor is from another epoch or older than the log
     ├── SchemaMismatch      the peer runs another schema version
     ├── ProtocolError       the peer's answer is not a valid feed page
+    ├── BoundaryViolation   a child sent a record outside its region: the page is refused
     └── PullInProgress      another worker holds the lease for this peer
 """
 
@@ -39,6 +40,18 @@ class SchemaMismatch(SyncError):
 
 class ProtocolError(SyncError):
     pass
+
+
+class BoundaryViolation(SyncError):
+    """A child's page holds a record whose region or origin lies outside the child's region
+    (or the child names a region that is not its own). Nothing of the page is applied."""
+
+    def __init__(
+        self, message: str, *, region: str | None = None, details: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.region = region
+        self.details = details or {}
 
 
 class PullInProgress(SyncError):

@@ -68,6 +68,25 @@ def reveal_snapshot(spec: EntitySpec, data: dict[str, Any], pii: PiiCipher) -> d
     return out
 
 
+def personal_counts(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per entity, how many records of a page carry personal data in clear and how many values
+    of each personal field: decrypted ciphertexts (ID and phone numbers) and plain personal
+    fields (names, birth dates). Counts only, never values."""
+    out: dict[str, dict[str, Any]] = {}
+    for entity, data in records:
+        spec = ENTITIES.get(entity)
+        if spec is None:
+            continue
+        fields = [c for c in (*spec.pii_fields, *spec.personal_fields) if data.get(c) not in (None, "")]
+        if not fields:
+            continue
+        entry = out.setdefault(entity, {"records": 0, "fields": {}})
+        entry["records"] += 1
+        for name in fields:
+            entry["fields"][name] = entry["fields"].get(name, 0) + 1
+    return out
+
+
 def _change(row: Row[Any], pii: PiiCipher) -> Change:
     spec = ENTITIES[row.entity]
     return Change(
@@ -135,8 +154,9 @@ async def changes(
     if not has_more and horizon is not None:
         # Every matching row below the horizon has been served: move past filtered-out rows.
         last = max(last, horizon)
+    served = [_change(r, pii) for r in rows]
     page = FeedPage(
-        changes=[_change(r, pii) for r in rows],
+        changes=served,
         next_cursor=FeedCursor(current, last).encode(codec),
         has_more=has_more,
         node=NodeInfo(
@@ -153,6 +173,7 @@ async def changes(
         "cursor_to": f"{last.xid}:{last.seq}",
         "count": len(rows),
         "sha256": hashlib.sha256(body).hexdigest(),
+        "personal": personal_counts([(c.entity, c.data) for c in served]),
     }
     return body, details
 

@@ -37,6 +37,9 @@ class PeerState(SQLModel, table=True):
     records_applied: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    region: str | None = Field(default=None, max_length=12)
+    """A child peer's region, pinned from its first page (unless configured): every record it
+    sends must lie inside it."""
 
 
 class SyncSession(SQLModel, table=True):

@@ -14,7 +14,9 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from app.audit import service as audit
 from app.audit.actor import Actor
 from app.core.config import Settings, SyncPeer
 from app.core.db import Database
@@ -23,9 +25,10 @@ from app.core.types import utcnow
 from app.core.unit_of_work import UnitOfWork
 from app.security.pii import PiiCipher
 from app.sync.applier import apply_records
+from app.sync.boundary import check_page, child_region
 from app.sync.client import PeerClient
-from app.sync.exceptions import CursorGone, PullInProgress, SchemaMismatch, SyncError
-from app.sync.models import SyncSession
+from app.sync.exceptions import BoundaryViolation, CursorGone, PullInProgress, SchemaMismatch, SyncError
+from app.sync.models import PeerState, SyncSession
 from app.sync.repository import SyncRepository
 from app.sync.schemas import FeedPage
 
@@ -77,6 +80,48 @@ class Puller:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_s = max(60.0, settings.sync_timeout_s * (settings.sync_max_retries + 2))
         self.actor = Actor.system(f"sync:{peer.name}", settings.node_region)
+
+    async def _bounded(
+        self,
+        repo: SyncRepository,
+        state: PeerState,
+        reported_region: str,
+        records: list[tuple[str, dict[str, Any], dict[str, Any]]],
+    ) -> None:
+        """A child's page: every record inside the child's region, or nothing of it is applied.
+        The child's region is pinned on the first page accepted (unless configured)."""
+        if self.peer.relation != "child":
+            return
+        taken: list[str] = []
+        if self.peer.region is None and state.region is None:
+            pinned = {s.peer: s.region for s in await repo.peers() if s.region}
+            for other in self.settings.sync_peers:
+                region = other.region or pinned.get(other.name)
+                if other.name != self.peer.name and other.relation == "child" and region:
+                    taken.append(region)
+        region = child_region(
+            self.peer.name, self.settings.node_region, self.peer.region, state.region, reported_region, taken
+        )
+        check_page(self.peer.name, region, records)
+        if state.region != region:
+            state.region = region
+
+    async def _refused(self, exc: BoundaryViolation, raw: bytes | None, count: int) -> None:
+        """The audit event of a refused page, in a transaction of its own (the page's rolled back)."""
+        details: dict[str, Any] = {**exc.details, "reason": str(exc)[:300], "count": count}
+        if raw is not None:
+            details["sha256"] = hashlib.sha256(raw).hexdigest()
+        async with self.db.writer() as session, session.begin():
+            await audit.append(
+                session,
+                self.actor,
+                "sync.refused",
+                resource_type="sync_peer",
+                resource_id=self.peer.name,
+                outcome="denied",
+                details=details,
+                region_code=exc.region or "",
+            )
 
     def _uow(self, session: object) -> UnitOfWork:
         return UnitOfWork(session, self.actor, node_region=self.settings.node_region)  # type: ignore[arg-type]
@@ -172,9 +217,25 @@ class Puller:
             )
 
     async def _apply_page(self, page: FeedPage, raw: bytes, cursor: str, progress: Progress) -> None:
+        try:
+            await self._apply_page_bounded(page, raw, cursor, progress)
+        except BoundaryViolation as exc:
+            await self._refused(exc, raw, len(page.changes))
+            raise
+
+    async def _apply_page_bounded(self, page: FeedPage, raw: bytes, cursor: str, progress: Progress) -> None:
         async with self.db.writer() as session, session.begin():
             repo = SyncRepository(session)
             state = await repo.peer(self.peer.name, for_update=True)
+            await self._bounded(
+                repo,
+                state,
+                page.node.region,
+                [
+                    (c.entity, {"id": str(c.id), "region_code": c.region_code, "origin": c.origin}, c.data)
+                    for c in page.changes
+                ],
+            )
             uow = self._uow(session)
             applied = await apply_records(
                 uow, self.pii, ((c.entity, c.data) for c in page.changes), self.entities
@@ -193,6 +254,7 @@ class Puller:
                 "sync.pull",
                 resource_type="sync_peer",
                 resource_id=self.peer.name,
+                region_code=state.region if self.peer.relation == "child" else "",
                 details={
                     "cursor_from": cursor[-24:],
                     "count": len(page.changes),
@@ -223,12 +285,21 @@ class Puller:
                 feed_cursor = feed_cursor or page.feed_cursor
                 if page.node.schema_version != self.schema_version:
                     raise SchemaMismatch(f"peer {self.peer.name} runs schema {page.node.schema_version}")
-                async with self.db.writer() as session, session.begin():
-                    uow = self._uow(session)
-                    applied = await apply_records(
-                        uow, self.pii, ((entity, r) for r in page.records), self.entities
-                    )
-                    await SyncRepository(session).take_lease(self.peer.name, self.owner, self.lease_s)
+                try:
+                    async with self.db.writer() as session, session.begin():
+                        repo = SyncRepository(session)
+                        state = await repo.peer(self.peer.name, for_update=True)
+                        await self._bounded(
+                            repo, state, page.node.region, [(entity, {}, r) for r in page.records]
+                        )
+                        uow = self._uow(session)
+                        applied = await apply_records(
+                            uow, self.pii, ((entity, r) for r in page.records), self.entities
+                        )
+                        await repo.take_lease(self.peer.name, self.owner, self.lease_s)
+                except BoundaryViolation as exc:
+                    await self._refused(exc, None, len(page.records))
+                    raise
                 progress.pages += 1
                 progress.received += len(page.records)
                 progress.applied += applied

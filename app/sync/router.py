@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from app.audit import service as audit
+from app.audit.actor import Actor
 from app.core.db import Database, ReadSession
 from app.core.errors import error_responses
 from app.core.validators import normalize_region_code
 from app.security.dependencies import AppSettings, Pii, actor_of, require
 from app.security.principal import Principal
+from app.security.scope import served_region
 from app.sync import feed, service
 from app.sync.schemas import ChainProof, DigestRead, FeedPage, PeerRead, SessionRead, SnapshotPage
 
@@ -50,10 +52,38 @@ async def changes(
         entities=feed.entity_names(entities),
     )
     db: Database = request.app.state.db
+    personal = details.pop("personal")
+    actor = actor_of(request, principal)
+    region = served_region(principal.region, settings.node_region)
     await audit.append_detached(
-        db.writer, actor_of(request, principal), "sync.serve", resource_type="sync_feed", details=details
+        db.writer, actor, "sync.serve", resource_type="sync_feed", details=details, region_code=region
     )
+    await _audit_transfer(db, actor, region, "sync_feed", personal, details["sha256"])
     return Response(body, media_type="application/json")
+
+
+async def _audit_transfer(
+    db: Database,
+    actor: Actor,
+    region: str,
+    channel: str,
+    personal: dict[str, dict[str, Any]],
+    sha256: str | None,
+) -> None:
+    """A page that carries personal data in clear is a personal-data transfer: audited with
+    the counts per entity and field (never the values)."""
+    if not personal:
+        return
+    details: dict[str, Any] = {
+        "channel": channel,
+        "records": sum(e["records"] for e in personal.values()),
+        "entities": personal,
+    }
+    if sha256:
+        details["sha256"] = sha256
+    await audit.append_detached(
+        db.writer, actor, "pii.transfer", resource_type=channel, details=details, region_code=region
+    )
 
 
 @router.get(
@@ -81,12 +111,18 @@ async def snapshot(
         limit=limit,
     )
     db: Database = request.app.state.db
+    actor = actor_of(request, principal)
+    region = served_region(principal.region, settings.node_region)
     await audit.append_detached(
         db.writer,
-        actor_of(request, principal),
+        actor,
         "sync.serve",
         resource_type="sync_snapshot",
         details={"entity": entity, "count": len(page.records)},
+        region_code=region,
+    )
+    await _audit_transfer(
+        db, actor, region, "sync_snapshot", feed.personal_counts([(entity, r) for r in page.records]), None
     )
     return page
 

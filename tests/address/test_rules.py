@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from app.address.codes import (
-    CODE_WIDTH,
     LEVELS,
     PLATE_ALPHABET,
+    PLATE_BITS,
     SegmentFull,
     code_range,
     looks_like_plate,
+    new_plate_code,
     next_segment,
-    plate_code,
     split_code,
 )
 from app.address.components import ComponentError, Components, full_name, match_key, normalize_components
@@ -233,17 +233,19 @@ def test_parse_without_region_or_markers(gazetteer: Gazetteer) -> None:
     assert positional.components["compound"].confidence == 0.5
 
 
-def test_plate_codes() -> None:
-    code = "330502001000" + "00007" + "0123" + "003" + "02" + "0015"
-    assert len(code) == CODE_WIDTH
-    plate = plate_code(code)
-    assert len(plate) == 10
-    assert set(plate) <= set(PLATE_ALPHABET)
-    assert looks_like_plate(plate)
-    assert plate == plate_code(code)
-    assert plate != plate_code(code, 1)
-    assert len({plate_code(code[:-1] + str(i)) for i in range(10)}) == 10
-    assert not looks_like_plate("ILOU000000")
+def test_plate_codes_are_random_and_at_least_96_bits() -> None:
+    assert PLATE_BITS >= 96
+    plates = [new_plate_code() for _ in range(2000)]
+    assert len(set(plates)) == len(plates)
+    for plate in plates[:50]:
+        assert len(plate) == 20
+        assert set(plate) <= set(PLATE_ALPHABET)
+        assert looks_like_plate(plate)
+    # every character position varies: nothing is fixed or derived from a sequence
+    for position in range(20):
+        assert len({p[position] for p in plates}) > 20
+    assert not looks_like_plate("ILOU0000000000000000")
+    assert not looks_like_plate("0123456789")
 
 
 def test_code_layout_and_segments() -> None:

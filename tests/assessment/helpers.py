@@ -29,6 +29,19 @@ def items_totalling(total: int) -> dict[str, int]:
     return items
 
 
+def comatose(total: int) -> dict[str, int]:
+    """Valid item scores adding up to ``total`` (at most 88) with 意识水平 scored 0 (in a coma)."""
+    items = full_marks()
+    items["consciousness"] = 0
+    missing = TABLE.max_total - 2 - total
+    for item in TABLE.items:
+        take = min(missing, items[item.code])
+        items[item.code] -= take
+        missing -= take
+    assert missing == 0
+    return items
+
+
 def body(
     region: str = "330502001000",
     person: str | None = None,

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.assessment.helpers import body, full_marks, record
+from tests.assessment.helpers import body, comatose, full_marks, record
 from tests.conftest import TokenFactory
 from tests.factories import id_number
 
@@ -78,9 +78,44 @@ async def test_create_scores_on_the_server(client: httpx.AsyncClient, auth: Toke
 
 
 async def test_coma_is_rated_total(client: httpx.AsyncClient, auth: TokenFactory) -> None:
-    got = await record(client, auth("operator", region="330502"), body(total=80, conditions={"coma": True}))
+    data = {**body(conditions={"coma": True}), "items": comatose(80)}
+    got = await record(client, auth("operator", region="330502"), data)
     assert (got["total_score"], got["base_level"], got["level"], got["level_code"]) == (80, 1, 4, "total")
     assert got["adjustments_applied"] == ["coma"]
+
+
+async def test_coma_with_an_awake_subject_is_422_at_the_item(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("operator", region="330502")
+    awake = await client.post(
+        "/api/v1/assessments", json=body(total=80, conditions={"coma": True}), headers=h
+    )
+    assert awake.status_code == 422, awake.text
+    assert awake.json()["status"] == 422
+    assert [e["loc"] for e in awake.json()["errors"]] == [["body", "items", "consciousness"]]
+    assert "coma" in awake.json()["errors"][0]["msg"]
+    # An amendment that puts an awake subject in a coma is refused the same way.
+    recorded = await record(client, h, body(total=80))
+    amend = await client.post(
+        f"/api/v1/assessments/{recorded['id']}/amendments",
+        json={"reason": "昏迷漏报", "conditions": {"coma": True}},
+        headers=h,
+    )
+    assert amend.status_code == 422, amend.text
+    assert [e["loc"] for e in amend.json()["errors"]] == [["body", "items", "consciousness"]]
+
+
+async def test_mental_disorder_and_care_risks_raise_one_level(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    got = await record(
+        client,
+        auth("operator", region="330502"),
+        body(total=70, conditions={"dementia": True, "care_risk_events_30d": 3}),
+    )
+    assert (got["base_level"], got["level"], got["level_code"]) == (1, 2, "moderate")
+    assert got["adjustments_applied"] == ["mental_disorder", "care_risk_events"]
 
 
 def _without(items: dict[str, int], code: str) -> dict[str, int]:

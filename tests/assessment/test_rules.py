@@ -9,7 +9,7 @@ import pytest
 
 from app.assessment import scoring, standards
 from app.assessment.tables import TABLES, Conditions, LevelBand, check_table
-from tests.assessment.helpers import TABLE, full_marks, items_totalling
+from tests.assessment.helpers import TABLE, comatose, full_marks, items_totalling
 
 NONE = Conditions()
 
@@ -119,10 +119,30 @@ def test_dementia_and_another_disorder_raise_one_level_together() -> None:
     assert (result.base_level, result.level, result.adjustments) == (1, 2, ("mental_disorder",))
 
 
-def test_both_raises_add_up() -> None:
+def test_both_raises_do_not_stack() -> None:
+    # GB/T 42195-2022, 能力等级变更依据: each condition raises one grade above the original
+    # level (在原有能力级别上提高一个等级), so both together still raise one; both are listed.
     result = scoring.score(TABLE, items_totalling(90), Conditions(dementia=True, care_risk_events_30d=3))
-    assert (result.base_level, result.level, result.level_code) == (0, 2, "moderate")
+    assert (result.base_level, result.level, result.level_code) == (0, 1, "mild")
     assert result.adjustments == ("mental_disorder", "care_risk_events")
+    both = scoring.score(
+        TABLE, items_totalling(50), Conditions(psychiatric_disorder=True, care_risk_events_30d=2)
+    )
+    assert (both.base_level, both.level) == (2, 3)
+
+
+def test_coma_must_agree_with_the_consciousness_item() -> None:
+    awake = full_marks()
+    problems = scoring.check_conditions(TABLE, awake, Conditions(coma=True))
+    assert [p.loc for p in problems] == [("body", "items", "consciousness")]
+    assert "coma" in problems[0].msg
+    drowsy = {**awake, "consciousness": 1}
+    assert [p.loc for p in scoring.check_conditions(TABLE, drowsy, Conditions(coma=True))] == [
+        ("body", "items", "consciousness")
+    ]
+    comatose = {**awake, "consciousness": 0}
+    assert scoring.check_conditions(TABLE, comatose, Conditions(coma=True)) == []
+    assert scoring.check_conditions(TABLE, awake, Conditions()) == []
 
 
 @pytest.mark.parametrize(
@@ -131,7 +151,7 @@ def test_both_raises_add_up() -> None:
         (40, Conditions(dementia=True, care_risk_events_30d=2), 3),
         (20, Conditions(dementia=True), 4),
         (10, Conditions(psychiatric_disorder=True, care_risk_events_30d=4), 4),
-        (50, Conditions(dementia=True, care_risk_events_30d=2), 2),
+        (35, Conditions(care_risk_events_30d=2), 3),
     ],
 )
 def test_level_never_passes_four(total: int, conditions: Conditions, base: int) -> None:
@@ -150,9 +170,9 @@ def test_cap_at_four_from_severe() -> None:
     )
 
 
-@pytest.mark.parametrize("total", [90, 70, 50, 35, 0])
+@pytest.mark.parametrize("total", [88, 70, 50, 35, 0])
 def test_coma_is_rated_total_directly(total: int) -> None:
-    result = scoring.score(TABLE, items_totalling(total), Conditions(coma=True, dementia=True))
+    result = scoring.score(TABLE, comatose(total), Conditions(coma=True, dementia=True))
     assert result.level == 4
     assert result.level_code == "total"
     assert result.adjustments == ("coma",)

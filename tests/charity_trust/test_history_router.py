@@ -278,7 +278,8 @@ async def test_termination_and_what_is_refused_after_it(
         await post(client, h, tid, "filing", {"filing_number": "x"}),
     ]
     assert [r.status_code for r in refused] == [409, 409, 409, 409]
-    assert all(r.json()["status"] == "terminated" for r in refused)
+    assert all(r.json()["trust_status"] == "terminated" for r in refused)
+    assert all(r.json()["status"] == 409 for r in refused)
     on_time = await create(client, h, trust(filed_on="2022-03-05"))
     done = await ok(
         client,

@@ -356,7 +356,7 @@ async def test_filing_a_draft(client: httpx.AsyncClient, auth: TokenFactory) -> 
     assert filed["version"] == 2
     again = await post(client, h, tid, "filing", {"filing_number": f"X{unique_suffix()}"})
     assert again.status_code == 409
-    assert again.json()["status"] == "filed"
+    assert again.json()["trust_status"] == "filed"
     patch = await client.patch(f"{BASE}/{tid}", json={"purpose": "改"}, headers={**h, "If-Match": '"2"'})
     assert patch.status_code == 409
     assert patch.json()["allowed_statuses"] == ["draft"]

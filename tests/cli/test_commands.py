@@ -71,3 +71,40 @@ def test_openapi_check_from_elsewhere(tmp_path: Path) -> None:
     stale = tmp_path / "stale.json"
     stale.write_text("{}", encoding="utf-8")
     assert run(["openapi", "--check", "--out", str(stale)], tmp_path).returncode == 1
+
+
+def test_import_deaths_keeps_good_rows_and_reports_each_bad_line(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    assert run(["migrate", "upgrade"], tmp_path).returncode == 0
+    good = [id_number("330502") for _ in range(3)]
+    rows = ["身份证号,死亡日期,来源"]
+    rows += [f"{good[0]},2026-03-04,public_security", f"{good[1]},2026/3/5,funeral"]
+    rows += [
+        "12345,2026-03-04,public_security",  # line 4: not an ID number
+        f"{good[2]},not a date,civil_registration",  # line 5: no date
+        f"{good[0]},2026-03-04,funeral",  # line 6: recorded already (line 2)
+        f"{good[2]},2999-01-01,funeral",  # line 7: in the future
+    ]
+    source = tmp_path / "deaths.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done = run(["import", "deaths", str(source), "--region", "330502", "--sub", "cli-test"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["rows"], report["inserted"]) == (6, 2)
+    assert [r["line"] for r in report["rejected"]] == [4, 5, 6, 7]
+    assert "already recorded" in report["rejected"][2]["reason"]
+    assert "future" in report["rejected"][3]["reason"]
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["ID number", "Date of Death", "Source"])
+    sheet.append([good[2], "2026-02-01", "civil_registration"])
+    sheet.append([good[1], "2026-02-01", "civil_registration"])
+    workbook = tmp_path / "deaths.xlsx"
+    book.save(workbook)
+    again = run(["import", "deaths", str(workbook), "--strict"], tmp_path)
+    assert again.returncode == 1, again.stderr  # one row rejected under --strict
+    second = json.loads(again.stdout)
+    assert (second["inserted"], [r["line"] for r in second["rejected"]]) == (1, [3])

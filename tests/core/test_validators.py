@@ -6,15 +6,22 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from app.core.money import from_fen, to_decimal, to_fen
 from app.core.validators import (
     USCC_CHARSET,
+    IdNumber,
+    Phone,
+    Uscc,
     age_on,
+    canonical_identity_text,
     id_number_check_char,
+    normalize_identity_text,
     normalize_region_code,
     uscc_check_char,
     validate_id_number,
+    validate_phone,
     validate_uscc,
 )
 
@@ -134,3 +141,75 @@ def test_money_is_exact_and_refuses_floats() -> None:
 @given(st.integers(min_value=-99_999_999_999_999, max_value=99_999_999_999_999))
 def test_money_fen_round_trip(fen: int) -> None:
     assert to_fen(from_fen(fen)) == fen
+
+
+# Identity text at the door: one normaliser for ID numbers, credit codes and phone numbers.
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+class _Identity(BaseModel):
+    id_number: IdNumber
+    phone: Phone | None = None
+    uscc: Uscc | None = None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("３３０５０３１９８００１０１００１６", "330503198001010016"),
+        ("330503 19800101 0016", "330503198001010016"),
+        ("330503-19800101-0016", "330503198001010016"),
+        ("３３０５０３\u3000１９８００１０１－００１６", "330503198001010016"),
+        ("\u200b330503198001010016\ufeff", "330503198001010016"),
+        ("330503\u201019800101\u20130016", "330503198001010016"),
+    ],
+)
+def test_identity_text_is_normalised(typed: str, expected: str) -> None:
+    assert normalize_identity_text(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "٣٣٠٥٠٣١٩٨٠٠١٠١٠٠١٦",  # Arabic-Indic
+        "۳۳۰۵۰۳۱۹۸۰۰۱۰۱۰۰۱۶",  # Extended Arabic-Indic (Persian)
+        "३३०५०३१९८००१०१००१६",  # Devanagari
+        "33050319800101001" + "٦",  # one digit of another script is enough
+    ],
+)
+def test_other_digit_scripts_are_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="digits must be 0-9"):
+        normalize_identity_text(typed)
+    with pytest.raises(ValidationError) as caught:
+        _Identity(id_number=typed)
+    assert caught.value.errors()[0]["loc"] == ("id_number",)
+
+
+def test_the_types_normalise_before_checking() -> None:
+    valid = "11010519491231002X"
+    assert _Identity(id_number=_full_width(valid.lower())).id_number == valid
+    assert _Identity(id_number="110105 19491231 002x").id_number == valid
+    assert _Identity(id_number=valid, phone="１３８ １２３４－５６７８").phone == "13812345678"
+    assert _Identity(id_number=valid, phone="0572-2345678").phone == "05722345678"
+    assert _Identity(id_number=valid, uscc=_full_width("91350100m000100y43")).uscc == "91350100M000100Y43"
+    with pytest.raises(ValidationError):
+        _Identity(id_number=valid, phone="١٣٨١٢٣٤٥٦٧٨")
+    with pytest.raises(ValidationError):
+        _Identity(id_number=valid, phone="12345")
+
+
+def test_phone_numbers() -> None:
+    assert validate_phone("13812345678") == "13812345678"
+    assert validate_phone("057-12345678") == "05712345678"
+    for bad in ("1381234567", "23812345678", "5722345678", "0572-234"):
+        with pytest.raises(ValueError, match="phone number"):
+            validate_phone(bad)
+
+
+def test_stored_text_of_other_scripts_maps_to_ascii() -> None:
+    """What earlier releases stored cannot be refused: the re-normalisation reads it."""
+    assert canonical_identity_text("٣٣٠٥٠٣ 1980-0101-001x") == "33050319800101001X"
+    assert canonical_identity_text("３３０５０３") == "330503"

@@ -179,7 +179,7 @@ async def test_the_generated_nodes_start_in_production_and_sync(nodes: dict[str,
         r = await c.post("/api/v1/recipients", json=body, headers=county.headers("operator"))
         assert r.status_code == 201, r.text
         created = r.json()
-        # METRICS-CHECK assert (await c.get("/metrics")).status_code == 401  # MZ_METRICS_TOKEN is set
+        assert (await c.get("/metrics")).status_code == 401  # MZ_METRICS_TOKEN is set
     await county.settled()
     await pull(city, "wuxing")
     async with city.client() as c:

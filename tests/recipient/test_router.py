@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 from openpyxl import Workbook
 
+from app.core.clock import clock
 from tests.conftest import TokenFactory
 from tests.factories import id_number
 from tests.recipient.helpers import create, household, move
@@ -197,9 +198,10 @@ async def test_workflow_and_history(client: httpx.AsyncClient, auth: TokenFactor
     bad = await client.post(f"{BASE}/{hid}/transitions", json={"action": "approve"}, headers=h)
     assert bad.status_code == 409
     assert bad.json()["allowed"] == ["reject", "verify"]
+    assert (bad.json()["status"], bad.json()["household_status"]) == (409, "applied")
     done = await move(client, h, hid, "verify", "approve", "review", "suspend", "resume", "exit")
     assert done["status"] == "exited"
-    assert done["approved_on"] == date.today().isoformat()
+    assert done["approved_on"] == clock.today().isoformat()
     history = (await client.get(f"{BASE}/{hid}/history", headers=h)).json()
     assert [t["action"] for t in history] == [
         "apply",
@@ -256,7 +258,9 @@ async def test_eligibility_uses_most_specific_standard(client: httpx.AsyncClient
     assert r["monthly_standard"] == "1000.00"
     assert r["per_capita_income"] == "333.33"
     assert r["eligible"] is True
-    assert r["monthly_benefit"] == "2000.01"
+    # 1,000.00 × 3 − 1,000.00 on the household, not (1,000.00 − 333.33) × 3 = 2,000.01.
+    assert r["monthly_benefit"] == "2000.00"
+    assert (r["household_standard"], r["members_counted"]) == ("3000.00", 3)
     admin = auth("admin", region="330521")
     s = await client.post(
         "/api/v1/standards",
@@ -280,7 +284,7 @@ async def test_eligibility_uses_most_specific_standard(client: httpx.AsyncClient
     after = (await client.get(url, params={"on": "2024-01-01"}, headers=ht)).json()
     assert before["monthly_standard"] == "1000.00"
     assert after["monthly_standard"] == "1100.00"
-    assert after["monthly_benefit"] == "2300.01"
+    assert after["monthly_benefit"] == "2300.00"
     assert h
 
 
@@ -317,8 +321,9 @@ async def test_payment_runs_pay_once_a_month(client: httpx.AsyncClient, auth: To
             members=[{"name": "郑", "id_number": id_number("330522"), "relation": "head"}],
         ),
     )
-    for hid in (paid["id"], rich["id"]):
-        await move(client, h, hid, "verify", "approve")
+    with clock.frozen(datetime(2026, 1, 10, 2, 0, tzinfo=UTC)):
+        for hid in (paid["id"], rich["id"]):
+            await move(client, h, hid, "verify", "approve")
     first = await client.post(
         "/api/v1/payment-runs", json={"region_code": region, "month": "2026-01"}, headers=h
     )
@@ -327,15 +332,16 @@ async def test_payment_runs_pay_once_a_month(client: httpx.AsyncClient, auth: To
     assert run["payment_count"] == 1
     assert run["total"] == "1400.00"
     assert run["skipped_count"] == 1
-    again = (
-        await client.post("/api/v1/payment-runs", json={"region_code": region, "month": "2026-01"}, headers=h)
-    ).json()
-    assert again["payment_count"] == 0
-    assert again["total"] == "0.00"
+    assert run["skipped_by_reason"] == {"not_eligible": 1}
+    again = await client.post(
+        "/api/v1/payment-runs", json={"region_code": region, "month": "2026-01"}, headers=h
+    )
+    assert again.status_code == 409
+    assert (again.json()["status"], again.json()["run_id"]) == (409, run["id"])
     fetched = (await client.get(f"/api/v1/payment-runs/{run['id']}", headers=h)).json()
     assert fetched["total"] == "1400.00"
     payments = (await client.get(f"{BASE}/{paid['id']}/payments", headers=h)).json()["items"]
-    assert [(p["month"], p["amount"]) for p in payments] == [("2026-01", "1400.00")]
+    assert [(p["month"], p["kind"], p["amount"]) for p in payments] == [("2026-01", "dibao", "1400.00")]
     assert (await client.get(f"{BASE}/{pending['id']}/payments", headers=h)).json()["items"] == []
     outside = await client.post(
         "/api/v1/payment-runs", json={"region_code": "330503", "month": "2026-01"}, headers=h
@@ -367,9 +373,10 @@ async def test_duplicate_registration(client: httpx.AsyncClient, auth: TokenFact
         headers=auth("operator", region="330503"),
     )
     assert other_scope.status_code == 409
-    assert "another region" in other_scope.json()["detail"]
+    assert other_scope.json()["case_ref"].startswith("DUP-")
     assert first["id"] not in other_scope.text
     assert person not in other_scope.text
+    assert "330502" not in other_scope.text
 
 
 async def test_discoveries(client: httpx.AsyncClient, auth: TokenFactory) -> None:

@@ -59,7 +59,8 @@ def test_dibao_benefit_is_exact_to_the_fen() -> None:
     assert result.monthly_standard == D("1000.00")
     assert result.per_capita_income == D("333.33")
     assert result.eligible is True
-    assert result.monthly_benefit == D("2000.01")
+    # On the household: 1000.00 × 3 − 1000.00; per person first would give 2000.01.
+    assert result.monthly_benefit == D("2000.00")
 
 
 def test_dibao_not_eligible_at_or_above_the_standard() -> None:
@@ -145,3 +146,14 @@ def test_discovery_elderly_rules() -> None:
     turning_sixty = _facts(birth_date=date(1966, 6, 2))
     assert _codes(turning_sixty) == []
     assert _codes(turning_sixty, date(2026, 6, 2)) == ["elderly_assessment_missing"]
+
+
+def test_ages_and_month_spans_keep_the_day() -> None:
+    from app.quality.checks import born_by
+    from app.recipient.discovery import _months_ago
+
+    assert born_by(date(2026, 12, 31), 60) == date(1966, 12, 31)
+    assert born_by(date(2028, 2, 29), 60) == date(1968, 2, 29)
+    assert born_by(date(2024, 2, 29), 61) == date(1963, 2, 28)
+    assert _months_ago(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert _months_ago(date(2026, 12, 30), 12) == date(2025, 12, 30)

@@ -650,6 +650,52 @@ class Targets:
         status = (await self.get(f"/recipients/{made['id']}"))["status"]
         return url, {"action": "suspend" if status == "approved" else "resume"}, {}
 
+    # grants, disability subsidies, deaths
+    async def grant(self, at: Location) -> Prepared:
+        made = await self.once(at, lambda: self.post("/recipients", household(category="temporary")))
+        return f"/recipients/{made['id']}/grants", {"amount": "10.00", "kind": "emergency"}, {}
+
+    async def death(self, at: Location) -> Prepared:
+        return "/deaths", {"id_number": id_number("330502"), "died_on": "2026-01-02", "source": "funeral"}, {}
+
+    async def _disabled(self) -> tuple[str, str]:
+        people = [{"name": "残", "id_number": id_number("330502"), "relation": "head", "disability_grade": 1}]
+        made = await self.post("/recipients", household(members=people))
+        return made["id"], made["members"][0]["id"]
+
+    async def subsidy_apply(self, at: Location) -> Prepared:
+        hid, mid = await self._disabled()
+        return f"/recipients/{hid}/members/{mid}/subsidies", {"kind": "disability_nursing"}, {}
+
+    async def _approved_subsidy(self, at: Location) -> tuple[str, str, str]:
+        async def make() -> tuple[str, str, str]:
+            hid, mid = await self._disabled()
+            made = await self.post(
+                f"/recipients/{hid}/members/{mid}/subsidies", {"kind": "disability_nursing"}
+            )
+            for action in ("verify", "approve"):
+                await self.post(f"/recipients/{hid}/subsidies/{made['id']}/transitions", {"action": action})
+            return hid, mid, made["id"]
+
+        made: tuple[str, str, str] = await self.once(at, make)
+        return made
+
+    async def _toggle(self, hid: str, sid: str) -> dict[str, Any]:
+        status = (await self.get(f"/recipients/{hid}/subsidies/{sid}"))["status"]
+        return {"action": "suspend" if status == "approved" else "resume"}
+
+    async def subsidy_transition(self, at: Location) -> Prepared:
+        hid, _mid, sid = await self._approved_subsidy(("household", *at))
+        return f"/recipients/{hid}/subsidies/{sid}/transitions", await self._toggle(hid, sid), {}
+
+    async def subsidy_transition_member(self, at: Location) -> Prepared:
+        hid, mid, sid = await self._approved_subsidy(("member", *at))
+        return (
+            f"/recipients/{hid}/members/{mid}/subsidies/{sid}/transitions",
+            await self._toggle(hid, sid),
+            {},
+        )
+
     # addresses
     @staticmethod
     def _address() -> dict[str, Any]:
@@ -761,8 +807,13 @@ class Targets:
             return await self.get(f"/assessments/{written['id']}")
         if operation.endswith("-create") and "{" not in OPERATIONS[operation][1]:
             return await self.get(f"{url}/{written['id']}")
-        if operation == "recipient-transition":
+        if operation in {"recipient-transition", "subsidy-transition", "subsidy-transition-member"}:
             return await self.get(url.replace("/transitions", "/history"))
+        if operation == "recipient-grant":
+            return await self.get(url.replace("/grants", "/payments"), limit=500)
+        if operation == "subsidy-apply":
+            household_url = url.split("/members/", maxsplit=1)[0]
+            return await self.get(f"{household_url}/subsidies/{written['id']}/history")
         if operation in {"charity-trust-file", "charity-trust-terminate"}:
             return await self.get(url.rsplit("/", 1)[0])
         return await self.get(url)  # updates: the record; sub-records: their list
@@ -776,6 +827,19 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
     "recipient-create": ("POST", "/recipients", "household_create"),
     "recipient-update": ("PATCH", "/recipients/{household_id}", "household_update"),
     "recipient-transition": ("POST", "/recipients/{household_id}/transitions", "transition"),
+    "recipient-grant": ("POST", "/recipients/{household_id}/grants", "grant"),
+    "death-create": ("POST", "/deaths", "death"),
+    "subsidy-apply": ("POST", "/recipients/{household_id}/members/{member_id}/subsidies", "subsidy_apply"),
+    "subsidy-transition": (
+        "POST",
+        "/recipients/{household_id}/subsidies/{subsidy_id}/transitions",
+        "subsidy_transition",
+    ),
+    "subsidy-transition-member": (
+        "POST",
+        "/recipients/{household_id}/members/{member_id}/subsidies/{subsidy_id}/transitions",
+        "subsidy_transition_member",
+    ),
     "address-create": ("POST", "/addresses", "address_create"),
     "address-update": ("PATCH", "/addresses/{address_id}", "address_update"),
     "address-parse": ("POST", "/addresses/parse", "address_parse"),

@@ -125,6 +125,8 @@ async def service(peer: StubPeer) -> AsyncIterator[Service]:
             workers=2,
             MZ_AUTH_FAIL_LIMIT=str(AUTH_FAIL_LIMIT),
             MZ_AUTH_FAIL_WINDOW_S="300",
+            # The tests stand in for a reverse proxy on 127.0.0.1 that sets X-Forwarded-For.
+            MZ_FORWARDED_ALLOW_IPS="127.0.0.1",
             MZ_SYNC_PEERS=json.dumps(peers),
             MZ_SYNC_TIMEOUT_S="5",
             MZ_LOG_LEVEL="INFO",

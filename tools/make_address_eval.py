@@ -1,9 +1,12 @@
-"""Write ``tests/data/address_eval.csv``: noisy free-text addresses over the synthetic register
-of :func:`app.address.synthetic.eval_register`, each with the standard address it means and the
-components a perfect parser would read from it.
+"""Write the synthetic evaluation set: ``tests/data/address_eval.csv``, noisy free-text
+addresses over the synthetic register of :func:`tools.address_synthetic.eval_register`, each with
+the standard address it means and the components a perfect parser would read from it; and
+``tests/data/address_eval.register.csv``, that register as an import file.
 
-Run from the repository root: ``python tests/data/make_address_eval.py`` (deterministic: the
-same seed writes the same file).
+Run from the repository root: ``python -m tools.make_address_eval`` (deterministic: the same
+seed writes the same files). This set measures the matcher's consistency with a generator built
+alongside it; the hand-written set (``tests/data/addresses_handwritten.csv``) measures how it
+reads what people write.
 
 The noise is what free text in the wild carries: missing province, city or county; short
 names (吴兴, 织里, 月河); 栋/幢/号楼/#; full-width digits; Chinese numerals (三单元, 三零一室);
@@ -23,17 +26,21 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from app.address.gazetteer import short_name
+from tools.address_synthetic import (
+    SyntheticAddress,
+    eval_register,
+    region_names,
+    standard_name,
+    to_csv,
+)
 
-from app.address.gazetteer import short_name  # noqa: E402
-from app.address.synthetic import SyntheticAddress, eval_register, region_names, standard_name  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "address_eval.csv"
 SEED = 20221130
 SIZE = 420
 FIELDS = ("community", "road", "house_number", "compound", "building", "unit", "floor", "room")
-COLUMNS = ("text", "expected_full_name", "region_code", *FIELDS)
+COLUMNS = ("category", "text", "expected_full_name", "region_code", *FIELDS)
 DIGITS = "零一二三四五六七八九"
 FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡"
@@ -245,6 +252,7 @@ def build(seed: int = SEED, size: int = SIZE) -> list[dict[str, str]]:
         expected = {k: out.parsed.get(k, "") for k in FIELDS}
         rows.append(
             {
+                "category": "synthetic",
                 "text": noisy(out.parts, rng),
                 "expected_full_name": standard_name(target, regions),
                 "region_code": out.region_code,
@@ -261,13 +269,25 @@ def write(rows: list[dict[str, str]], path: Path) -> None:
         writer.writerows(rows)
 
 
+def write_register(path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        for chunk in to_csv(a.csv_row() for a in eval_register()):
+            f.write(chunk)
+
+
+def register_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".register.csv")
+
+
 def main() -> None:
-    """``make_address_eval.py [SEED OUT]``: another seed writes a held-out set elsewhere."""
+    """``python -m tools.make_address_eval [SEED OUT]``: another seed writes a held-out set
+    elsewhere (with its register beside it)."""
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else SEED
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else OUT
     rows = build(seed)
     write(rows, out)
-    print(f"wrote {len(rows)} rows to {out}")
+    write_register(register_path(out))
+    print(f"wrote {len(rows)} rows to {out} and the register to {register_path(out)}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Synthetic Huzhou registers, generated deterministically from a seed: a small register with
-deliberate look-alikes for the evaluation set, and registers of any size for benchmarks.
+deliberate look-alikes for the synthetic evaluation set, and registers of any size for
+benchmarks. (A development tool: the service itself never generates addresses.)
 
 Nothing here is real data; the names are made up from common place-name words and the real
 township codes of ``app/region/data/regions-huzhou.csv``.
@@ -19,6 +20,7 @@ from app.region.reference import shipped_rows
 CSV_COLUMNS = (
     "region_code",
     "community",
+    "village_group",
     "road",
     "house_number",
     "compound",
@@ -79,6 +81,7 @@ class SyntheticAddress:
 
     def csv_row(self) -> dict[str, str]:
         row = self.parts.as_dict()
+        row.pop("village", None)
         row["region_code"] = self.region_code
         row["aliases"] = "|".join(self.aliases)
         row["lon"] = "" if self.lon is None else f"{self.lon:.6f}"
@@ -137,7 +140,7 @@ def eval_register(seed: int = 2022) -> list[SyntheticAddress]:
     """About 1,900 addresses over twelve townships, with look-alikes on purpose: the same road
     names and compound names in several townships, neighbouring house numbers, every room of
     a unit, building-level entries beside their rooms, and old names kept as aliases."""
-    rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    rng = random.Random(seed)
     out: list[SyntheticAddress] = []
     road_words = list(ROAD_WORDS)
     compound_words = list(COMPOUND_WORDS)
@@ -174,7 +177,7 @@ def bulk_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     """``count`` distinct addresses as CSV rows, spread over every township, generated on the
     fly (nothing is kept in memory). Even places are roads with house numbers, odd ones
     compounds; each house or compound has buildings, units and rooms."""
-    rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    rng = random.Random(seed)
     townships = [code for code, (_n, level, _p) in region_names().items() if level == "township"]
     places, houses, buildings, units, rooms = 24, 5, 4, 2, 18
     made = 0
@@ -201,6 +204,7 @@ def bulk_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
                             yield {
                                 "region_code": region,
                                 "community": community,
+                                "village_group": "",
                                 "road": base["road"],
                                 "house_number": number,
                                 "compound": base["compound"] if base["road"] == "" else "",

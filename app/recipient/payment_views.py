@@ -1,0 +1,109 @@
+"""Reading payments: a household's payments (grants included, with their kind), the payments
+in scope, a run's skips, and totals by month, kind and category."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Unprocessable
+from app.core.money import from_fen
+from app.core.pagination import Page, PageParams, build_page
+from app.recipient.exceptions import HouseholdNotFound, PaymentRunNotFound
+from app.recipient.models import Payment, PaymentSkip
+from app.recipient.payment_repository import PaymentRepository
+from app.recipient.payment_schemas import PaymentRead, PaymentSkipRead, PaymentStats, PaymentTotal
+from app.recipient.repository import RecipientRepository
+from app.security.principal import Principal
+
+
+def payment_read(payment: Payment) -> PaymentRead:
+    return PaymentRead(
+        id=payment.id,
+        run_id=payment.run_id,
+        household_id=payment.household_id,
+        member_id=payment.member_id,
+        region_code=payment.region_code,
+        month=payment.month,
+        category=payment.category,
+        kind=payment.kind,
+        amount=from_fen(payment.amount_fen),
+        member_count=payment.member_count,
+        reason=payment.reason,
+        created_at=payment.created_at,
+    )
+
+
+def skip_read(skip: PaymentSkip) -> PaymentSkipRead:
+    return PaymentSkipRead(
+        id=skip.id,
+        run_id=skip.run_id,
+        household_id=skip.household_id,
+        member_id=skip.member_id,
+        region_code=skip.region_code,
+        kind=skip.kind,
+        reason_code=skip.reason_code,
+        reason=skip.reason,
+    )
+
+
+async def payments_of(
+    session: AsyncSession, principal: Principal, household_id: uuid.UUID, params: PageParams
+) -> Page[PaymentRead]:
+    if await RecipientRepository(session).get(household_id, principal.region) is None:
+        raise HouseholdNotFound(household_id)
+    rows = await PaymentRepository(session).payments_of(household_id, params)
+    return build_page(rows, params, lambda p: [p.id], payment_read)
+
+
+async def list_payments(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    region_code: str | None = None,
+    month: str | None = None,
+    kind: str | None = None,
+    run_id: uuid.UUID | None = None,
+) -> Page[PaymentRead]:
+    rows = await PaymentRepository(session).search(
+        principal.region, params, region_code=region_code, month=month, kind=kind, run_id=run_id
+    )
+    return build_page(rows, params, lambda p: [p.id], payment_read)
+
+
+async def skips_of(
+    session: AsyncSession, principal: Principal, run_id: uuid.UUID, params: PageParams
+) -> Page[PaymentSkipRead]:
+    repo = PaymentRepository(session)
+    if await repo.get_run(run_id, principal.region) is None:
+        raise PaymentRunNotFound(run_id)
+    return build_page(await repo.skips_of(run_id, params), params, lambda s: [s.id], skip_read)
+
+
+async def stats(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    region_code: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> PaymentStats:
+    """Payments (monthly and grants) counted and summed by month, kind and category."""
+    if month_from and month_to and month_from > month_to:
+        raise Unprocessable.at(("query", "month_to"), "month_to lies before month_from")
+    scope = region_code if region_code and principal.covers(region_code) else principal.region
+    rows = await PaymentRepository(session).totals(scope, None, month_from, month_to)
+    items = [
+        PaymentTotal(month=m, kind=k, category=c, payments=int(n), amount=from_fen(int(fen or 0)))
+        for m, k, c, n, fen in rows
+    ]
+    return PaymentStats(
+        region_code=scope,
+        month_from=month_from,
+        month_to=month_to,
+        items=items,
+        payments=sum(i.payments for i in items),
+        amount=from_fen(sum(int(r[4] or 0) for r in rows)),
+    )
