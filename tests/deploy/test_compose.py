@@ -83,6 +83,7 @@ def test_each_sync_token_is_signed_by_the_node_that_accepts_it(project: Path):
     (child,) = Settings(_env_file=None, sync_peers=city["MZ_SYNC_PEERS"]).sync_peers
     (parent,) = Settings(_env_file=None, sync_peers=county["MZ_SYNC_PEERS"]).sync_peers
     assert (child.relation, child.base_url) == ("child", "http://county:8000")
+    assert child.region == "330502000000"  # pages with records outside the county are refused
     assert (parent.relation, parent.base_url) == ("parent", "http://city:8000")
     options: dict[str, Any] = {"algorithms": ["HS256"], "audience": "mzbrain", "issuer": "mzbrain"}
     claims = jwt.decode(child.token, county["MZ_JWT_SECRET"], **options)

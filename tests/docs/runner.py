@@ -9,10 +9,12 @@ A document is read as a sequence of fenced blocks:
   answer may hold more keys than a document shows), with the same values, except that a
   documented string containing `…` matches any string, and a bare `"…"` any number, string,
   boolean or null.
+- ```` ```text ```` right after a ``sh`` block — lines that occur in its output, in order.
 - ```` ```http ```` right after a ``sh`` block (run with ``curl -si``) — the status line, the
   documented headers (same rule for values) and the body as for ``json``.
 A ``sh`` block just after ``<!-- not run: REASON -->`` is shown but not run here (REASON says
-where it runs instead, e.g. the container smoke test).
+where it runs instead, e.g. the container smoke test); one after ``<!-- engine: postgresql -->``
+runs only when the node under test is on that engine.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 NOT_RUN = re.compile(r"<!--\s*not run:\s*(.*?)\s*-->\s*$")
+ENGINE = re.compile(r"<!--\s*engine:\s*(\w+)\s*-->\s*$")
 DEFAULT_URL = "http://127.0.0.1:8000"
 WILDCARD = "…"
 
@@ -37,6 +40,7 @@ class Block:
     text: str
     line: int
     not_run: str | None = None
+    engine: str | None = None
 
 
 def blocks(markdown: str) -> list[Block]:
@@ -44,8 +48,17 @@ def blocks(markdown: str) -> list[Block]:
     for match in FENCE.finditer(markdown):
         before = markdown[: match.start()].rstrip().splitlines()
         reason = NOT_RUN.search(before[-1]) if before else None
+        engine = ENGINE.search(before[-1]) if before else None
         line = markdown.count("\n", 0, match.start()) + 1
-        found.append(Block(match.group(1), match.group(2), line, reason.group(1) if reason else None))
+        found.append(
+            Block(
+                match.group(1),
+                match.group(2),
+                line,
+                reason.group(1) if reason else None,
+                engine.group(1) if engine else None,
+            )
+        )
     return found
 
 
@@ -118,7 +131,19 @@ def same_http(documented: str, actual: str) -> None:
         same_shape(json.loads(doc_body), json.loads(body), "body")
 
 
-def run_document(path: Path, env: dict[str, str], base_url: str, cwd: Path) -> int:
+def same_text(documented: str, actual: str) -> None:
+    """Each documented line occurs in the output, in order (``…`` stands for anything)."""
+    lines = actual.splitlines()
+    at = 0
+    for wanted in (line.strip() for line in documented.splitlines() if line.strip()):
+        while at < len(lines) and not _value_matches(wanted, lines[at].strip()):
+            at += 1
+        if at == len(lines):
+            raise Mismatch(f"no line {wanted!r} (in order) in the output")
+        at += 1
+
+
+def run_document(path: Path, env: dict[str, str], base_url: str, cwd: Path, engine: str) -> int:
     """Run every command of the document; return how many blocks ran. Raises on the first
     command that fails or answer that differs, naming the line of the document."""
     state = cwd / f".{path.stem}.env"
@@ -126,6 +151,9 @@ def run_document(path: Path, env: dict[str, str], base_url: str, cwd: Path) -> i
     ran = 0
     pending: tuple[Block, str] | None = None
     for block in blocks(path.read_text(encoding="utf-8")):
+        if block.engine is not None and block.engine != engine:
+            pending = None
+            continue
         if block.kind == "sh" and block.not_run is None:
             script = block.text.replace(DEFAULT_URL, base_url)
             wrapped = f"set -euo pipefail\nsource {state}\nset -a\n{script}\nset +a\nexport -p > {state}\n"
@@ -146,13 +174,15 @@ def run_document(path: Path, env: dict[str, str], base_url: str, cwd: Path) -> i
             pending = (block, run.stdout)
             ran += 1
             continue
-        if block.kind in {"json", "http"} and pending is not None:
+        if block.kind in {"json", "http", "text"} and pending is not None:
             command, output = pending
             try:
                 if block.kind == "json":
                     same_shape(json.loads(block.text), last_json(output))
-                else:
+                elif block.kind == "http":
                     same_http(block.text, output)
+                else:
+                    same_text(block.text, output)
             except (Mismatch, json.JSONDecodeError) as exc:
                 raise AssertionError(
                     f"{path.name}:{block.line}: the answer to the command at line {command.line} "
@@ -162,12 +192,13 @@ def run_document(path: Path, env: dict[str, str], base_url: str, cwd: Path) -> i
     return ran
 
 
-def command_lines(path: Path) -> list[str]:
-    """Commands of the ``sh`` blocks marked as run elsewhere."""
+def commands_run_elsewhere(path: Path) -> list[str]:
+    """The program and subcommand (``podman run``) of each command of the ``sh`` blocks marked
+    as run elsewhere."""
     out: list[str] = []
     for block in blocks(path.read_text(encoding="utf-8")):
         if block.kind == "sh" and block.not_run is not None:
-            out.extend(line.strip() for line in block.text.splitlines() if line.strip())
+            out.extend(" ".join(line.split()[:2]) for line in block.text.splitlines() if line.strip())
     return out
 
 
