@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from app.core import calendar
 from app.core.clock import clock
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -112,11 +113,7 @@ def id_number_sex(id_number: str) -> str:
 
 def age_on(id_number: str, on: date) -> int:
     """Full years of age on a given day, from the birth date in the ID number."""
-    born = id_number_birth_date(id_number)
-    years = on.year - born.year
-    if (on.month, on.day) < (born.month, born.day):
-        years -= 1
-    return years
+    return calendar.age_on(id_number_birth_date(id_number), on)
 
 
 def uscc_check_char(first17: str) -> str:

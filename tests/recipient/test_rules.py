@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.quality.checks import born_by
+from app.core.calendar import born_by, months_before
 from app.recipient import composition, discovery, eligibility, workflow
-from app.recipient.discovery import _months_ago
 
 D = Decimal
 
@@ -155,5 +154,5 @@ def test_ages_and_month_spans_keep_the_day() -> None:
     assert born_by(date(2026, 12, 31), 60) == date(1966, 12, 31)
     assert born_by(date(2028, 2, 29), 60) == date(1968, 2, 29)
     assert born_by(date(2024, 2, 29), 61) == date(1963, 2, 28)
-    assert _months_ago(date(2026, 3, 31), 1) == date(2026, 2, 28)
-    assert _months_ago(date(2026, 12, 30), 12) == date(2025, 12, 30)
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2026, 12, 30), 12) == date(2025, 12, 30)
