@@ -42,9 +42,11 @@ from app.core.middleware import (
 )
 from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
+from app.elderly.router import router as elderly_router
 from app.indicator.router import router as indicator_router
+from app.models import import_all_models
 from app.quality.router import router as quality_router
-from app.recipient import ports as recipient_ports
+from app.recipient import capabilities as recipient_capabilities
 from app.recipient import screening
 from app.recipient.cubes import HOUSEHOLDS, MEMBERS, PAYMENTS
 from app.recipient.death_router import router as death_router
@@ -124,6 +126,7 @@ ROUTERS = [
     address_router,
     address_public_router,
     assessment_router,
+    elderly_router,
     charity_trust_router,
     care_router,
     indicator_router,
@@ -196,8 +199,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or get_settings()
     settings.check_production()
     clock.configure(settings.timezone)
+    import_all_models()
     # Ports between domains, filled here (never as a side effect of an import).
-    recipient_ports.register_capability_source(assessments.latest_capabilities)
+    recipient_capabilities.register_capability_source(assessments.latest_capabilities)
     db = database or Database(settings)
     # Registries are filled here, never as a side effect of importing a module.
     screening.register_rule(care_discoveries.VISIT_OVERDUE)

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from app.address.aliases import load_place_aliases
-from app.audit.actor import Actor
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.unit_of_work import UnitOfWork
 from app.indicator.reference import load_indicators
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
+from app.models import import_all_models
 from app.region.reference import load_regions
 from app.standard.service import load_standards
 
@@ -28,6 +29,7 @@ LOADERS: list[tuple[str, Loader]] = [
 
 
 async def load_reference(db: Database, settings: Settings) -> dict[str, int]:
+    import_all_models()
     counts: dict[str, int] = {}
     async with db.writer() as session, session.begin():
         uow = UnitOfWork(

@@ -21,11 +21,11 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import make_url
 
-from app.audit.actor import Actor
 from app.core.config import Settings, SyncPeer
 from app.core.db import Database
 from app.core.migrations import head_revision, upgrade
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient.models import Household
 from app.reference import load_reference
 from app.security.pii import PiiCipher

@@ -15,7 +15,7 @@ from app.core.db import Database
 from app.main import create_app
 from app.reference import load_reference
 from app.security.tokens import mint
-from tests.databases import IN_CI, TestDatabase, engine_name, pg_available
+from tests.databases import IN_CI, PG_SERVER_URL, TestDatabase, engine_name, pg_available
 
 NODE_REGION = "330500"
 
@@ -100,7 +100,6 @@ async def require_pg() -> str:
 
     Skips when no server answers, except under CI=true where that is a failure.
     """
-    from tests.databases import PG_SERVER_URL
 
     if not await pg_available():
         if IN_CI:

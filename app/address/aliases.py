@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from app.address.models import PlaceAlias
 from app.address.normalize import normalize_text
-from app.core.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
+from app.ledger.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
 
 _NAMESPACE = uuid.UUID("0b7e3f7c-58f4-4c55-9d6e-3c1b1b8f2a41")
 KINDS = ("zone", "former")

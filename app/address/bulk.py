@@ -37,7 +37,7 @@ from app.address.repository import AddressRepository
 from app.core.errors import DomainError
 from app.core.ids import uuid7
 from app.core.tabular import Row
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 
 COPY_BATCH = 10_000
 WORK_MEM = "256MB"

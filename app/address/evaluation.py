@@ -34,12 +34,12 @@ from app.address.components import ComponentError, match_key, normalize_componen
 from app.address.matcher import Matcher, is_matched
 from app.address.repository import AddressRepository
 from app.address.schemas import AddressImportReport
-from app.audit.actor import Actor
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.tabular import read_csv
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import normalize_region_code
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
 COMPARED = (

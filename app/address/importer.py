@@ -37,8 +37,8 @@ from app.address.repository import AddressRepository
 from app.address.schemas import AddressImportRejection, AddressImportReport
 from app.core.errors import DomainError, UnsupportedMediaType
 from app.core.tabular import Row, read_csv
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import normalize_region_code
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
 ALIASES = {
@@ -203,7 +203,7 @@ async def import_rows(
     tally = Tally()
     checker = RowChecker(uow, principal)
     if uow.is_postgres:
-        from app.address import bulk
+        from app.address import bulk  # noqa: PLC0415 (bulk and importer share RowChecker)
 
         await bulk.import_rows(uow, checker, rows, tally, progress)
     else:

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import Column, Index, Text, false, text
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 from app.core.types import JSONDocument
 
 
@@ -68,7 +68,27 @@ class Address(SyncRecord, table=True):
     successor_id: uuid.UUID | None = Field(default=None)
 
 
-register_entity(
+class PlaceAlias(SyncRecord, table=True):
+    """Another name of a region as addresses are written: a functional zone (南太湖新区,
+    湖州开发区) or a former name (武康镇 for 武康街道). Reference data, owned by the parent."""
+
+    __tablename__ = "place_alias"
+    __table_args__ = (
+        Index(
+            "uq_place_alias_name",
+            "name",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    name: str = Field(max_length=50)
+    kind: str = Field(max_length=10)
+    note: str = Field(default="", max_length=200)
+
+
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="address",
         model=Address,
@@ -105,31 +125,7 @@ register_entity(
             "successor_id": "the address that replaces a retired one",
         },
         order=50,
-    )
-)
-
-
-class PlaceAlias(SyncRecord, table=True):
-    """Another name of a region as addresses are written: a functional zone (南太湖新区,
-    湖州开发区) or a former name (武康镇 for 武康街道). Reference data, owned by the parent."""
-
-    __tablename__ = "place_alias"
-    __table_args__ = (
-        Index(
-            "uq_place_alias_name",
-            "name",
-            unique=True,
-            postgresql_where=text("deleted_at IS NULL"),
-            sqlite_where=text("deleted_at IS NULL"),
-        ),
-    )
-
-    name: str = Field(max_length=50)
-    kind: str = Field(max_length=10)
-    note: str = Field(default="", max_length=200)
-
-
-register_entity(
+    ),
     EntitySpec(
         name="place_alias",
         resource="region",
@@ -148,5 +144,6 @@ register_entity(
             "note": "where the name comes from",
         },
         order=15,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

@@ -28,6 +28,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import normalize_region_code
 from app.security.dependencies import AppSettings, Writer, require
 from app.security.principal import Principal
@@ -36,9 +37,6 @@ router = APIRouter(prefix="/api/v1/addresses", tags=["addresses"], responses=err
 
 Reader = Annotated[Principal, require("address:read")]
 Operator = Annotated[Principal, require("address:write")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 
 
 @router.post(

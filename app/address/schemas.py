@@ -6,11 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.validators import normalize_region_code
+from app.core.validators import RegionCode
 
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
 StatusName = Literal["active", "retired"]
 Name = Annotated[str, Field(max_length=50)]
 Number = Annotated[str, Field(max_length=20)]

@@ -47,7 +47,7 @@ from app.address.schemas import (
 from app.address.search import AddressSearch
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
 from app.security.principal import Principal
 

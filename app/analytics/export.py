@@ -11,6 +11,9 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from app.core.tabular import xlsx_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,8 +56,6 @@ def _cell(value: Any, money: bool) -> Any:
 
 
 def to_xlsx(answer: dict[str, Any], money_measures: set[str]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active

@@ -13,6 +13,7 @@ from app.analytics.schemas import CubeAnswer, CubeInfo, Trend
 from app.core.clock import clock
 from app.core.db import ReadSession
 from app.core.errors import error_responses
+from app.core.params import RegionQuery
 from app.core.validators import normalize_region_code
 from app.security.dependencies import require
 from app.security.principal import Principal
@@ -23,10 +24,6 @@ SVG_TYPE = "image/svg+xml"
 CubePath = Annotated[str, Path(pattern=NAME_PATTERN, description="Cube name, e.g. households")]
 Reader = Annotated[Principal, require("analytics:read")]
 """Analytics as such; each cube also needs the read permission of its domain."""
-RegionQuery = Annotated[
-    str | None,
-    Query(pattern=r"^\d{6}(\d{6})?$", description="Only records inside this region (default: your scope)"),
-]
 WINDOW = "YYYY-MM-DD, YYYY-MM, YYYYQn or YYYY"
 FromQuery = Annotated[
     str | None, Query(alias="from", max_length=10, description=f"First day of the cube's date ({WINDOW})")

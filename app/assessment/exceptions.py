@@ -20,8 +20,3 @@ class AlreadyAmended(Conflict):
             f"assessment {assessment_id} was already amended by {superseded_by}; amend that one",
             extra={"superseded_by": str(superseded_by)},
         )
-
-
-class ProfileNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("no assessment or assistance household of this person in your scope")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, Index
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 from app.core.types import JSONDocument
 
 
@@ -46,7 +46,7 @@ class Assessment(SyncRecord, table=True):
     superseded_by: uuid.UUID | None = None
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="assessment",
         resource="assessment",
@@ -91,5 +91,6 @@ register_entity(
             "superseded_by": "the assessment that corrects this one",
         },
         order=40,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

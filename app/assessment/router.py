@@ -1,4 +1,4 @@
-"""Assessment endpoints: record, list, read, amend, statistics, scoring tables, elderly profile."""
+"""Assessment endpoints: record, list, read, amend, statistics, scoring tables."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 
-from app.assessment import profile, service, standards, statistics
+from app.assessment import service, standards, statistics
 from app.assessment.schemas import (
     AmendmentCreate,
     AssessmentCreate,
     AssessmentRead,
     AssessmentStats,
-    ElderlyProfile,
     ScoringStandardRead,
 )
 from app.core.clock import clock
@@ -25,17 +24,15 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day, IdNumber, IdNumberFilter, normalize_region_code
-from app.security.dependencies import Pii, Writer, audit_reveal, check_reveal, read_revealing, require
+from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], responses=error_responses(401, 403))
 
 Reader = Annotated[Principal, require("assessment:read")]
 Operator = Annotated[Principal, require("assessment:write")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 
 
 def _known_level(value: str | None) -> str | None:
@@ -209,24 +206,3 @@ async def amend_assessment(
         payload={"amends": str(assessment_id), **data.model_dump(mode="json")},
         create=create,
     )
-
-
-@router.get(
-    "/elderly/{id_number}/profile",
-    name="elderly-profile",
-    response_model=ElderlyProfile,
-    responses=error_responses(404, 422),
-)
-async def elderly_profile(
-    request: Request,
-    id_number: IdNumberPath,
-    session: ReadSession,
-    principal: Reader,
-    pii: Pii,
-) -> ElderlyProfile:
-    """One person's assessments, assistance household and benefits. The path carries a clear
-    ID number, so this is a reveal: it needs `pii:reveal` and is written to the audit log."""
-    check_reveal(principal)
-    found = await profile.profile(session, principal, pii, id_number)
-    await audit_reveal(request, principal, "elderly_profile", service.id_hash(pii, id_number))
-    return found

@@ -11,11 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, fi
 
 from app.assessment.tables import DEFAULT_STANDARD, TABLES
 from app.core import validators
-from app.core.validators import normalize_region_code
-from app.recipient.schemas import HouseholdRead
+from app.core.validators import PersonName, RegionCode, not_blank
 
 IdNumber = validators.IdNumber  # normalised at the door (app.core.validators)
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
 ItemScores = Annotated[
     dict[str, StrictInt],
     Field(
@@ -26,21 +24,13 @@ ItemScores = Annotated[
 ]
 
 
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
-Name = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_not_blank)]
-Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
+Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(not_blank)]
 
 
 class SubjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: PersonName
     id_number: IdNumber
 
 
@@ -66,7 +56,7 @@ class AssessmentCreate(BaseModel):
     region_code: RegionCode
     subject: SubjectIn
     assessed_on: date
-    assessor: Name
+    assessor: PersonName
     standard: str = Field(default=DEFAULT_STANDARD, examples=[DEFAULT_STANDARD])
     items: ItemScores
     conditions: ConditionsIn = Field(default_factory=ConditionsIn)
@@ -86,9 +76,9 @@ class AmendmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason
-    subject_name: Name | None = None
+    subject_name: PersonName | None = None
     assessed_on: date | None = None
-    assessor: Name | None = None
+    assessor: PersonName | None = None
     items: ItemScores | None = None
     conditions: ConditionsIn | None = None
 
@@ -197,22 +187,3 @@ class ScoringStandardRead(BaseModel):
     items: list[ItemRead]
     levels: list[LevelBandRead]
     level_changes: list[LevelChangeRead]
-
-
-class Benefits(BaseModel):
-    household_category: str
-    household_status: str
-    disability_grade: int | None
-    subsidies: list[str]
-
-
-class ElderlyProfile(BaseModel):
-    id_number: str
-    name: str | None
-    sex: str
-    birth_date: date
-    age: int
-    latest: AssessmentRead | None
-    history: list[AssessmentRead] = Field(description="Every assessment in scope, newest first.")
-    household: HouseholdRead | None
-    benefits: Benefits | None

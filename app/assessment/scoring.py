@@ -3,12 +3,12 @@ the level band, the level changes and the re-assessment date. Pure functions."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from app.assessment.tables import Conditions, LevelBand, Table
+from app.core.calendar import add_months
 
 Loc = tuple[str | int, ...]
 
@@ -120,13 +120,6 @@ def score(table: Table, items: Mapping[str, int], conditions: Conditions) -> Sco
         level_name=final.name_zh,
         adjustments=applied,
     )
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later; the 29th–31st fall back to the month's last day."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_due(table: Table, assessed_on: date) -> date:

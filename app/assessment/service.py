@@ -24,8 +24,8 @@ from app.assessment.tables import TABLES, Conditions, Table
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date, id_number_sex
+from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
 from app.region.exceptions import UnknownRegion
 from app.security.pii import PiiCipher, mask_id_number
@@ -338,3 +338,10 @@ async def share_assessed(session: AsyncSession, region_code: str, as_of: date) -
     """For the indicators: ``(people with an assessment not yet due again, people ever assessed)``
     in the region on ``as_of``, each counted by their latest assessment."""
     return await AssessmentRepository(session).assessed_counts(region_code, as_of)
+
+
+async def history_of(
+    session: AsyncSession, pii: PiiCipher, id_number: str, scope: str
+) -> Sequence[Assessment]:
+    """A person's assessments in ``scope``, newest first (amended originals included)."""
+    return await AssessmentRepository(session).history(id_hash(pii, id_number), scope)

@@ -4,28 +4,26 @@ events (no region)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.audit import service
-from app.audit.schemas import AuditEventRead, ChainVerification
+from app.audit.schemas import AuditEventFilter, AuditEventRead, ChainVerification
 from app.core.config import Settings
 from app.core.db import ReadSession
 from app.core.errors import BadRequest, error_responses
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.ledger.audit import AuditScope
 from app.security.dependencies import AppSettings, require
 from app.security.principal import Principal
-from app.security.scope import region_prefix
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=error_responses(401, 403))
 Auditor = Annotated[Principal, require("audit:read")]
 
 
-def _scope(principal: Principal, settings: Settings) -> service.AuditScope:
-    return service.AuditScope(principal.prefix, principal.covers(settings.node_region))
+def _scope(principal: Principal, settings: Settings) -> AuditScope:
+    return AuditScope(principal.prefix, principal.covers(settings.node_region))
 
 
 @router.get(
@@ -36,16 +34,7 @@ async def list_events(
     principal: Auditor,
     settings: AppSettings,
     paging: Paging,
-    region_code: Annotated[
-        str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Only events concerning this region")
-    ] = None,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
-    action: Annotated[str | None, Query(max_length=100, description="Exact, or a prefix ending in *")] = None,
-    resource_type: Annotated[str | None, Query(max_length=60)] = None,
-    resource_id: Annotated[str | None, Query(max_length=100)] = None,
-    outcome: Literal["ok", "denied", "error"] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    filters: Annotated[AuditEventFilter, Query()],
 ) -> Page[AuditEventRead]:
     before = None
     if paging.after is not None:
@@ -53,18 +42,7 @@ async def list_events(
             raise BadRequest("unknown cursor; start again without one")
         before = paging.after[0]
     rows = await service.list_events(
-        session,
-        scope=_scope(principal, settings),
-        region_prefix=region_prefix(normalize_region_code(region_code)) if region_code else None,
-        actor=actor,
-        action=action,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        since=since,
-        until=until,
-        outcome=outcome,
-        before_seq=before,
-        limit=paging.limit + 1,
+        session, _scope(principal, settings), filters, before_seq=before, limit=paging.limit + 1
     )
     more = len(rows) > paging.limit
     shown = rows[: paging.limit]

@@ -1,11 +1,26 @@
-"""Audit response bodies."""
+"""Audit filters and response bodies."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEventFilter(BaseModel):
+    """The filters of ``GET /audit/events``, read from the query string."""
+
+    region_code: str | None = Field(
+        default=None, pattern=r"^\d{6}(\d{6})?$", description="Only events concerning this region"
+    )
+    actor: str | None = Field(default=None, max_length=200)
+    action: str | None = Field(default=None, max_length=100, description="Exact, or a prefix ending in *")
+    resource_type: str | None = Field(default=None, max_length=60)
+    resource_id: str | None = Field(default=None, max_length=100)
+    outcome: Literal["ok", "denied", "error"] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class AuditEventRead(BaseModel):

@@ -11,7 +11,7 @@ from app.care.repository import NeedRepository
 from app.care.schemas import DiscoveryNeedsIn, DiscoveryNeedsRead
 from app.core.clock import clock
 from app.core.errors import Forbidden, NotFound
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import port as recipients
 from app.security.pii import PiiCipher
 from app.security.principal import Principal

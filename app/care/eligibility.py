@@ -9,7 +9,6 @@ then those with more free places (no capacity limit counts as the most).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from app.care.taxonomy import NEED_TYPES
 from app.security.scope import in_scope, region_level, region_prefix
@@ -45,11 +44,6 @@ class PersonFacts:
     age: int
     level: int | None
     disability_grade: int | None
-
-
-def age_on(born: date, on: date) -> int:
-    """Full years of age on ``on``."""
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def check(rule: Eligibility, person: PersonFacts) -> tuple[list[str], list[str]]:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
+from openpyxl import Workbook
+
 from app.care.schemas import DueVisit, NeedRead, ResourceRead
 from app.core.tabular import xlsx_cell
 from app.security.pii import mask_name
@@ -156,7 +158,6 @@ def render(fmt: Format, sheet: str, header: list[str], rows: list[list[Any]]) ->
         writer.writerow(header)
         writer.writerows([[neutral(v) for v in row] for row in rows])
         return ("\ufeff" + buffer.getvalue()).encode()
-    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet[:31])

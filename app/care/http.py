@@ -6,20 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from app.audit import service as audit
 from app.care import export
 from app.core.db import Database
 from app.core.errors import error_responses
 from app.core.validators import normalize_region_code
+from app.ledger import audit
 from app.security.dependencies import actor_of, require
 from app.security.principal import Principal
 
 Reader = Annotated[Principal, require("care:read")]
 Operator = Annotated[Principal, require("care:write")]
 Exporter = Annotated[Principal, require("catalog:export")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 IdNumberQuery = Annotated[
     str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number (found by its blind index)")
 ]

@@ -20,7 +20,7 @@ from app.care.schemas import ImportRejection, ImportReport, ResourceCreate
 from app.care.taxonomy import NEED_TYPES, PROVIDER_KINDS
 from app.core.errors import DomainError
 from app.core.tabular import Row, read_table
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
 ALIASES = {

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 
 
 class Resource(SyncRecord, table=True):
@@ -114,7 +114,7 @@ class Visit(SyncRecord, table=True):
     findings: str = Field(default="", max_length=2000)
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="care_resource",
         resource="care",
@@ -141,9 +141,7 @@ register_entity(
             "active": "whether the service takes referrals",
         },
         order=60,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="care_need",
         resource="care",
@@ -175,9 +173,7 @@ register_entity(
             "discovery_key": "rule, month and person: one need each",
         },
         order=61,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="care_referral",
         resource="care",
@@ -201,9 +197,7 @@ register_entity(
             "closed_on": "day closed",
         },
         order=62,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="care_referral_event",
         resource="care",
@@ -218,9 +212,7 @@ register_entity(
             "acted_on": "day of the move",
         },
         order=63,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="care_visit",
         resource="care",
@@ -242,5 +234,6 @@ register_entity(
             "findings": "what the visitor found",
         },
         order=64,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

@@ -19,8 +19,8 @@ from app.care.taxonomy import NEED_STATUSES, NEED_TYPES, SOURCES, URGENCIES
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import port as recipients
 from app.region import service as regions
 from app.security.pii import PiiCipher

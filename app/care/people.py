@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assessment import port as assessments
-from app.care.eligibility import PersonFacts, age_on
+from app.care.eligibility import PersonFacts
+from app.core.calendar import age_on
 from app.recipient import port as recipients
 from app.security.pii import PiiCipher, mask_id_number
 

@@ -20,7 +20,7 @@ from app.care.workdays import ACCEPT_WITHIN_WORKING_DAYS, add_working_days
 from app.core.clock import clock
 from app.core.errors import Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
 

@@ -14,7 +14,6 @@ from app.care.http import (
     ExportFormat,
     Operator,
     Reader,
-    RegionQuery,
     audit_export,
     file_response,
     file_responses,
@@ -28,6 +27,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.security.dependencies import Writer
 
 router = APIRouter()

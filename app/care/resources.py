@@ -19,7 +19,7 @@ from app.charity_trust import port as trusts
 from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
 from app.security.principal import Principal
 

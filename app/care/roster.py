@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.assessment import port as assessments
 from app.care import visiting
 from app.care.visit_repository import VisitRepository
+from app.core.calendar import born_by
 from app.recipient import port as recipients
 
 
@@ -27,11 +28,11 @@ class Entry:
 def criteria(on: date) -> recipients.PeopleCriteria:
     """Everyone who may fall under a visit rule on ``on`` (the rules then decide)."""
     return recipients.PeopleCriteria(
-        living_alone_born_by=visiting.born_by(on, visiting.ELDERLY_AGE),
+        living_alone_born_by=born_by(on, visiting.ELDERLY_AGE),
         tekun_at_home=True,
-        born_by=visiting.born_by(on, visiting.ASSESSABLE_AGE),
+        born_by=born_by(on, visiting.ASSESSABLE_AGE),
         disability_grades=visiting.SEVERE_GRADES,
-        parents_absent_born_after=visiting.born_by(on, visiting.CHILD_AGE),
+        parents_absent_born_after=born_by(on, visiting.CHILD_AGE),
     )
 
 
@@ -39,7 +40,7 @@ async def evaluate(session: AsyncSession, people: Sequence[recipients.Person], o
     """The entries of those among ``people`` who are under a visit rule on ``on``."""
     if not people:
         return []
-    elderly_by = visiting.born_by(on, visiting.ASSESSABLE_AGE)
+    elderly_by = born_by(on, visiting.ASSESSABLE_AGE)
     latest = await assessments.latest_levels(
         session, [p.id_number_hash for p in people if p.birth_date <= elderly_by]
     )

@@ -21,14 +21,12 @@ from app.care.taxonomy import (
     Urgency,
     described,
 )
-from app.core.validators import bounded_day, normalize_region_code, validate_id_number
+from app.core.validators import IdNumber, PersonName, RegionCode, bounded_day
 
 Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
 LevelCode = Literal["intact", "mild", "moderate", "severe", "total"]
 LEVELS: dict[str, int] = {"intact": 0, "mild": 1, "moderate": 2, "severe": 3, "total": 4}
 
-IdNumber = Annotated[str, AfterValidator(validate_id_number), Field(min_length=18, max_length=18)]
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
 Day = Annotated[date, AfterValidator(bounded_day)]
 
 
@@ -45,7 +43,6 @@ def _required_text(value: str) -> str:
 
 # Length limits go before the validators, so pydantic checks them (and refuses text no database
 # can store, such as lone surrogates) before the text is stripped.
-Name = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_required_text)]
 Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_required_text)]
 Text50 = Annotated[str, Field(max_length=50), AfterValidator(_text)]
 Text100 = Annotated[str, Field(max_length=100), AfterValidator(_text)]
@@ -60,7 +57,7 @@ class Strict(BaseModel):
 
 class PersonIn(Strict):
     id_number: IdNumber
-    name: Name
+    name: PersonName
 
 
 class VisitPersonIn(Strict):

@@ -16,7 +16,6 @@ from app.care.http import (
     IdNumberQuery,
     Operator,
     Reader,
-    RegionQuery,
     audit_export,
     file_response,
     file_responses,
@@ -36,6 +35,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, PageParams, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day
 from app.security.dependencies import Pii, Writer, read_revealing
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from app.core.calendar import anniversary, born_by
+
 RuleCode = Literal[
     "elderly_living_alone",
     "tekun_at_home",
@@ -108,22 +110,6 @@ class Due:
     due_on: date
     overdue: bool
     last_visited_on: date | None
-
-
-def born_by(on: date, years: int) -> date:
-    """The latest birth date of someone aged ``years`` or more on ``on`` (29 February → 28th)."""
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:
-        return date(on.year - years, 2, 28)
-
-
-def anniversary(born: date, years: int) -> date:
-    """The day one turns ``years`` (born on 29 February: 1 March in a common year)."""
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:
-        return date(born.year + years, 3, 1)
 
 
 def starts(facts: VisitFacts, on: date) -> dict[VisitRule, date]:

@@ -17,8 +17,8 @@ from app.care.visit_repository import VisitFilters, VisitRepository
 from app.core.clock import clock
 from app.core.errors import BadRequest, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import port as recipients
 from app.security.pii import PiiCipher
 from app.security.principal import Principal

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
+
 from app.catalog.repository import CatalogRepository
 from app.core.db import Database
 from app.core.record import EntitySpec
@@ -70,7 +72,6 @@ async def csv_stream(db: Database, spec: EntitySpec, scope: str) -> AsyncIterato
 
 async def xlsx_stream(db: Database, spec: EntitySpec, scope: str) -> AsyncIterator[bytes]:
     """A write-only workbook built in a spooled temporary file, then streamed."""
-    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(spec.name[:31])

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.audit import service as audit
 from app.catalog import export, service
 from app.catalog.schemas import CatalogEntry
 from app.core.db import Database, ReadSession
 from app.core.errors import error_responses
+from app.ledger import audit
 from app.security.dependencies import AppSettings, actor_of, require
 from app.security.principal import Principal
 from app.security.scope import served_region

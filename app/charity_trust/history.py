@@ -19,7 +19,7 @@ from app.core.clock import clock
 from app.core.errors import Unprocessable
 from app.core.money import format_money, from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
 

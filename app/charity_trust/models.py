@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 from app.core.types import JSONDocument
 
 
@@ -103,7 +103,8 @@ _COMMON = {
     "region_code": "filing authority (civil affairs, county or above)",
 }
 
-register_entity(
+
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="charity_trust",
         resource="charity_trust",
@@ -136,9 +137,7 @@ register_entity(
             "late_termination": "termination reported more than 15 days after it happened",
         },
         order=50,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="charity_trust_party",
         resource="charity_trust",
@@ -163,9 +162,7 @@ register_entity(
             "contact_masked": "masked phone number",
         },
         order=51,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="charity_trust_change",
         resource="charity_trust",
@@ -187,9 +184,7 @@ register_entity(
             "after": "the changed items after (JSON)",
         },
         order=52,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="charity_trust_annual_report",
         resource="charity_trust",
@@ -211,5 +206,6 @@ register_entity(
             "note": "remarks",
         },
         order=53,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.charity_trust.models import CharityTrust, TrustParty
 from app.charity_trust.schemas import TrusteeIn, TrusteeRead, TrustorIn, TrustorRead
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.pii import PiiCipher, mask_phone
 
 ANONYMOUS_TRUSTOR = "匿名委托人"

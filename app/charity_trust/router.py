@@ -30,6 +30,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day, UsccFilter, normalize_region_code
 from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
@@ -40,9 +41,6 @@ router = APIRouter(
 
 Reader = Annotated[Principal, require("charity_trust:read")]
 Operator = Annotated[Principal, require("charity_trust:write")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 
 
 def _trust_response(response: Response, trust: CharityTrustRead) -> CharityTrustRead:

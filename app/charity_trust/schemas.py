@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from app.core import validators
 from app.core.money import Money
-from app.core.validators import normalize_region_code
+from app.core.validators import RegionCode
 
 TrustStatus = Literal["draft", "filed", "terminated"]
 PropertyType = Literal["cash", "equity", "real_estate", "other"]
@@ -58,7 +58,6 @@ def _unique(values: list[str]) -> list[str]:
 # The identity types normalise at the door (NFKC, no spaces or hyphens, ASCII digits only).
 Uscc = validators.Uscc
 Phone = validators.Phone
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330500000000"])]
 TrustName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_trust_name)]
 Text200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_text)]
 Purpose = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_text)]

@@ -13,14 +13,14 @@ from typing import IO
 
 from tqdm import tqdm
 
-from app.audit.actor import Actor
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logs import configure_logging
 from app.core.migrations import upgrade
 from app.core.tabular import read_table
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import normalize_region_code
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
 from app.reference import load_reference
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
@@ -120,8 +120,8 @@ def _progress_bar(stream: IO[bytes], total: int) -> tuple[Callable[[int], None],
 
 async def _import_addresses(settings: Settings, stream: IO[bytes], size: int, quiet: bool) -> int:
     from app.address import importer
-    from app.audit.actor import Actor
-    from app.core.unit_of_work import UnitOfWork
+    from app.ledger.actor import Actor
+    from app.ledger.unit_of_work import UnitOfWork
     from app.security.principal import Principal
 
     db = Database(settings)

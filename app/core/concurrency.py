@@ -2,7 +2,7 @@
 name the version a client read before it may change the record.
 
 The ``If-Match`` dependencies never raise: a missing or unreadable header becomes a sentinel
-version that :meth:`app.core.unit_of_work.UnitOfWork.check_version` turns into 428 or 412.
+version that :meth:`app.ledger.unit_of_work.UnitOfWork.check_version` turns into 428 or 412.
 So the answer comes after authentication, authorisation and the record look-up, whatever
 the order of a route's parameters — an anonymous caller gets 401, not 428.
 """

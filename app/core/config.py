@@ -6,16 +6,14 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Development defaults. They make `python -m app serve` work on a fresh machine and are
-# refused with MZ_ENV=production.
-DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-0123456789"  # noqa: S105
-DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="  # base64 of 32 bytes
-DEV_PII_INDEX_KEY = "dev-only-pii-index-key-not-for-production"
-DEV_CURSOR_SECRET = "dev-only-cursor-secret-not-for-production"  # noqa: S105
+from app.core.defaults import DEV_CURSOR_SECRET, DEV_JWT_SECRET, DEV_PII_INDEX_KEY, DEV_PII_KEY
+from app.core.strength import production_problems
+from app.core.validators import normalize_region_code
 
 
 class SyncPeer(BaseModel):
@@ -34,8 +32,6 @@ class SyncPeer(BaseModel):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        from app.core.validators import normalize_region_code
-
         return normalize_region_code(value) if value else None
 
 
@@ -117,8 +113,6 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -128,8 +122,6 @@ class Settings(BaseSettings):
     @field_validator("node_region")
     @classmethod
     def _node_region(cls, value: str) -> str:
-        from app.core.validators import normalize_region_code
-
         return normalize_region_code(value)
 
     @model_validator(mode="after")
@@ -176,8 +168,6 @@ class Settings(BaseSettings):
         """Refuse to run in production on development or weak secrets, naming each setting."""
         if not self.is_production:
             return
-        from app.core.strength import production_problems
-
         problems = production_problems(self)
         if problems:
             raise RuntimeError("MZ_ENV=production refuses these settings:\n  " + "\n  ".join(problems))

@@ -23,6 +23,8 @@ from sqlalchemy import ColumnElement, FromClause, Select, case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnCollection
 
+from app.core.calendar import born_by
+
 Columns = ColumnCollection[str, Any]
 MeasureType = Literal["count", "sum", "money", "mean", "share"]
 AGE_BANDS: tuple[str, ...] = ("0-15", "16-59", "60-79", "80+")
@@ -133,16 +135,6 @@ def value_of(column: str) -> Builder:
     return lambda c, _ctx: c[column]
 
 
-def band_cutoff(today: date, years: int) -> date:
-    """The latest birth date of a person at least ``years`` old on ``today`` (a person born on
-    29 February comes of age on 1 March in common years, as full years are counted)."""
-    year = today.year - years
-    try:
-        return today.replace(year=year)
-    except ValueError:  # today is 29 February and that year has none
-        return date(year, 2, 28)
-
-
 def age_band(birth_column: str) -> Builder:
     """``0-15``, ``16-59``, ``60-79`` or ``80+``: full years of age on the local date, from the
     birth date (which the ID number carries)."""
@@ -151,9 +143,9 @@ def age_band(birth_column: str) -> Builder:
         born = c[birth_column]
         return case(
             (born.is_(None), None),
-            (born > band_cutoff(ctx.today, 16), AGE_BANDS[0]),
-            (born > band_cutoff(ctx.today, 60), AGE_BANDS[1]),
-            (born > band_cutoff(ctx.today, 80), AGE_BANDS[2]),
+            (born > born_by(ctx.today, 16), AGE_BANDS[0]),
+            (born > born_by(ctx.today, 60), AGE_BANDS[1]),
+            (born > born_by(ctx.today, 80), AGE_BANDS[2]),
             else_=AGE_BANDS[3],
         )
 

@@ -10,6 +10,8 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
+from app.core.defaults import DEV_CURSOR_SECRET, DEV_JWT_SECRET, DEV_PII_INDEX_KEY, DEV_PII_KEY
+
 if TYPE_CHECKING:
     from app.core.config import Settings
 
@@ -46,8 +48,6 @@ def _pii_key_problem(kid: str, value: str, dev_keys: set[bytes]) -> str | None:
 
 def production_problems(settings: Settings) -> list[str]:
     """Every reason the settings are unfit for production (empty when they are fit)."""
-    from app.core.config import DEV_CURSOR_SECRET, DEV_JWT_SECRET, DEV_PII_INDEX_KEY, DEV_PII_KEY
-
     dev_values = {DEV_JWT_SECRET, DEV_PII_INDEX_KEY, DEV_CURSOR_SECRET, DEV_PII_KEY}
     problems: list[str] = []
 

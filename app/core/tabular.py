@@ -19,6 +19,9 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
 from app.core.errors import Unprocessable, UnsupportedMediaType
 
 Row = tuple[int, dict[str, str]]
@@ -51,7 +54,6 @@ def read_csv(stream: IO[bytes], aliases: dict[str, str] | None = None) -> Iterat
 
 
 def read_xlsx(stream: IO[bytes], aliases: dict[str, str] | None = None) -> Iterator[Row]:
-    from openpyxl import load_workbook
 
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
@@ -111,8 +113,6 @@ def xlsx_cell(value: object) -> object:
     """A value a worksheet accepts: XLSX cannot hold most control characters, which free text
     may carry, so they are dropped from strings; text is neutralised as in CSV."""
     if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
         return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
@@ -121,7 +121,6 @@ def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
     """Cells for ``sheet.append``: numbers and booleans as they are, ``None`` and ``""`` empty,
     everything else as a string cell (``data_type`` ``s``) — openpyxl would otherwise store text starting
     with ``=`` as a live formula."""
-    from openpyxl.cell.cell import Cell
 
     out: list[Any] = []
     for value in values:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 from app.core.clock import clock
@@ -59,11 +60,5 @@ def utcnow() -> datetime:
     return clock.utcnow()
 
 
-def _register_reflection() -> None:
-    # Let reflection (alembic's drift check) recognise xid8 instead of warning about it.
-    from sqlalchemy.dialects.postgresql.base import ischema_names
-
-    ischema_names.setdefault("xid8", XID8)
-
-
-_register_reflection()
+# Let reflection (alembic's drift check) recognise xid8 instead of warning about it.
+ischema_names.setdefault("xid8", XID8)

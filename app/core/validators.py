@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from app.core import calendar
 from app.core.clock import clock
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -112,11 +113,7 @@ def id_number_sex(id_number: str) -> str:
 
 def age_on(id_number: str, on: date) -> int:
     """Full years of age on a given day, from the birth date in the ID number."""
-    born = id_number_birth_date(id_number)
-    years = on.year - born.year
-    if (on.month, on.day) < (born.month, born.day):
-        years -= 1
-    return years
+    return calendar.age_on(id_number_birth_date(id_number), on)
 
 
 def uscc_check_char(first17: str) -> str:
@@ -237,3 +234,25 @@ def bounded_day(value: date) -> date:
 
 Day = Annotated[date, AfterValidator(bounded_day)]
 """A date parameter limited to 1900-01-01 … 2199-12-31 (422 outside)."""
+
+
+def not_blank(value: str) -> str:
+    """Text that must say something: stripped, and refused when nothing is left."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+REGION_PATTERN = r"^\d{6}(\d{6})?$"
+"""A region code as people give it: 6 digits (GB/T 2260) or 12 (statistical code)."""
+
+RegionCode = Annotated[
+    str,
+    AfterValidator(normalize_region_code),
+    Field(examples=["330502001000"], description="Region code, 6 or 12 digits (stored as 12)."),
+]
+"""A region code in a body: normalised to 12 digits."""
+
+PersonName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(not_blank)]
+"""A person's name as registered."""

@@ -6,6 +6,9 @@ import csv
 import io
 from decimal import Decimal
 
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
 from app.core.tabular import csv_cell, xlsx_cell, xlsx_row
 from app.indicator.schemas import Dashboard
 
@@ -56,8 +59,6 @@ def to_csv(board: Dashboard) -> bytes:
 
 
 def to_xlsx(board: Dashboard) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
 
     fills = {
         "green": PatternFill("solid", fgColor="C6EFCE"),

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 
 
 class Indicator(SyncRecord, table=True):
@@ -49,7 +49,7 @@ class IndicatorReport(SyncRecord, table=True):
     note: str = Field(default="", max_length=200)
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="indicator",
         resource="indicator",
@@ -72,9 +72,7 @@ register_entity(
             "region_code": "region of the node that owns the definition",
         },
         order=70,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="indicator_target",
         resource="indicator",
@@ -90,9 +88,7 @@ register_entity(
             "region_code": "region the target is set for",
         },
         order=71,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="indicator_report",
         resource="indicator_report",
@@ -112,5 +108,6 @@ register_entity(
             "region_code": "region the figure is for",
         },
         order=72,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

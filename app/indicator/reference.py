@@ -7,10 +7,10 @@ import csv
 import uuid
 from importlib import resources
 
-from app.core.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
 from app.indicator.figures import figure_text, parse_figure
 from app.indicator.models import Indicator, IndicatorTarget
 from app.indicator.repository import IndicatorRepository, TargetRepository
+from app.ledger.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
 
 _NAMESPACE = uuid.UUID("3b0f6c2e-94d1-4c57-b2a8-7e1d5f0a6c31")
 SHIPPED_REGION = "330500000000"

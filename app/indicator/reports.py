@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.indicator import service as indicators
 from app.indicator.computed import computation
 from app.indicator.exceptions import ComputedIndicator
@@ -20,6 +19,7 @@ from app.indicator.period import parse_period
 from app.indicator.repository import ReportRepository
 from app.indicator.schemas import ReportCreate, ReportRead
 from app.indicator.targets import check_owner, check_period
+from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
 from app.security.principal import Principal
 

@@ -14,6 +14,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day, normalize_region_code
 from app.indicator import export, forecast, progress, reports, service, targets
 from app.indicator.period import PERIOD_PATTERN
@@ -45,9 +46,6 @@ Reporter = Annotated[Principal, require("indicator_report:write")]
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Indicator code")]
 PeriodQuery = Annotated[
     str | None, Query(pattern=PERIOD_PATTERN, description='"2022" or "2022Q3"; default: the year of as_of')
-]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region code; default: your scope's region")
 ]
 AsOfQuery = Annotated[Day | None, Query(description="Count reports up to this day; default: today")]
 DepthQuery = Annotated[

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.validators import normalize_region_code
+from app.core.validators import RegionCode
 from app.indicator.figures import Figure
 from app.indicator.period import PERIOD_PATTERN
 from app.indicator.rollup import Aggregation
@@ -24,7 +24,6 @@ Source = Literal["report", "computed", "children"]
 
 IndicatorCode = Annotated[str, Field(pattern=CODE_PATTERN, examples=["cognitive_care_beds_new"])]
 PeriodText = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2022"])]
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502000000"])]
 Domain = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["elderly"])]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Unit = Annotated[str, Field(min_length=1, max_length=40, examples=["beds"])]

@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.indicator.computed import COMPUTATIONS, computation
 from app.indicator.exceptions import IndicatorExists, IndicatorNotFound
 from app.indicator.models import Indicator
 from app.indicator.repository import IndicatorRepository
 from app.indicator.schemas import IndicatorCreate, IndicatorRead, IndicatorUpdate
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
 _NOT_NULL = frozenset({"name_zh", "name_en", "domain", "unit", "scale", "comparator", "source_clause"})

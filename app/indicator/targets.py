@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.indicator import service as indicators
 from app.indicator.figures import figure_text
 from app.indicator.models import Indicator, IndicatorTarget
 from app.indicator.period import parse_period
 from app.indicator.repository import TargetRepository
 from app.indicator.schemas import TargetIn, TargetRead
+from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
 from app.security.principal import Principal
 from app.security.scope import in_scope, parent_code

@@ -20,6 +20,7 @@ from app.assessment.port import LEVEL_OF_CODE
 from app.care import visiting
 from app.care.models import Referral, Resource, Visit
 from app.care.workflow import ACTIVE_REFERRAL
+from app.core.calendar import born_by
 from app.recipient.models import Household, Member
 from app.recipient.workflow import ACTIVE_STATUSES
 
@@ -81,7 +82,7 @@ def visit_overdue(today: date) -> Select[Any]:
     rules = {
         visiting.ELDERLY_LIVING_ALONE: and_(
             M.c.living_alone.is_(True),
-            M.c.birth_date <= visiting.born_by(yesterday, visiting.ELDERLY_AGE),
+            M.c.birth_date <= born_by(yesterday, visiting.ELDERLY_AGE),
             _not_visited_since(last_person, visiting.ELDERLY_LIVING_ALONE, today),
         ),
         visiting.TEKUN_AT_HOME: and_(
@@ -100,7 +101,7 @@ def visit_overdue(today: date) -> Select[Any]:
         ),
         visiting.CHILDREN_PARENTS_ABSENT: and_(
             M.c.parents_absent.is_(True),
-            M.c.birth_date > visiting.born_by(today, visiting.CHILD_AGE),
+            M.c.birth_date > born_by(today, visiting.CHILD_AGE),
             _not_visited_since(last_person, visiting.CHILDREN_PARENTS_ABSENT, today),
         ),
     }
@@ -125,7 +126,7 @@ def visit_overdue(today: date) -> Select[Any]:
                 M.c.parents_absent.is_(True),
                 M.c.disability_grade.in_(visiting.SEVERE_GRADES),
                 H.c.category == "tekun",
-                M.c.birth_date <= visiting.born_by(today, visiting.ASSESSABLE_AGE),
+                M.c.birth_date <= born_by(today, visiting.ASSESSABLE_AGE),
             ),
             or_(*rules.values()),
         )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from app.address.models import Address
 from app.assessment.models import Assessment
 from app.charity_trust.models import CharityTrust, TrustAnnualReport
+from app.core.calendar import born_by
 from app.core.record import EntitySpec
 from app.indicator.models import Indicator, IndicatorReport
 from app.recipient.death_models import DeathRecord
@@ -41,15 +42,6 @@ IND, IR, R = _t(Indicator), _t(IndicatorReport), _t(Region)
 
 def _live(table: Table) -> Any:
     return table.c.deleted_at.is_(None)
-
-
-def born_by(today: date, years: int) -> date:
-    """The latest birth date of someone ``years`` old or older on ``today`` (29 February turns
-    into 28 February in a common year)."""
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
 
 
 def household_without_address(today: date) -> Select[Any]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day, normalize_region_code
 from app.quality import service
 from app.quality.schemas import Finding, QualityReport, QualityScore
@@ -17,9 +18,6 @@ from app.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"], responses=error_responses(401, 403))
 Reader = Annotated[Principal, require("quality:read")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region (default: your scope)")
-]
 
 
 def _region(value: str | None) -> str | None:

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.audit import service as audit
-from app.audit.actor import Actor
 from app.core.errors import NotFound
+from app.ledger import audit
+from app.ledger.actor import Actor
 from app.recipient.models import DuplicateCase, Household, Member
 from app.recipient.schemas import DuplicateCaseRead
 from app.security.principal import Principal

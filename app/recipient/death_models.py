@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Index, text
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 
 
 class DeathRecord(SyncRecord, table=True):
@@ -33,7 +33,7 @@ class DeathRecord(SyncRecord, table=True):
     note: str = Field(default="", max_length=200)
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="death_record",
         resource="recipient",
@@ -53,5 +53,6 @@ register_entity(
             "source": "where the notice came from",
         },
         order=38,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

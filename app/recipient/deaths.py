@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
 from app.core.validators import id_number_birth_date
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import members
 from app.recipient.death_models import DeathRecord
 from app.recipient.death_repository import DeathRepository

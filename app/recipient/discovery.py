@@ -3,9 +3,10 @@ do not yet receive. Pure functions over one member and its household."""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
+
+from app.core.calendar import months_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +54,6 @@ RULES = (
 RULE_CODES = tuple(rule.code for rule in RULES)
 
 
-def _months_ago(on: date, months: int) -> date:
-    """The same day ``months`` earlier; the 29th–31st fall back to that month's last day."""
-    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
-    return date(year, month + 1, min(on.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:
     """``(rule code, reason)`` for every rule the member meets."""
     found: list[tuple[str, str]] = []
@@ -96,7 +91,7 @@ def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:
         found.append(
             (RULES[2].code, f"aged {age}, latest assessment {facts.latest_level_code}, no elderly care")
         )
-    if age >= 60 and (facts.latest_assessed_on is None or facts.latest_assessed_on < _months_ago(on, 12)):
+    if age >= 60 and (facts.latest_assessed_on is None or facts.latest_assessed_on < months_before(on, 12)):
         last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
         found.append((RULES[3].code, f"aged {age}, last assessed {last}"))
     if (

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.money import to_fen
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient.eligibility import monthly
 from app.recipient.exceptions import HouseholdNotFound
 from app.recipient.models import Payment

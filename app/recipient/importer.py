@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from app.core.errors import DomainError
 from app.core.tabular import Row, read_table
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import cases, service
 from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.schemas import HouseholdCreate, ImportRejection, ImportReport

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from app.core.calendar import age_on
 from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
 from app.recipient.models import Household, Member
@@ -79,13 +80,9 @@ def read(pii: PiiCipher, member: Member | Row[Any], *, reveal: bool, today: date
         id_number=id_number,
         phone=phone,
         sex=member.sex,
-        age=age_from_birth(member.birth_date, today or clock.today()),
+        age=age_on(member.birth_date, today or clock.today()),
         disability_grade=member.disability_grade,
         subsidies=[s for s in member.subsidies.split(",") if s],
         living_alone=bool(member.living_alone),
         parents_absent=bool(member.parents_absent),
     )
-
-
-def age_from_birth(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

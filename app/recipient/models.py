@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, false, text
 from sqlmodel import Field, SQLModel
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 from app.core.types import UTCDateTime, utcnow
 
 
@@ -175,7 +175,7 @@ class DuplicateCase(SQLModel, table=True):
     id_number_hash: str = Field(max_length=64)
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="recipient_household",
         resource="recipient",
@@ -199,9 +199,7 @@ register_entity(
             "support_mode": "tekun support: home (分散供养) or institution (集中供养)",
         },
         order=30,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="recipient_member",
         resource="recipient",
@@ -229,9 +227,7 @@ register_entity(
             "parents_absent": "a child whose parents are both absent (父母双方缺位)",
         },
         order=31,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="recipient_transition",
         resource="recipient",
@@ -241,9 +237,7 @@ register_entity(
         title_en="Assistance workflow history",
         description="Every move of a household through apply → verify → approve → review → exit.",
         order=32,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="payment_run",
         resource="recipient",
@@ -253,9 +247,7 @@ register_entity(
         title_en="Payment runs",
         description="Monthly payment runs per region.",
         order=33,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="payment",
         resource="recipient",
@@ -275,9 +267,7 @@ register_entity(
             "run_id": "the payment run (empty for grants)",
         },
         order=34,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="payment_skip",
         resource="recipient",
@@ -287,5 +277,6 @@ register_entity(
         title_en="Payment skips",
         description="Households and members a payment run did not pay, with the reason.",
         order=37,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

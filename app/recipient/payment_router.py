@@ -13,6 +13,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import normalize_region_code
 from app.recipient import grants, payment_views, payments
 from app.recipient.payment_schemas import (
@@ -32,9 +33,6 @@ router = APIRouter(prefix="/api/v1", tags=["recipients"], responses=error_respon
 
 Reader = Annotated[Principal, require("recipient:read")]
 Operator = Annotated[Principal, require("recipient:write")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.money import Money
-from app.recipient.schemas import RegionCode
+from app.core.validators import RegionCode
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 PaymentKind = Literal[

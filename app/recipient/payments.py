@@ -17,14 +17,14 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.calendar import age_on
 from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.money import from_fen, to_fen
-from app.core.unit_of_work import UnitOfWork
-from app.recipient import deaths, entitlement, ports, tekun
+from app.ledger.unit_of_work import UnitOfWork
+from app.recipient import capabilities, deaths, entitlement, tekun
 from app.recipient.eligibility import monthly
 from app.recipient.exceptions import PaymentRunNotFound
-from app.recipient.members import age_from_birth
 from app.recipient.models import Household, Member, Payment, PaymentRun, PaymentSkip
 from app.recipient.payment_repository import PaidKey, PaymentRepository
 from app.recipient.payment_schemas import PaymentRunCreate, PaymentRunRead
@@ -97,7 +97,7 @@ class _Facts:
     households: dict[uuid.UUID, Household]
     members: dict[uuid.UUID, list[Member]]
     died: dict[str, date]
-    capability: dict[str, ports.Capability]
+    capability: dict[str, capabilities.Capability]
 
 
 def _person(member: Member, facts: _Facts, first_day: date) -> entitlement.Person:
@@ -110,7 +110,7 @@ def _person(member: Member, facts: _Facts, first_day: date) -> entitlement.Perso
         else:
             note = f"last assessed {found.assessed_on}, due again on {found.next_due_on}"
     if tier is None:
-        age = age_from_birth(member.birth_date, first_day)
+        age = age_on(member.birth_date, first_day)
         note = f"no capability assessment in force ({note}; aged {age}): no care-allowance tier"
     return entitlement.Person(
         member_id=member.id,
@@ -142,7 +142,7 @@ async def _gather(
         households=by_id,
         members=people,
         died=await deaths.died_on_by_hash(session, hashes),
-        capability=await ports.capabilities(session, tekun_hashes),
+        capability=await capabilities.capabilities(session, tekun_hashes),
     )
 
 

@@ -15,6 +15,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses, render_domain_error
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
+from app.core.params import RegionQuery
 from app.core.validators import Day, IdNumberFilter, normalize_region_code
 from app.recipient import cases, importer, screening, service
 from app.recipient.exceptions import DuplicateRegistration
@@ -40,9 +41,6 @@ router = APIRouter(prefix="/api/v1", tags=["recipients"], responses=error_respon
 Reader = Annotated[Principal, require("recipient:read")]
 Operator = Annotated[Principal, require("recipient:write")]
 Admin = Annotated[Principal, require("recipient:admin")]
-RegionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{6}(\d{6})?$", description="Region prefix (6 or 12 digits)")
-]
 
 
 async def on_duplicate(request: Request, exc: Exception) -> JSONResponse:

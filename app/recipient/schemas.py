@@ -7,11 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from app.core import validators
 from app.core.money import Money
-from app.core.validators import normalize_region_code
+from app.core.validators import PersonName, RegionCode
 
 Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
 Relation = Literal["head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
@@ -31,14 +31,12 @@ SupportMode = Literal["home", "institution"]
 # The identity types normalise at the door (NFKC, no spaces or hyphens, ASCII digits only).
 IdNumber = validators.IdNumber
 Phone = validators.Phone
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502001000"])]
-Name = Annotated[str, Field(min_length=1, max_length=50)]
 
 
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: PersonName
     id_number: IdNumber
     relation: Relation
     phone: Phone | None = None

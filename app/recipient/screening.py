@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.core.errors import Unprocessable
 from app.core.pagination import Page, PageParams
-from app.recipient import deaths, discovery, people, ports
+from app.recipient import capabilities, deaths, discovery, people
 from app.recipient.models import Household, Member
 from app.recipient.repository import RecipientRepository
 from app.recipient.schemas import Discovery, DuplicateMember
@@ -116,7 +116,7 @@ async def walk(
         if not batch:
             continue
         hashes = [m.id_number_hash for m, _h in batch]
-        latest = await ports.capabilities(session, hashes) if builtin else {}
+        latest = await capabilities.capabilities(session, hashes) if builtin else {}
         died = await deaths.died_on_by_hash(session, hashes) if builtin else {}
         held = await SubsidyRepository(session).approved_kinds([m.id for m, _h in batch]) if builtin else {}
         extra = await _registered_hits(session, batch, rule, today)

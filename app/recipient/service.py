@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.address import service as addresses
+from app.address import port as addresses
 from app.core.clock import clock
-from app.core.errors import Forbidden, NotFound, Unprocessable
+from app.core.errors import Forbidden, Unprocessable
 from app.core.money import from_fen, to_fen
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import cases, composition, deaths, eligibility, members, tekun, workflow
 from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
 from app.recipient.models import Household, Member, Transition
@@ -77,13 +77,10 @@ async def _check_region(session: AsyncSession, principal: Principal, region_code
 
 async def _standard_address(session: AsyncSession, principal: Principal, address_id: uuid.UUID) -> str:
     """The full name of a linked standard address; 422 when it is unknown, out of scope or retired."""
-    try:
-        address = await addresses.get(session, principal, address_id)
-    except NotFound:
-        raise Unprocessable.at(
-            ("body", "address_id"), "no standard address with this id in your scope"
-        ) from None
-    if address.status != "active":
+    address = await addresses.linked_address(session, principal, address_id)
+    if address is None:
+        raise Unprocessable.at(("body", "address_id"), "no standard address with this id in your scope")
+    if not address.active:
         raise Unprocessable.at(("body", "address_id"), "this standard address is retired; link its successor")
     return address.full_name
 

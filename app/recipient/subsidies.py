@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import workflow
 from app.recipient.entitlement import LIVING_CATEGORIES, NURSING_GRADES
 from app.recipient.exceptions import HouseholdNotFound, IllegalTransition

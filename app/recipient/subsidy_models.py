@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Column, ForeignKey
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 
 
 class DisabilitySubsidy(SyncRecord, table=True):
@@ -44,7 +44,7 @@ class SubsidyTransition(SyncRecord, table=True):
     actor_name: str = Field(default="", max_length=100)
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="disability_subsidy",
         resource="recipient",
@@ -55,9 +55,7 @@ register_entity(
         description="Members' living and nursing subsidies through apply → verify → approve → exit.",
         field_notes={"kind": "disability_living or disability_nursing", "status": "as households"},
         order=35,
-    )
-)
-register_entity(
+    ),
     EntitySpec(
         name="disability_subsidy_transition",
         resource="recipient",
@@ -67,5 +65,6 @@ register_entity(
         title_en="Disability subsidy history",
         description="Every move of a disability subsidy through its workflow.",
         order=36,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

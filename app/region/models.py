@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 
 
 class Region(SyncRecord, table=True):
@@ -20,7 +20,7 @@ class Region(SyncRecord, table=True):
     valid_to: date | None = None
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="region",
         resource="region",
@@ -38,5 +38,6 @@ register_entity(
             "valid_to": "last day the code is in force (null while current)",
         },
         order=10,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

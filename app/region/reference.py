@@ -6,7 +6,7 @@ import csv
 import uuid
 from importlib import resources
 
-from app.core.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
+from app.ledger.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
 from app.region.models import Region
 from app.region.repository import RegionRepository
 

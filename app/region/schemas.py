@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.validators import normalize_region_code
+from app.core.validators import RegionCode
 
-RegionCode = Annotated[str, AfterValidator(normalize_region_code), Field(examples=["330502000000"])]
 Level = Literal["province", "city", "county", "township", "village"]
 
 

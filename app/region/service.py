@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.region.exceptions import RegionExists, RegionNotFound, UnknownRegion
 from app.region.models import Region
 from app.region.repository import RegionRepository

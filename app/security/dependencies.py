@@ -11,13 +11,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.audit import service as audit
-from app.audit.actor import Actor
 from app.core.config import Settings
 from app.core.db import Database, WriteSession
 from app.core.errors import DomainError, Forbidden, Unauthorized, problem_response
 from app.core.middleware import route_template
-from app.core.unit_of_work import UnitOfWork
+from app.ledger import audit
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.permissions import allowed
 from app.security.pii import PiiCipher
 from app.security.principal import Principal

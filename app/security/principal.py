@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.audit.actor import Actor
+from app.ledger.actor import Actor
 from app.security.scope import in_scope, region_prefix
 
 ROLES = ("viewer", "operator", "admin", "auditor", "sync")

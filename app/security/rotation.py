@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from app.audit import service as audit
-from app.audit.actor import Actor
-from app.core.changelog import ChangeLog
 from app.core.db import Database
 from app.core.record import ENTITIES, EntitySpec
+from app.ledger import audit
+from app.ledger.actor import Actor
+from app.ledger.changelog import ChangeLog
 from app.security.pii import PiiCipher
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from app.core.record import EntitySpec, SyncRecord, register_entity
+from app.core.record import EntitySpec, SyncRecord
 
 
 class PolicyStandard(SyncRecord, table=True):
@@ -20,7 +20,7 @@ class PolicyStandard(SyncRecord, table=True):
     note: str = Field(default="", max_length=200)
 
 
-register_entity(
+ENTITY_SPECS: tuple[EntitySpec, ...] = (
     EntitySpec(
         name="policy_standard",
         resource="standard",
@@ -37,5 +37,6 @@ register_entity(
             "value": "exact decimal (yuan for money kinds)",
         },
         order=20,
-    )
+    ),
 )
+"""The entities of this module, registered by ``app.models.register_entities``."""

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, Forbidden
 from app.core.pagination import Page, PageParams, build_page
-from app.core.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
+from app.ledger.unit_of_work import SHIPPED_ORIGIN, UnitOfWork
 from app.region import service as regions
 from app.security.principal import Principal
 from app.security.scope import ancestors

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.core.record import ENTITIES, EntitySpec, restore
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.identity import MASKS, canonical
 from app.security.pii import PiiCipher
 from app.sync.exceptions import ProtocolError

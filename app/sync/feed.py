@@ -11,12 +11,12 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.audit import service as audit
-from app.audit.models import AuditEvent
 from app.core.config import Settings
 from app.core.errors import BadRequest, Gone, Unprocessable
 from app.core.pagination import CursorCodec
 from app.core.record import ENTITIES, EntitySpec, snapshot_values
+from app.ledger import audit
+from app.ledger.models import AuditEvent
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
 from app.sync.cursor import START, FeedCursor, FeedPosition

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.audit import service as audit
-from app.audit.actor import Actor
 from app.core.config import Settings, SyncPeer
 from app.core.db import Database
 from app.core.record import ENTITIES
 from app.core.types import utcnow
-from app.core.unit_of_work import UnitOfWork
+from app.ledger import audit
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
 from app.security.pii import PiiCipher
 from app.sync.applier import apply_records
 from app.sync.boundary import check_page, child_region

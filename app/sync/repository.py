@@ -11,9 +11,9 @@ from sqlalchemy import Row, Table, and_, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core.changelog import ChangeLog
 from app.core.db import dialect_of
 from app.core.types import utcnow
+from app.ledger.changelog import ChangeLog
 from app.security.scope import scope_pattern
 from app.sync.cursor import FeedPosition
 from app.sync.models import NodeState, PeerState, SyncSession

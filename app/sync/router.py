@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.audit import service as audit
-from app.audit.actor import Actor
 from app.core.db import Database, ReadSession
 from app.core.errors import error_responses
 from app.core.validators import normalize_region_code
+from app.ledger import audit
+from app.ledger.actor import Actor
 from app.security.dependencies import AppSettings, Pii, actor_of, require
 from app.security.principal import Principal
 from app.security.scope import served_region

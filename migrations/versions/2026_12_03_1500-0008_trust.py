@@ -27,6 +27,10 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import context, op
 
+from app.core.config import Settings, get_settings
+from app.security.identity import renormalize
+from app.security.pii import PiiCipher
+
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -36,10 +40,6 @@ _ = sqlmodel
 
 
 def _renormalize_identities() -> None:
-    from app.core.config import Settings, get_settings
-    from app.security.identity import renormalize
-    from app.security.pii import PiiCipher
-
     @cache
     def cipher() -> PiiCipher:
         settings = context.config.attributes.get("settings")

@@ -14,11 +14,11 @@ from sqlmodel import col
 
 from app.address import bulk, importer
 from app.address.models import Address
-from app.audit.models import AuditEvent
-from app.core.changelog import ChangeLog
 from app.core.db import Database
 from app.core.record import snapshot
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.changelog import ChangeLog
+from app.ledger.models import AuditEvent
+from app.ledger.unit_of_work import UnitOfWork
 from app.reference import load_reference
 from app.security.principal import Principal
 from tests.conftest import make_settings

@@ -11,8 +11,10 @@ from app.address.gazetteer import Gazetteer, Place
 from app.address.normalize import normalize_text
 from app.address.parser import parse
 from app.address.scoring import MATCHED_AT, Reading, judge, name_similarity, score
+from app.core.config import SyncPeer
 from app.core.record import ENTITIES
 from app.region.reference import shipped_rows
+from app.sync.puller import default_entities
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +142,6 @@ def test_a_zone_alone_gives_its_county(gaz: Gazetteer) -> None:
 
 
 def test_place_aliases_are_reference_data_synced_from_the_parent() -> None:
-    from app.core.config import SyncPeer
-    from app.sync.puller import default_entities
 
     spec = ENTITIES["place_alias"]
     assert spec.kind == "reference"

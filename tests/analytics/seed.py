@@ -28,6 +28,8 @@ from sqlalchemy import update
 
 from app.core.db import Database
 from app.recipient.models import Household
+from tests.address.helpers import address
+from tests.address.helpers import create as create_address
 from tests.assessment.helpers import body as assessment_body
 from tests.assessment.helpers import items_totalling, record
 from tests.charity_trust.helpers import create as create_trust
@@ -177,8 +179,6 @@ async def seed_trusts(client: httpx.AsyncClient, op: dict[str, str], out: Seeded
 
 async def seed_addresses(client: httpx.AsyncClient, op: dict[str, str]) -> None:
     """Three active addresses, two with coordinates, and one retired (with coordinates)."""
-    from tests.address.helpers import address
-    from tests.address.helpers import create as create_address
 
     await create_address(client, op, address(YUEHE, lon=120.09, lat=30.87))
     await create_address(client, op, address(YUEHE))

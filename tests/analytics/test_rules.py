@@ -3,6 +3,7 @@ engine (scope in the WHERE, grouping sets for totals on PostgreSQL), months and 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,8 @@ from app.analytics.registry import CubeRegistry
 from app.analytics.statement import statements
 from app.analytics.trend import month_index, month_text
 from app.charity_trust.cubes import CHARITY_TRUSTS
-from app.core.cube import CubeContext, band_cutoff
+from app.core.calendar import born_by
+from app.core.cube import CubeContext
 from app.core.errors import Unprocessable
 from app.main import CUBES
 from app.recipient.cubes import HOUSEHOLDS
@@ -68,10 +70,10 @@ def test_every_unknown_name_is_named() -> None:
 
 
 def test_age_band_cutoffs_count_full_years() -> None:
-    assert band_cutoff(date(2026, 6, 15), 16) == date(2010, 6, 15)
+    assert born_by(date(2026, 6, 15), 16) == date(2010, 6, 15)
     # On 29 February the cut-off in a common year is the 28th: born 1 March is not yet of age.
-    assert band_cutoff(date(2024, 2, 29), 61) == date(1963, 2, 28)
-    assert band_cutoff(date(2024, 2, 29), 80) == date(1944, 2, 29)
+    assert born_by(date(2024, 2, 29), 61) == date(1963, 2, 28)
+    assert born_by(date(2024, 2, 29), 80) == date(1944, 2, 29)
 
 
 def test_postgresql_groups_by_grouping_sets_with_scope_in_the_where() -> None:
@@ -120,7 +122,6 @@ def test_registry_refuses_clashes() -> None:
     assert len(registry) == 6
     with pytest.raises(ValueError, match="twice"):
         registry.register(HOUSEHOLDS)
-    from dataclasses import replace
 
     with pytest.raises(ValueError, match="cannot name"):
         registry.register(replace(HOUSEHOLDS, name="cubes"))

@@ -9,6 +9,7 @@ import pytest
 
 from app.assessment import scoring, standards
 from app.assessment.tables import TABLES, Conditions, LevelBand, check_table
+from app.core.calendar import add_months
 from tests.assessment.helpers import TABLE, comatose, full_marks, items_totalling
 
 NONE = Conditions()
@@ -216,7 +217,7 @@ def test_check_items_accepts_full_and_empty_marks() -> None:
     ],
 )
 def test_add_months(day: date, months: int, due: date) -> None:
-    assert scoring.add_months(day, months) == due
+    assert add_months(day, months) == due
 
 
 def test_next_due_uses_the_tables_interval() -> None:

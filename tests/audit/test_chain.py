@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.audit.chain import GENESIS, event_hash
 from app.core.db import Database
+from app.ledger.chain import GENESIS, event_hash
 from app.main import create_app
 from app.reference import load_reference
 from app.security.tokens import mint

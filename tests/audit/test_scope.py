@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.audit.chain import GENESIS, event_hash
 from app.core.db import Database
+from app.ledger.chain import GENESIS, event_hash
 from app.main import create_app
 from app.reference import load_reference
 from app.security.tokens import mint

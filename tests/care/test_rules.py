@@ -10,6 +10,7 @@ import pytest
 from app.care import eligibility, export, importer, visiting, workflow
 from app.care.eligibility import Eligibility, PersonFacts
 from app.care.workdays import add_working_days
+from app.core import calendar
 
 
 @pytest.mark.parametrize(
@@ -92,8 +93,8 @@ def test_eligibility_reasons() -> None:
     assert eligibility.check(Eligibility(max_age=17), PersonFacts("dibao", 18, None, None))[1] == [
         "age 18 is outside any–17"
     ]
-    assert eligibility.age_on(date(1944, 5, 20), date(2027, 5, 19)) == 82
-    assert eligibility.age_on(date(1944, 5, 20), date(2027, 5, 20)) == 83
+    assert calendar.age_on(date(1944, 5, 20), date(2027, 5, 19)) == 82
+    assert calendar.age_on(date(1944, 5, 20), date(2027, 5, 20)) == 83
 
 
 def test_regions_served_and_ranking() -> None:
@@ -200,12 +201,12 @@ def test_due_dates() -> None:
 
 
 def test_leap_day_birthdays() -> None:
-    assert visiting.born_by(date(2028, 2, 29), 80) == date(1948, 2, 29)
-    assert visiting.born_by(date(2027, 2, 28), 80) == date(1947, 2, 28)
-    assert visiting.born_by(date(2024, 2, 29), 1) == date(2023, 2, 28)
-    assert visiting.anniversary(date(1948, 2, 29), 79) == date(2027, 3, 1)
-    assert visiting.anniversary(date(1948, 2, 29), 80) == date(2028, 2, 29)
-    assert visiting.born_by(date(2027, 3, 1) - timedelta(days=1), 79) == date(1948, 2, 28)
+    assert calendar.born_by(date(2028, 2, 29), 80) == date(1948, 2, 29)
+    assert calendar.born_by(date(2027, 2, 28), 80) == date(1947, 2, 28)
+    assert calendar.born_by(date(2024, 2, 29), 1) == date(2023, 2, 28)
+    assert calendar.anniversary(date(1948, 2, 29), 79) == date(2027, 3, 1)
+    assert calendar.anniversary(date(1948, 2, 29), 80) == date(2028, 2, 29)
+    assert calendar.born_by(date(2027, 3, 1) - timedelta(days=1), 79) == date(1948, 2, 28)
 
 
 def test_export_cells_never_carry_formulas() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.charity_trust.repository import TrustRepository
 from app.core.clock import clock
 from tests.charity_trust.helpers import BASE, create, locs, ok, post, trust
 from tests.conftest import TokenFactory
@@ -375,7 +376,6 @@ async def test_the_unique_constraint_backs_the_filing_number_check(
     client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two concurrent filings can both pass the look-up; the constraint still answers 422."""
-    from app.charity_trust.repository import TrustRepository
 
     h = auth("operator", region="330502")
     first = await create(client, h, trust(filed_on="2022-03-05"))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from openpyxl import Workbook
+
 from app.core.config import Settings
 from app.security.tokens import TokenVerifier
 from tests.factories import id_number
@@ -74,7 +76,6 @@ def test_openapi_check_from_elsewhere(tmp_path: Path) -> None:
 
 
 def test_import_deaths_keeps_good_rows_and_reports_each_bad_line(tmp_path: Path) -> None:
-    from openpyxl import Workbook
 
     assert run(["migrate", "upgrade"], tmp_path).returncode == 0
     good = [id_number("330502") for _ in range(3)]

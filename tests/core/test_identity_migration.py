@@ -31,11 +31,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col
 
-from app.core.changelog import ChangeLog
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import head_revision, upgrade
 from app.core.record import snapshot
+from app.ledger.changelog import ChangeLog
 from app.main import create_app
 from app.recipient.models import Household, Member
 from app.security.pii import PiiCipher

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -14,7 +15,6 @@ def test_committed_schema_matches_the_app() -> None:
 
 
 def test_operation_ids_are_clean_and_unique() -> None:
-    import json
 
     doc = json.loads(openapi_document())
     ids = [op["operationId"] for path in doc["paths"].values() for op in path.values()]
@@ -24,7 +24,6 @@ def test_operation_ids_are_clean_and_unique() -> None:
 
 
 def test_every_operation_is_tagged_and_documents_errors() -> None:
-    import json
 
     doc = json.loads(openapi_document())
     for path, ops in doc["paths"].items():

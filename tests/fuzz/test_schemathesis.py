@@ -4,7 +4,9 @@ undocumented status code."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -44,7 +46,6 @@ ROLES = {
 
 
 def _free_port() -> int:
-    import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -53,7 +54,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    import asyncio
 
     db = TestDatabase(engine_name())
     url = asyncio.run(db.create())

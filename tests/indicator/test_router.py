@@ -10,9 +10,11 @@ import httpx
 from app.core.clock import clock
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.unit_of_work import SHIPPED_ORIGIN
 from app.indicator.reference import shipped_indicator_id, shipped_rows, shipped_target_id
+from app.ledger.unit_of_work import SHIPPED_ORIGIN
 from app.reference import load_reference
+from tests.assessment.helpers import body as assessment_body
+from tests.assessment.helpers import record
 from tests.conftest import TokenFactory
 from tests.factories import id_number
 from tests.indicator.helpers import BASE, CITY, NANXUN, WUXING, define, report, set_target
@@ -316,7 +318,6 @@ async def test_shipped_rows_load_once_with_stable_ids(
 
 
 async def test_computed_share_of_current_assessments(client: httpx.AsyncClient, auth: TokenFactory) -> None:
-    from tests.assessment.helpers import body, record
 
     admin = auth("admin", region="330500")
     code = f"elderly_current_{id_number()[-7:-1]}"
@@ -334,7 +335,7 @@ async def test_computed_share_of_current_assessments(client: httpx.AsyncClient, 
     r = await client.post(BASE, json=definition, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()["computed"] is True
-    await record(client, auth("operator", region="330522"), body(region="330522001000"))
+    await record(client, auth("operator", region="330522"), assessment_body(region="330522001000"))
     progress = await client.get(
         f"{BASE}/{code}/progress",
         params={"period": str(clock.today().year), "region_code": "330522"},

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.core.calendar import born_by, months_before
 from app.recipient import composition, discovery, eligibility, workflow
 
 D = Decimal
@@ -149,11 +150,9 @@ def test_discovery_elderly_rules() -> None:
 
 
 def test_ages_and_month_spans_keep_the_day() -> None:
-    from app.quality.checks import born_by
-    from app.recipient.discovery import _months_ago
 
     assert born_by(date(2026, 12, 31), 60) == date(1966, 12, 31)
     assert born_by(date(2028, 2, 29), 60) == date(1968, 2, 29)
     assert born_by(date(2024, 2, 29), 61) == date(1963, 2, 28)
-    assert _months_ago(date(2026, 3, 31), 1) == date(2026, 2, 28)
-    assert _months_ago(date(2026, 12, 30), 12) == date(2025, 12, 30)
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2026, 12, 30), 12) == date(2025, 12, 30)

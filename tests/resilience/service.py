@@ -21,6 +21,7 @@ import psutil
 
 from app.security.tokens import mint
 from tests.conftest import NODE_REGION, make_settings
+from tests.factories import id_number
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -193,7 +194,6 @@ def leaks(response: httpx.Response) -> list[str]:
 
 
 def household(k: int, region: str = "330502001000") -> dict[str, Any]:
-    from tests.factories import id_number
 
     return {
         "region_code": region,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.security.pii import PiiCipher, mask_id_number, mask_phone
+from app.security.pii import PiiCipher, PiiError, mask_id_number, mask_phone
 from app.security.rotation import rotate
 from tests.conftest import TokenFactory
 from tests.factories import id_number
@@ -32,7 +32,6 @@ def test_ciphertexts_are_bound_to_their_kind_and_key() -> None:
     assert "110105194912310021" not in token
     assert cipher.decrypt("id_number", token) == "110105194912310021"
     assert cipher.encrypt("id_number", "110105194912310021") != token
-    from app.security.pii import PiiError
 
     with pytest.raises(PiiError):
         cipher.decrypt("phone", token)

@@ -23,7 +23,7 @@ from sqlalchemy import Row, text
 
 from app.address.models import Address
 from app.core.migrations import head_revision
-from app.core.unit_of_work import UnitOfWork
+from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import service as recipients
 from app.recipient.schemas import HouseholdCreate
 from app.security.principal import Principal

@@ -19,14 +19,14 @@ from typing import Any
 from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import service as audit
-from app.audit.actor import Actor
-from app.core.changelog import ChangeLog
 from app.core.concurrency import check_precondition
 from app.core.db import dialect_of
 from app.core.errors import Conflict, PreconditionFailed
 from app.core.record import ENTITIES, SyncRecord, entity_of, snapshot, snapshot_values
 from app.core.types import UTCDateTime, utcnow
+from app.ledger import audit
+from app.ledger.actor import Actor
+from app.ledger.changelog import ChangeLog
 
 SHIPPED_ORIGIN = "000000000000"
 """Origin of reference data shipped with the service: identical on every node, version 1."""

@@ -1,4 +1,5 @@
-"""What recipients read from other domains, through ports ``create_app`` fills.
+"""What recipients read from other domains: a hook ``create_app`` fills (the inbound side of
+the recipient port).
 
 A person's latest capability assessment lives in the assessment domain, which already reads
 recipients; so recipients do not import it. ``app.main.create_app`` registers the assessment

@@ -8,11 +8,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assessment import service
-from app.assessment.exceptions import ProfileNotFound
-from app.assessment.repository import AssessmentRepository
-from app.assessment.schemas import Benefits, ElderlyProfile
 from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
+from app.elderly.exceptions import ProfileNotFound
+from app.elderly.schemas import Benefits, ElderlyProfile
 from app.recipient import service as recipients
 from app.recipient.schemas import HouseholdRead
 from app.security.pii import PiiCipher, mask_id_number
@@ -36,7 +35,7 @@ def _benefits(household: HouseholdRead, id_number: str, name: str | None) -> Ben
 async def profile(
     session: AsyncSession, principal: Principal, pii: PiiCipher, id_number: str, *, today: date | None = None
 ) -> ElderlyProfile:
-    history = await AssessmentRepository(session).history(service.id_hash(pii, id_number), principal.region)
+    history = await service.history_of(session, pii, id_number, principal.region)
     household = await recipients.household_of_member(session, principal, pii, id_number)
     if not history and household is None:
         raise ProfileNotFound()

@@ -1,0 +1,1 @@
+"""The elderly profile (精准画像): a view across assessments and the assistance register."""
