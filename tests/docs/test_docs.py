@@ -39,7 +39,7 @@ async def node(tmp_path: Path) -> AsyncIterator[ClusterNode]:
 async def test_every_command_of_the_document_runs(document: Path, node: ClusterNode, tmp_path: Path):
     # The reader's checkout: the virtualenv, the scripts and the compose file.
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))
-    for name in ("scripts", "compose.yaml"):
+    for name in ("scripts", "compose.yaml", "pyproject.toml"):
         (tmp_path / name).symlink_to(ROOT / name)
     node_env = {k: v for k, v in node.env().items() if k.startswith("MZ_")}
     env = shell_env({**node_env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
