@@ -39,7 +39,7 @@ def _not_visited_since(last: Any, rule: visiting.VisitRule, today: date) -> Any:
 
 
 def _latest_severe_before(today: date) -> Any:
-    """The person's latest current assessment is level 3 or 4 and was made before today."""
+    """People (ID hashes) whose latest current assessment is level 3 or 4, made before today."""
     later = aliased(A)
     newer = exists().where(
         later.c.id_number_hash == A.c.id_number_hash,
@@ -56,52 +56,60 @@ def _latest_severe_before(today: date) -> Any:
             ),
         ),
     )
-    return exists().where(
-        A.c.id_number_hash == M.c.id_number_hash,
-        A.c.deleted_at.is_(None),
-        A.c.superseded_by.is_(None),
-        A.c.level_code.in_(SEVERE_CODES),
-        A.c.assessed_on < today,
-        ~newer,
+    return (
+        select(A.c.id_number_hash)
+        .where(
+            A.c.deleted_at.is_(None),
+            A.c.superseded_by.is_(None),
+            A.c.level_code.in_(SEVERE_CODES),
+            A.c.assessed_on < today,
+            ~newer,
+        )
+        .distinct()
+        .subquery("severe")
+    )
+
+
+def _last_visits(key: Any, today: date, name: str) -> Any:
+    return (
+        select(key.label("key"), func.max(V.c.visited_on).label("last"))
+        .where(key.is_not(None), V.c.deleted_at.is_(None), V.c.visited_on <= today)
+        .group_by(key)
+        .subquery(name)
     )
 
 
 def visit_overdue(today: date) -> Select[Any]:
+    # Each person's and each household's last visit, and the people assessed level 3–4, are
+    # grouped once and joined, rather than looked up again for every member.
     yesterday = today - timedelta(days=1)
-    last_person = (
-        select(func.max(V.c.visited_on))
-        .where(V.c.id_number_hash == M.c.id_number_hash, V.c.deleted_at.is_(None), V.c.visited_on <= today)
-        .scalar_subquery()
-    )
-    last_household = (
-        select(func.max(V.c.visited_on))
-        .where(V.c.household_id == M.c.household_id, V.c.deleted_at.is_(None), V.c.visited_on <= today)
-        .scalar_subquery()
-    )
+    person = _last_visits(V.c.id_number_hash, today, "last_person")
+    household = _last_visits(V.c.household_id, today, "last_household")
+    severe = _latest_severe_before(today)
     rules = {
         visiting.ELDERLY_LIVING_ALONE: and_(
             M.c.living_alone.is_(True),
             M.c.birth_date <= visiting.born_by(yesterday, visiting.ELDERLY_AGE),
-            _not_visited_since(last_person, visiting.ELDERLY_LIVING_ALONE, today),
+            _not_visited_since(person.c.last, visiting.ELDERLY_LIVING_ALONE, today),
         ),
         visiting.TEKUN_AT_HOME: and_(
             H.c.category == "tekun",
             H.c.support_mode == "home",
-            _not_visited_since(last_person, visiting.TEKUN_AT_HOME, today),
+            _not_visited_since(person.c.last, visiting.TEKUN_AT_HOME, today),
         ),
         visiting.SEVERE_DISABILITY_ASSESSED: and_(
-            _latest_severe_before(today),
-            _not_visited_since(last_person, visiting.SEVERE_DISABILITY_ASSESSED, today),
+            severe.c.id_number_hash.is_not(None),
+            _not_visited_since(person.c.last, visiting.SEVERE_DISABILITY_ASSESSED, today),
         ),
         visiting.SEVERE_DISABILITY_HOUSEHOLD: and_(
             M.c.disability_grade.in_(visiting.SEVERE_GRADES),
-            _not_visited_since(last_person, visiting.SEVERE_DISABILITY_HOUSEHOLD, today),
-            _not_visited_since(last_household, visiting.SEVERE_DISABILITY_HOUSEHOLD, today),
+            _not_visited_since(person.c.last, visiting.SEVERE_DISABILITY_HOUSEHOLD, today),
+            _not_visited_since(household.c.last, visiting.SEVERE_DISABILITY_HOUSEHOLD, today),
         ),
         visiting.CHILDREN_PARENTS_ABSENT: and_(
             M.c.parents_absent.is_(True),
             M.c.birth_date > visiting.born_by(today, visiting.CHILD_AGE),
-            _not_visited_since(last_person, visiting.CHILDREN_PARENTS_ABSENT, today),
+            _not_visited_since(person.c.last, visiting.CHILDREN_PARENTS_ABSENT, today),
         ),
     }
     detail = case(
@@ -113,22 +121,22 @@ def visit_overdue(today: date) -> Select[Any]:
     )
     return (
         select(M.c.id.label("key"), M.c.region_code, detail.label("detail"))
-        .join(H, H.c.id == M.c.household_id)
+        .select_from(
+            M.join(H, H.c.id == M.c.household_id)
+            .outerjoin(person, person.c.key == M.c.id_number_hash)
+            .outerjoin(household, household.c.key == M.c.household_id)
+            .outerjoin(severe, severe.c.id_number_hash == M.c.id_number_hash)
+        )
         .where(
             M.c.deleted_at.is_(None),
             H.c.deleted_at.is_(None),
             H.c.status.in_(ACTIVE_STATUSES),
             H.c.applied_on < today,
-            # Implied by the rules; cheap, so the planner narrows before the visit look-ups.
-            or_(
-                M.c.living_alone.is_(True),
-                M.c.parents_absent.is_(True),
-                M.c.disability_grade.in_(visiting.SEVERE_GRADES),
-                H.c.category == "tekun",
-                M.c.birth_date <= visiting.born_by(today, visiting.ASSESSABLE_AGE),
-            ),
             or_(*rules.values()),
         )
+        # Computed whole (hash joins, then sorted): with OFFSET 0 PostgreSQL does not push the
+        # report's ORDER BY key LIMIT into it, which walks every member by key when few fail.
+        .offset(0)
     )
 
 
