@@ -191,6 +191,9 @@ async def transition(
         referral.served_on = _served_on(data, referral, today)
         referral.outcome = data.outcome or ""
         changed += ["served_on", "outcome"]
+        if referral.accepted_on is None:  # served without a separate acceptance: serving accepts it
+            referral.accepted_on = referral.served_on
+            changed.append("accepted_on")
     elif data.action == "close":
         referral.closed_on = today
         changed.append("closed_on")

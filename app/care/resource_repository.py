@@ -143,8 +143,6 @@ class ResourceRepository:
         person meets and that have a free place, nearest first, then by free places (no limit
         first), name and id. Each row carries ``in_use``."""
         codes = serving(who.region_code)
-        in_use = _in_use()
-        distance = case({code: i for i, code in enumerate(codes)}, value=_R.c.region_code, else_=len(codes))
         category: ColumnElement[bool] = _R.c.elig_categories.is_(None)
         if who.category:
             category = or_(category, _R.c.elig_categories.contains(f",{who.category},", autoescape=True))
@@ -160,21 +158,27 @@ class ResourceRepository:
             level,
             or_(_R.c.elig_min_age.is_(None), _R.c.elig_min_age <= who.age),
             or_(_R.c.elig_max_age.is_(None), _R.c.elig_max_age >= who.age),
-            or_(_R.c.capacity.is_(None), _R.c.capacity > in_use),
         ]
         if not who.disabled:
             conditions.append(func.coalesce(_R.c.elig_disability, False).is_(False))
         if resource_id is not None:
             conditions.append(_R.c.id == resource_id)
+        # The places in use are counted once per candidate: OFFSET 0 keeps PostgreSQL from
+        # folding the subquery into the outer one (which would count again for the filter and
+        # the ordering).
+        found = select(_R, _in_use().label("in_use")).where(*conditions).offset(0).subquery("candidate")
+        distance = case(
+            {code: i for i, code in enumerate(codes)}, value=found.c.region_code, else_=len(codes)
+        )
         query = (
-            select(_R, in_use.label("in_use"))
-            .where(*conditions)
+            select(found)
+            .where(or_(found.c.capacity.is_(None), found.c.capacity > found.c.in_use))
             .order_by(
                 distance,
-                case((_R.c.capacity.is_(None), 0), else_=1),
-                (_R.c.capacity - in_use).desc(),
-                _R.c.name,
-                _R.c.id,
+                case((found.c.capacity.is_(None), 0), else_=1),
+                (found.c.capacity - found.c.in_use).desc(),
+                found.c.name,
+                found.c.id,
             )
             .offset(offset)
             .limit(limit)

@@ -17,10 +17,10 @@ disabled or demented elders, dispersed tekun members, orphans and children in di
 least once a month. "Monthly" is kept as 30 days, so a visit is never more than 30 days after
 the last one.
 
-Due date: the last visit + the interval, but never before the person came under the rule; a
-person never visited is due the day they came under it (registration in the assistance
-register, the 80th birthday, the assessment that found level 3 or 4). Overdue: the due date has
-passed. A person under several rules is due by the earliest of them. The household rule counts
+Due date: the last visit + the interval (a visit made before the person came under the rule
+counts too); a person never visited is due the day they came under it (registration in the
+assistance register, the 80th birthday, the assessment that found level 3 or 4). Overdue: the
+due date has passed. A person under several rules is due by the earliest of them. The household rule counts
 a visit to anyone of the household.
 """
 
@@ -133,7 +133,7 @@ def due_under(rule: VisitRule, start: date, last_visit: date | None) -> date:
     """When the next visit under ``rule`` is due."""
     if last_visit is None:
         return start
-    return max(start, last_visit + timedelta(days=rule.interval_days))
+    return last_visit + timedelta(days=rule.interval_days)
 
 
 def last_visit_under(rule: VisitRule, person: date | None, household: date | None) -> date | None:

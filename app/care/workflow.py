@@ -1,10 +1,10 @@
 """The referral workflow and what each move does to the need.
 
 A referral starts ``dispatched`` (派单); ``accept`` → ``accepted``; ``decline`` (from
-dispatched or accepted) → ``declined`` and the need is ``open`` again; ``serve`` (from accepted)
-→ ``served`` and so is the need; ``close`` (from dispatched, accepted or served) → ``closed``
-and the need is ``closed``. A referral is *active* — it holds one place of the resource's
-capacity — while dispatched or accepted.
+dispatched or accepted) → ``declined`` and the need is ``open`` again; ``serve`` (from accepted,
+or straight from dispatched: serving accepts it) → ``served`` and so is the need; ``close``
+(from dispatched, accepted or served) → ``closed`` and the need is ``closed``. A referral is
+*active* — it holds one place of the resource's capacity — while dispatched or accepted.
 
 A need starts ``open``, becomes ``referred`` when a referral is made, and follows its referral
 as above. The person may decline help (``decline`` → ``declined``) and a need recorded in error
@@ -23,7 +23,7 @@ OPEN_NEED: frozenset[str] = frozenset({"open", "referred"})
 REFERRAL_MOVES: dict[str, dict[str, str]] = {
     "accept": {"dispatched": "accepted"},
     "decline": {"dispatched": "declined", "accepted": "declined"},
-    "serve": {"accepted": "served"},
+    "serve": {"dispatched": "served", "accepted": "served"},
     "close": {"dispatched": "closed", "accepted": "closed", "served": "closed"},
 }
 NEED_AFTER_REFERRAL: dict[str, str | None] = {

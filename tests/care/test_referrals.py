@@ -165,7 +165,6 @@ async def test_the_referral_loop_moves_the_need_and_holds_capacity(
     assert (await refer(client, op, first["id"], one_place["id"])).status_code == 409  # already referred
 
     rid = referral["id"]
-    assert (await move(client, op, rid, "serve", outcome="done")).status_code == 409
     assert (await move(client, auth("viewer", region="330502"), rid, "accept")).status_code == 403
     assert (await move(client, auth("operator", region="330503"), rid, "accept")).status_code == 404
     r = await move(client, op, rid, "accept")
@@ -266,3 +265,22 @@ async def test_a_referral_not_accepted_in_three_working_days_is_overdue(
         assert (got["overdue"], got["overdue_reason"]) == (True, "not served by 2027-01-20")
         r = await move(client, op, due["id"], "serve", outcome="已推荐岗位")
         assert r.json()["overdue"] is False
+
+
+async def test_refer_serve_and_close_without_a_separate_acceptance(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    op = auth("operator", region=TOWN)
+    found = await need(client, op, TOWN, type="psychological")
+    place = await resource(client, op, TOWN, ["psychological"], name="心理疏导室", capacity=3)
+    referral = (await refer(client, op, found["id"], place["id"])).json()
+    served = await move(
+        client, op, referral["id"], "serve", outcome="完成三次疏导", served_on=referral["dispatched_on"]
+    )
+    assert served.status_code == 200, served.text
+    assert (served.json()["status"], served.json()["accepted_on"]) == ("served", referral["dispatched_on"])
+    assert (await client.get(f"{NEEDS}/{found['id']}", headers=op)).json()["status"] == "served"
+    assert (await move(client, op, referral["id"], "close")).status_code == 200
+    assert (await client.get(f"{NEEDS}/{found['id']}", headers=op)).json()["status"] == "closed"
+    history = (await client.get(f"{REFERRALS}/{referral['id']}/history", headers=op)).json()
+    assert [h["action"] for h in history] == ["dispatch", "serve", "close"]

@@ -32,8 +32,9 @@ def test_referral_moves_and_what_they_do_to_the_need() -> None:
     assert workflow.next_referral_status("decline", "accepted") == "declined"
     assert workflow.next_referral_status("serve", "accepted") == "served"
     assert workflow.next_referral_status("close", "served") == "closed"
+    assert workflow.next_referral_status("serve", "dispatched") == "served"
     for action, status in [
-        ("serve", "dispatched"),
+        ("serve", "declined"),
         ("accept", "closed"),
         ("decline", "served"),
         ("close", "declined"),
@@ -46,7 +47,7 @@ def test_referral_moves_and_what_they_do_to_the_need() -> None:
         "serve": "served",
         "close": "closed",
     }
-    assert workflow.allowed_referral_actions("dispatched") == ["accept", "close", "decline"]
+    assert workflow.allowed_referral_actions("dispatched") == ["accept", "close", "decline", "serve"]
     assert workflow.next_need_status("decline", "referred") == "declined"
     assert workflow.next_need_status("reopen", "withdrawn") == "open"
     with pytest.raises(workflow.IllegalMove, match="reopen applies to declined, withdrawn"):
@@ -177,11 +178,20 @@ def test_due_dates() -> None:
     on_the_day = visiting.due(alone, date(2027, 3, 3), ON)
     assert on_the_day is not None
     assert (on_the_day.due_on, on_the_day.overdue) == (date(2027, 3, 10), False)
-    # Came under the rule at the 80th birthday: not due before it, whatever the last visit.
+    # Came under the rule at the 80th birthday: due then when never visited; an earlier visit
+    # counts as the last one.
     turning = _facts(birth_date=date(1947, 3, 8), living_alone=True)
-    found = visiting.due(turning, date(2026, 1, 1), ON)
+    found = visiting.due(turning, None, ON)
     assert found is not None
-    assert found.due_on == date(2027, 3, 8)
+    assert (found.due_on, found.overdue) == (date(2027, 3, 8), True)
+    found = visiting.due(turning, date(2027, 3, 5), ON)
+    assert found is not None
+    assert (found.due_on, found.overdue) == (date(2027, 3, 12), False)
+    # Registered after the last visit: the visit still counts.
+    late = _facts(birth_date=date(1940, 1, 1), living_alone=True, registered_on=date(2027, 3, 9))
+    found = visiting.due(late, date(2027, 2, 20), ON)
+    assert found is not None
+    assert (found.due_on, found.overdue) == (date(2027, 2, 27), True)
     # Several rules: the earliest due wins, every rule is listed.
     both = _facts(birth_date=date(1940, 1, 1), living_alone=True, disability_grade=1)
     found = visiting.due(both, date(2027, 3, 1), ON)

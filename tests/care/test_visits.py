@@ -315,3 +315,33 @@ async def test_member_flags_and_support_mode_round_trip(
         headers=op,
     )
     assert r.status_code == 422
+
+
+async def test_a_visit_before_registration_counts(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    """Registered today, last visited ten days ago: the weekly visit is three days overdue."""
+    op = auth("operator", region="330502")
+    town = "330502100000"  # 织里镇
+    day = date(2027, 5, 10)
+    elder = member(born=date(1939, 9, 9), name="先访后登", living_alone=True)
+    with clock.frozen(noon(day)):
+        await household(client, op, town, [elder])
+        await visit(client, op, town, elder["id_number"], date(2027, 4, 30))
+        r = await client.get(f"{VISITS}/due", params={"region_code": town, "limit": 500}, headers=op)
+        item = next(i for i in r.json()["items"] if i["person"]["id_number"] == _masked(elder["id_number"]))
+        assert (item["due_on"], item["overdue"], item["days_overdue"]) == ("2027-05-07", True, 3)
+        quality = (
+            await client.get(
+                "/api/v1/quality/visit_overdue",
+                params={"region_code": town, "as_of": day.isoformat(), "limit": 500},
+                headers=op,
+            )
+        ).json()["items"]
+        assert item["member_id"] in {f["key"] for f in quality}
+        found = (
+            await client.get(
+                "/api/v1/recipients/discoveries",
+                params={"rule": "visit_overdue", "region_code": town, "limit": 500},
+                headers=op,
+            )
+        ).json()["items"]
+        assert item["member_id"] in {d["member_id"] for d in found}
