@@ -23,6 +23,7 @@ from app.assessment.cubes import ASSESSMENTS
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.care import discoveries as care_discoveries
+from app.care.cubes import NEEDS, REFERRALS, VISITS
 from app.care.router import router as care_router
 from app.catalog.router import router as catalog_router
 from app.charity_trust.cubes import CHARITY_TRUSTS
@@ -65,7 +66,7 @@ from app.sync.scheduler import Scheduler
 
 OPENAPI_URL = "/openapi.json"
 
-CUBES = (HOUSEHOLDS, PAYMENTS, MEMBERS, ASSESSMENTS, CHARITY_TRUSTS, ADDRESSES)
+CUBES = (HOUSEHOLDS, PAYMENTS, MEMBERS, ASSESSMENTS, CHARITY_TRUSTS, ADDRESSES, NEEDS, REFERRALS, VISITS)
 """The analytics cubes, declared by their domains (``app/<domain>/cubes.py``)."""
 
 TAGS = [
