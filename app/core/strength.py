@@ -8,12 +8,34 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from app.core.defaults import DEV_CURSOR_SECRET, DEV_JWT_SECRET, DEV_PII_INDEX_KEY, DEV_PII_KEY
 
-if TYPE_CHECKING:
-    from app.core.config import Settings
+
+class Secrets(Protocol):
+    """The settings the production checks read (``app.core.config.Settings`` has them all)."""
+
+    @property
+    def cursor_secret(self) -> str: ...
+    @property
+    def jwt_jwks_file(self) -> str: ...
+    @property
+    def jwt_public_keys(self) -> str: ...
+    @property
+    def jwt_secret(self) -> str: ...
+    @property
+    def metrics_token(self) -> str: ...
+    @property
+    def model_fields_set(self) -> set[str]: ...
+    @property
+    def pii_index_key(self) -> str: ...
+    @property
+    def pii_keys(self) -> Mapping[str, str]: ...
+    @property
+    def test_clock(self) -> bool: ...
+
 
 HMAC_MIN_BYTES = 32
 """HMAC-SHA256 keys (JWT HS256, blind index, cursor signatures) carry at least the hash's size."""
@@ -46,7 +68,7 @@ def _pii_key_problem(kid: str, value: str, dev_keys: set[bytes]) -> str | None:
     return None
 
 
-def production_problems(settings: Settings) -> list[str]:
+def production_problems(settings: Secrets) -> list[str]:
     """Every reason the settings are unfit for production (empty when they are fit)."""
     dev_values = {DEV_JWT_SECRET, DEV_PII_INDEX_KEY, DEV_CURSOR_SECRET, DEV_PII_KEY}
     problems: list[str] = []
