@@ -32,7 +32,17 @@ async def test_cubes_are_listed_with_labels(brain: Brain) -> None:
     r = await brain.get(f"{BASE}/cubes")
     assert r.status_code == 200
     cubes = {c["name"]: c for c in r.json()}
-    assert list(cubes) == ["households", "payments", "members", "assessments", "charity_trusts", "addresses"]
+    assert list(cubes) == [
+        "households",
+        "payments",
+        "members",
+        "assessments",
+        "charity_trusts",
+        "addresses",
+        "needs",
+        "referrals",
+        "visits",
+    ]
     expected = {
         "households": (["count", "members", "benefit"], ["category", "status", "month", "quarter", "year"]),
         "payments": (["count", "amount"], ["category", "kind", "month", "quarter", "year"]),
@@ -40,6 +50,9 @@ async def test_cubes_are_listed_with_labels(brain: Brain) -> None:
         "assessments": (["count", "avg_score"], ["level", "age_band", "month", "quarter", "year"]),
         "charity_trusts": (["count", "amount"], ["status", "purpose_category", "month", "quarter", "year"]),
         "addresses": (["count", "with_coordinates_share"], ["status"]),
+        "needs": (["count"], ["kind", "status", "urgency", "source", "month", "quarter", "year"]),
+        "referrals": (["count"], ["status", "month", "quarter", "year"]),
+        "visits": (["count"], ["month", "quarter", "year"]),
     }
     for name, (measures, dimensions) in expected.items():
         cube = cubes[name]
