@@ -25,41 +25,11 @@ from app.security.principal import Principal
 
 
 def change_read(change: TrustChange) -> ChangeRead:
-    return ChangeRead(
-        id=change.id,
-        trust_id=change.trust_id,
-        version=change.version,
-        type=change.change_type,
-        effective_on=change.effective_on,
-        filed_on=change.filed_on,
-        due_on=deadlines.change_due(change.effective_on),
-        late=change.late,
-        details=change.description,
-        amount=from_fen(change.amount_fen) if change.amount_fen is not None else None,
-        amount_after=from_fen(change.amount_after_fen) if change.amount_after_fen is not None else None,
-        before=change.before,
-        after=change.after,
-        created_at=change.created_at,
-    )
+    return ChangeRead.model_validate(change)
 
 
 def report_read(report: TrustAnnualReport) -> AnnualReportRead:
-    return AnnualReportRead(
-        id=report.id,
-        trust_id=report.trust_id,
-        version=report.version,
-        year=report.year,
-        income=from_fen(report.income_fen),
-        expenditure=from_fen(report.expenditure_fen),
-        charitable_spending=from_fen(report.charitable_spending_fen),
-        fees=from_fen(report.fees_fen),
-        year_end_balance=from_fen(report.year_end_balance_fen),
-        submitted_on=report.submitted_on,
-        due_on=deadlines.report_due(report.year),
-        late=report.late,
-        note=report.note,
-        created_at=report.created_at,
-    )
+    return AnnualReportRead.model_validate(report)
 
 
 def _change_problems(trust: CharityTrust, data: ChangeIn, filed_on: date, today: date) -> list[Problem]:

@@ -7,10 +7,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+)
 
+from app.charity_trust import deadlines
 from app.core import validators
-from app.core.money import Money
+from app.core.money import FenMoney, Money, fen_column
 from app.core.validators import RegionCode
 
 TrustStatus = Literal["draft", "filed", "terminated"]
@@ -258,20 +267,28 @@ class ChangeIn(BaseModel):
 
 
 class ChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     trust_id: uuid.UUID
     version: int
-    type: str
+    type: str = Field(validation_alias=AliasChoices("change_type", "type"))
     effective_on: date
     filed_on: date
-    due_on: date = Field(description="Last day to file: 7 days after the change took effect.")
     late: bool
-    details: str
-    amount: Money | None
-    amount_after: Money | None = Field(description="Trust property after a property change.")
+    details: str = Field(validation_alias=AliasChoices("description", "details"))
+    amount: FenMoney | None = fen_column("amount")
+    amount_after: FenMoney | None = fen_column(
+        "amount_after", description="Trust property after a property change."
+    )
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     created_at: datetime
+
+    @computed_field(description="Last day to file: 7 days after the change took effect.")  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date:
+        return deadlines.change_due(self.effective_on)
 
 
 class AnnualReportIn(BaseModel):
@@ -293,20 +310,26 @@ class AnnualReportIn(BaseModel):
 
 
 class AnnualReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     trust_id: uuid.UUID
     version: int
     year: int
-    income: Money
-    expenditure: Money
-    charitable_spending: Money
-    fees: Money
-    year_end_balance: Money
+    income: FenMoney = fen_column("income")
+    expenditure: FenMoney = fen_column("expenditure")
+    charitable_spending: FenMoney = fen_column("charitable_spending")
+    fees: FenMoney = fen_column("fees")
+    year_end_balance: FenMoney = fen_column("year_end_balance")
     submitted_on: date
-    due_on: date = Field(description="30 April of the following year (this service's deadline).")
     late: bool
     note: str
     created_at: datetime
+
+    @computed_field(description="30 April of the following year (this service's deadline).")  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date:
+        return deadlines.report_due(self.year)
 
 
 class TerminationIn(BaseModel):

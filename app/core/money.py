@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AliasChoices, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 CENT = Decimal("0.01")
 MAX_YUAN = Decimal("999999999999.99")
@@ -54,10 +54,37 @@ def format_money(amount: Decimal) -> str:
     return f"{amount.quantize(CENT):f}"
 
 
+_JSON_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["12000.00"]}
+)
+
+
 Money = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     PlainSerializer(format_money, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "examples": ["12000.00"]}),
+    _JSON_SCHEMA,
 ]
 """A yuan amount in a schema: accepted as a string (or integer), returned as ``"12000.00"``."""
+
+
+def _yuan_from_fen(value: Any) -> Decimal:
+    """A read schema's amount: whole fen as the database holds it, or yuan already computed."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return from_fen(value)
+    return to_decimal(value)
+
+
+FenMoney = Annotated[
+    Decimal,
+    BeforeValidator(_yuan_from_fen),
+    PlainSerializer(format_money, return_type=str),
+    _JSON_SCHEMA,
+]
+"""A yuan amount in a read schema, filled from an integer fen column (``model_validate`` of a
+row), rendered like :data:`Money`. Only for responses: an integer here means fen."""
+
+
+def fen_column(name: str, **field: Any) -> Any:
+    """The field of a read schema whose value comes from the row's ``<name>_fen`` column."""
+    return Field(validation_alias=AliasChoices(f"{name}_fen", name), **field)

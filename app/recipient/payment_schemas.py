@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.money import Money
+from app.core.money import FenMoney, Money, fen_column
 from app.core.validators import RegionCode
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -55,6 +55,8 @@ class PaymentRunRead(BaseModel):
 
 
 class PaymentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     run_id: uuid.UUID | None = Field(description="The payment run; empty for a temporary-assistance grant.")
     household_id: uuid.UUID
@@ -66,13 +68,15 @@ class PaymentRead(BaseModel):
         description="dibao, tekun_basic, tekun_care, disability_living, disability_nursing (monthly); "
         "emergency, expenditure (temporary-assistance grants)"
     )
-    amount: Money
+    amount: FenMoney = fen_column("amount")
     member_count: int
     reason: str | None
     created_at: datetime
 
 
 class PaymentSkipRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     run_id: uuid.UUID
     household_id: uuid.UUID

@@ -19,33 +19,11 @@ from app.security.principal import Principal
 
 
 def payment_read(payment: Payment) -> PaymentRead:
-    return PaymentRead(
-        id=payment.id,
-        run_id=payment.run_id,
-        household_id=payment.household_id,
-        member_id=payment.member_id,
-        region_code=payment.region_code,
-        month=payment.month,
-        category=payment.category,
-        kind=payment.kind,
-        amount=from_fen(payment.amount_fen),
-        member_count=payment.member_count,
-        reason=payment.reason,
-        created_at=payment.created_at,
-    )
+    return PaymentRead.model_validate(payment)
 
 
 def skip_read(skip: PaymentSkip) -> PaymentSkipRead:
-    return PaymentSkipRead(
-        id=skip.id,
-        run_id=skip.run_id,
-        household_id=skip.household_id,
-        member_id=skip.member_id,
-        region_code=skip.region_code,
-        kind=skip.kind,
-        reason_code=skip.reason_code,
-        reason=skip.reason,
-    )
+    return PaymentSkipRead.model_validate(skip)
 
 
 async def payments_of(
