@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from app.assessment.models import Assessment
+from app.assessment.schemas import AssessmentFilter
 from app.core.pagination import PageParams, keyset
 from app.security.scope import scope_filter
 
@@ -82,65 +83,37 @@ class AssessmentRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    def _filtered(
-        self,
-        scope: str,
-        *,
-        region_code: str | None,
-        level_code: str | None,
-        id_hash: str | None,
-        assessed_from: date | None,
-        assessed_to: date | None,
-        due_before: date | None,
-        include_superseded: bool,
-    ) -> Select[Assessment]:
+    def _filtered(self, scope: str, filters: AssessmentFilter, id_hash: str | None) -> Select[Assessment]:
         query = select(Assessment).where(
             col(Assessment.deleted_at).is_(None), scope_filter(col(Assessment.region_code), scope)
         )
-        if not include_superseded:
+        if not filters.include_superseded:
             query = query.where(col(Assessment.superseded_by).is_(None))
-        if region_code:
-            query = query.where(scope_filter(col(Assessment.region_code), region_code))
-        if level_code:
-            query = query.where(col(Assessment.level_code) == level_code)
+        if filters.region_code:
+            query = query.where(scope_filter(col(Assessment.region_code), filters.region_code))
+        if filters.level_code:
+            query = query.where(col(Assessment.level_code) == filters.level_code)
         if id_hash:
             query = query.where(col(Assessment.id_number_hash) == id_hash)
-        if assessed_from:
-            query = query.where(col(Assessment.assessed_on) >= assessed_from)
-        if assessed_to:
-            query = query.where(col(Assessment.assessed_on) <= assessed_to)
-        if due_before:
+        if filters.assessed_from:
+            query = query.where(col(Assessment.assessed_on) >= filters.assessed_from)
+        if filters.assessed_to:
+            query = query.where(col(Assessment.assessed_on) <= filters.assessed_to)
+        if filters.due_before:
             # Only a person's latest assessment decides when they are due again.
             query = query.where(
-                col(Assessment.next_due_on) < due_before,
+                col(Assessment.next_due_on) < filters.due_before,
                 col(Assessment.superseded_by).is_(None),
                 _no_later_assessment(),
             )
         return query
 
     async def search(
-        self,
-        scope: str,
-        params: PageParams,
-        *,
-        region_code: str | None = None,
-        level_code: str | None = None,
-        id_hash: str | None = None,
-        assessed_from: date | None = None,
-        assessed_to: date | None = None,
-        due_before: date | None = None,
-        include_superseded: bool = False,
+        self, scope: str, params: PageParams, filters: AssessmentFilter, *, id_hash: str | None = None
     ) -> tuple[Sequence[Assessment], int | None]:
-        base = self._filtered(
-            scope,
-            region_code=region_code,
-            level_code=level_code,
-            id_hash=id_hash,
-            assessed_from=assessed_from,
-            assessed_to=assessed_to,
-            due_before=due_before,
-            include_superseded=include_superseded,
-        )
+        """A page of the assessments inside ``scope`` matching ``filters``; ``id_hash`` is the
+        blind index of ``filters.id_number`` (the repository never sees the PII key)."""
+        base = self._filtered(scope, filters, id_hash)
         rows = (
             (await self.session.execute(keyset(base, [col(Assessment.id)], params, descending=True)))
             .scalars()

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator
 
 from app.assessment import service, standards, statistics
 from app.assessment.schemas import (
     AmendmentCreate,
     AssessmentCreate,
+    AssessmentFilter,
     AssessmentRead,
     AssessmentStats,
     ScoringStandardRead,
@@ -25,7 +24,7 @@ from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.params import RegionQuery
-from app.core.validators import Day, IdNumber, IdNumberFilter, normalize_region_code
+from app.core.validators import Day, IdNumber, normalize_region_code
 from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
@@ -35,17 +34,6 @@ Reader = Annotated[Principal, require("assessment:read")]
 Operator = Annotated[Principal, require("assessment:write")]
 
 
-def _known_level(value: str | None) -> str | None:
-    if value is not None and value not in standards.level_codes():
-        raise ValueError(f"level_code must be one of {', '.join(standards.level_codes())}")
-    return value
-
-
-LevelCode = Annotated[
-    str | None,
-    Query(max_length=12, description="intact, mild, moderate, severe or total"),
-    AfterValidator(_known_level),
-]
 IdNumberPath = Annotated[IdNumber, Path(description="Resident ID number (shown in clear: audited)")]
 
 
@@ -92,30 +80,9 @@ async def list_assessments(
     principal: Reader,
     pii: Pii,
     paging: Paging,
-    region_code: RegionQuery = None,
-    level_code: LevelCode = None,
-    id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
-    assessed_from: Annotated[Day | None, Query(description="Assessed on or after")] = None,
-    assessed_to: Annotated[Day | None, Query(description="Assessed on or before")] = None,
-    due_before: Annotated[
-        date | None,
-        Query(description="People whose latest assessment falls due for re-assessment before this day"),
-    ] = None,
-    include_superseded: Annotated[bool, Query(description="Also list amended originals")] = False,
+    filters: Annotated[AssessmentFilter, Query()],
 ) -> Page[AssessmentRead]:
-    return await service.list_assessments(
-        session,
-        principal,
-        pii,
-        paging,
-        region_code=_region(region_code),
-        level_code=level_code,
-        id_number=id_number,
-        assessed_from=assessed_from,
-        assessed_to=assessed_to,
-        due_before=due_before,
-        include_superseded=include_superseded,
-    )
+    return await service.list_assessments(session, principal, pii, paging, filters)
 
 
 @router.get(

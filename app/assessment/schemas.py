@@ -9,9 +9,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from app.assessment.tables import DEFAULT_STANDARD, TABLES
+from app.assessment.tables import DEFAULT_STANDARD, TABLES, level_codes
 from app.core import validators
-from app.core.validators import PersonName, RegionCode, not_blank
+from app.core.params import RegionFilter
+from app.core.validators import Day, IdNumberFilter, PersonName, RegionCode, not_blank
 
 IdNumber = validators.IdNumber  # normalised at the door (app.core.validators)
 ItemScores = Annotated[
@@ -81,6 +82,31 @@ class AmendmentCreate(BaseModel):
     assessor: PersonName | None = None
     items: ItemScores | None = None
     conditions: ConditionsIn | None = None
+
+
+def _known_level(value: str | None) -> str | None:
+    if value is not None and value not in level_codes():
+        raise ValueError(f"level_code must be one of {', '.join(level_codes())}")
+    return value
+
+
+class AssessmentFilter(BaseModel):
+    """The filters of ``GET /assessments``, read from the query string (unknown parameters are
+    ignored). ``id_number`` is looked up by its blind index, which the service computes."""
+
+    region_code: RegionFilter = None
+    level_code: Annotated[
+        str | None,
+        Field(max_length=12, description="intact, mild, moderate, severe or total"),
+        AfterValidator(_known_level),
+    ] = None
+    id_number: IdNumberFilter | None = Field(default=None, description="Exact ID number", repr=False)
+    assessed_from: Day | None = Field(default=None, description="Assessed on or after")
+    assessed_to: Day | None = Field(default=None, description="Assessed on or before")
+    due_before: date | None = Field(
+        default=None, description="People whose latest assessment falls due for re-assessment before this day"
+    )
+    include_superseded: bool = Field(default=False, description="Also list amended originals")
 
 
 class SubjectRead(BaseModel):

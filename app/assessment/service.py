@@ -15,6 +15,7 @@ from app.assessment.repository import AssessmentRepository
 from app.assessment.schemas import (
     AmendmentCreate,
     AssessmentCreate,
+    AssessmentFilter,
     AssessmentRead,
     ConditionsIn,
     ConditionsRead,
@@ -219,30 +220,10 @@ async def get(
 
 
 async def list_assessments(
-    session: AsyncSession,
-    principal: Principal,
-    pii: PiiCipher,
-    params: PageParams,
-    *,
-    region_code: str | None = None,
-    level_code: str | None = None,
-    id_number: str | None = None,
-    assessed_from: date | None = None,
-    assessed_to: date | None = None,
-    due_before: date | None = None,
-    include_superseded: bool = False,
+    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: AssessmentFilter
 ) -> Page[AssessmentRead]:
-    rows, total = await AssessmentRepository(session).search(
-        principal.region,
-        params,
-        region_code=region_code,
-        level_code=level_code,
-        id_hash=id_hash(pii, id_number) if id_number else None,
-        assessed_from=assessed_from,
-        assessed_to=assessed_to,
-        due_before=due_before,
-        include_superseded=include_superseded,
-    )
+    found = id_hash(pii, filters.id_number) if filters.id_number else None
+    rows, total = await AssessmentRepository(session).search(principal.region, params, filters, id_hash=found)
     return build_page(rows, params, lambda r: [r.id], lambda r: shape(pii, r), total)
 
 

@@ -58,11 +58,3 @@ def describe(table: Table) -> ScoringStandardRead:
 
 def describe_all(code: str | None = None) -> list[ScoringStandardRead]:
     return [describe(t) for t in TABLES.values() if code is None or t.code == code]
-
-
-def level_codes() -> list[str]:
-    """Every level code of every table, the default table's order first."""
-    codes: list[str] = []
-    for table in (TABLES[DEFAULT_STANDARD], *TABLES.values()):
-        codes += [b.code for b in table.bands if b.code not in codes]
-    return codes

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.assessment import standards
 from app.assessment.repository import AssessmentRepository
 from app.assessment.schemas import AssessmentStats, LevelCounts
+from app.assessment.tables import level_codes
 from app.core.validators import normalize_region_code
 from app.region import service as regions
 from app.security.principal import Principal
@@ -17,7 +17,7 @@ from app.security.scope import in_scope
 
 
 def _counts(code: str, name: str, rows: list[tuple[str, str, int]]) -> LevelCounts:
-    levels = dict.fromkeys(standards.level_codes(), 0)
+    levels = dict.fromkeys(level_codes(), 0)
     for region_code, level_code, people in rows:
         if in_scope(code, region_code):
             levels[level_code] = levels.get(level_code, 0) + people

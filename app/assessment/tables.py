@@ -351,6 +351,14 @@ DEFAULT_STANDARD = GB_T_42195_2022.code
 TABLES: dict[str, Table] = {GB_T_42195_2022.code: GB_T_42195_2022}
 
 
+def level_codes() -> list[str]:
+    """Every level code of every table, the default table's order first."""
+    codes: list[str] = []
+    for table in (TABLES[DEFAULT_STANDARD], *TABLES.values()):
+        codes += [b.code for b in table.bands if b.code not in codes]
+    return codes
+
+
 def check_table(table: Table) -> None:
     """Refuse a table whose bands leave a total unrated or rate one twice, or whose items
     name an unknown dimension; run for every table at import."""

@@ -278,6 +278,71 @@ async def test_list_filters(client: httpx.AsyncClient, auth: TokenFactory) -> No
     assert [e["loc"] for e in level.json()["errors"]] == [["query", "level_code"]]
 
 
+async def test_filters_combine_into_one_query(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    """Every filter of the list narrows the same query: a combination returns the rows that meet
+    all of them, unknown parameters are ignored, and paging and counting keep the filters."""
+    h = auth("operator", region="330502")
+    first, second = id_number("330502"), id_number("330502")
+    severe = await record(
+        client, h, body(region="330502001000", person=first, total=40, assessed_on=date(2023, 5, 1))
+    )
+    mild = await record(
+        client, h, body(region="330502001000", person=first, total=70, assessed_on=date(2023, 6, 1))
+    )
+    elsewhere = await record(
+        client, h, body(region="330502002000", person=second, total=40, assessed_on=date(2023, 5, 2))
+    )
+    amended = await client.post(
+        f"{BASE}/{mild['id']}/amendments",
+        json={"reason": "复核", "items": {"stairs": 0, "walking": 0}},
+        headers={**h, "If-Match": '"1"'},
+    )
+    assert amended.status_code == 201, amended.text
+    correction = amended.json()  # 63 points: moderate, the same day
+    mine = {severe["id"], mild["id"], elsewhere["id"], correction["id"]}
+
+    async def ids(**params: Any) -> list[str]:
+        r = await client.get(BASE, params={"limit": 500, **params}, headers=h)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"] if i["id"] in mine]
+
+    may = {"assessed_from": "2023-05-01", "assessed_to": "2023-05-31"}
+    assert await ids(region_code="330502", level_code="severe", **may) == [elsewhere["id"], severe["id"]]
+    assert await ids(region_code="330502001000", level_code="severe", **may) == [severe["id"]]
+    assert await ids(id_number=first, region_code="330502002000") == []
+    assert await ids(id_number=first, level_code="mild") == []
+    assert await ids(id_number=first, level_code="mild", include_superseded="true") == [mild["id"]]
+    assert await ids(id_number=first, assessed_from="2023-06-01", include_superseded="true") == [
+        correction["id"],
+        mild["id"],
+    ]
+    assert await ids(id_number=first, due_before="2024-05-02") == []  # the correction is the latest
+    assert await ids(id_number=first, due_before="2024-06-02", level_code="moderate") == [correction["id"]]
+    assert await ids(id_number=first, colour="blue", level="total") == [correction["id"], severe["id"]]
+
+    page = await client.get(BASE, params={"id_number": first, "count": "true", "limit": 1}, headers=h)
+    assert page.status_code == 200
+    assert [i["id"] for i in page.json()["items"]] == [correction["id"]]
+    assert page.json()["total"] == 2
+    rest = await client.get(
+        BASE, params={"id_number": first, "limit": 1, "cursor": page.json()["next_cursor"]}, headers=h
+    )
+    assert [i["id"] for i in rest.json()["items"]] == [severe["id"]]
+    assert rest.json()["next_cursor"] is None
+
+    bad = await client.get(
+        BASE,
+        params={"region_code": "330502001", "level_code": "worst", "assessed_to": "2023-02-30"},
+        headers=h,
+    )
+    assert bad.status_code == 422
+    assert [e["loc"] for e in bad.json()["errors"]] == [
+        ["query", "region_code"],
+        ["query", "level_code"],
+        ["query", "assessed_to"],
+    ]
+
+
 async def test_amendment_creates_a_new_version(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     h = auth("operator", region="330502")
     person = id_number("330502")

@@ -6,11 +6,14 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from app.assessment import scoring, standards
-from app.assessment.tables import TABLES, Conditions, LevelBand, check_table
+from app.assessment.schemas import AssessmentFilter
+from app.assessment.tables import TABLES, Conditions, LevelBand, check_table, level_codes
 from app.core.calendar import add_months
 from tests.assessment.helpers import TABLE, comatose, full_marks, items_totalling
+from tests.factories import id_number
 
 NONE = Conditions()
 
@@ -270,4 +273,14 @@ def test_described_standard_carries_the_form() -> None:
     ]
     assert [c.code for c in described.level_changes] == ["coma", "mental_disorder", "care_risk_events"]
     assert standards.describe_all("MZ/T 039-2013") == []
-    assert standards.level_codes() == ["intact", "mild", "moderate", "severe", "total"]
+    assert level_codes() == ["intact", "mild", "moderate", "severe", "total"]
+
+
+def test_the_list_filter_normalises_and_keeps_the_id_number_out_of_its_repr() -> None:
+    person = id_number("330502")
+    filters = AssessmentFilter(region_code="330502", id_number=person.lower(), level_code="mild")
+    assert filters.region_code == "330502000000"
+    assert filters.id_number == person.upper()
+    assert person.upper() not in repr(filters)
+    with pytest.raises(ValidationError, match="level_code must be one of"):
+        AssessmentFilter(level_code="worst")
