@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.charity_trust.filters import TrustFilter
 from app.charity_trust.models import CharityTrust, TrustAnnualReport, TrustChange, TrustParty
 from app.core.pagination import PageParams, keyset
 from app.security.scope import scope_filter
@@ -18,18 +19,6 @@ from app.security.scope import scope_filter
 
 def _live_trust() -> Select[CharityTrust]:
     return select(CharityTrust).where(col(CharityTrust.deleted_at).is_(None))
-
-
-@dataclass(frozen=True, slots=True)
-class TrustFilters:
-    region_code: str | None = None
-    status: str | None = None
-    trustee_uscc: str | None = None
-    signed_from: date | None = None
-    signed_to: date | None = None
-    filed_from: date | None = None
-    filed_to: date | None = None
-    q: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +70,7 @@ class TrustRepository:
             query = query.where(col(CharityTrust.id) != other_than)
         return (await self.session.execute(query.limit(1))).first() is not None
 
-    def _filtered(self, scope: str, f: TrustFilters) -> Select[CharityTrust]:
+    def _filtered(self, scope: str, f: TrustFilter) -> Select[CharityTrust]:
         query = _live_trust().where(scope_filter(col(CharityTrust.region_code), scope))
         if f.region_code:
             query = query.where(scope_filter(col(CharityTrust.region_code), f.region_code))
@@ -114,8 +103,9 @@ class TrustRepository:
         return query
 
     async def search(
-        self, scope: str, params: PageParams, filters: TrustFilters
+        self, scope: str, params: PageParams, filters: TrustFilter
     ) -> tuple[Sequence[CharityTrust], int | None]:
+        """A page of the live trusts inside ``scope`` matching ``filters``."""
         base = self._filtered(scope, filters)
         query = keyset(base, [col(CharityTrust.id)], params, descending=True)
         rows = (await self.session.execute(query)).scalars().all()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.charity_trust import disclosure, history, service, stats
-from app.charity_trust.repository import TrustFilters
+from app.charity_trust.filters import TrustFilter
 from app.charity_trust.schemas import (
     AnnualReportIn,
     AnnualReportRead,
@@ -22,7 +22,6 @@ from app.charity_trust.schemas import (
     FilingIn,
     TerminationIn,
     TrustStats,
-    TrustStatus,
 )
 from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
@@ -31,7 +30,7 @@ from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.params import RegionQuery
-from app.core.validators import Day, UsccFilter, normalize_region_code
+from app.core.validators import normalize_region_code
 from app.security.dependencies import Pii, Writer, read_revealing, require
 from app.security.principal import Principal
 
@@ -84,27 +83,8 @@ async def list_trusts(
     principal: Reader,
     pii: Pii,
     paging: Paging,
-    region_code: RegionQuery = None,
-    status_: Annotated[TrustStatus | None, Query(alias="status")] = None,
-    trustee_uscc: Annotated[UsccFilter | None, Query(description="A trustee's credit code")] = None,
-    signed_from: Day | None = None,
-    signed_to: Day | None = None,
-    filed_from: Day | None = None,
-    filed_to: Day | None = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Name or filing number contains")
-    ] = None,
+    filters: Annotated[TrustFilter, Query()],
 ) -> Page[CharityTrustRead]:
-    filters = TrustFilters(
-        region_code=normalize_region_code(region_code) if region_code else None,
-        status=status_,
-        trustee_uscc=trustee_uscc,
-        signed_from=signed_from,
-        signed_to=signed_to,
-        filed_from=filed_from,
-        filed_to=filed_to,
-        q=q,
-    )
     return await service.list_trusts(session, principal, pii, paging, filters)
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.charity_trust import composition, deadlines, lifecycle, parties
 from app.charity_trust.composition import Problem
 from app.charity_trust.exceptions import TrustNotFound, WrongStatus
+from app.charity_trust.filters import TrustFilter
 from app.charity_trust.models import CharityTrust, TrustParty
-from app.charity_trust.repository import TrustFilters, TrustRepository
+from app.charity_trust.repository import TrustRepository
 from app.charity_trust.schemas import (
     CharityTrustCreate,
     CharityTrustRead,
@@ -192,7 +193,7 @@ async def get(
 
 
 async def list_trusts(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: TrustFilters
+    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: TrustFilter
 ) -> Page[CharityTrustRead]:
     repo = TrustRepository(session)
     rows, total = await repo.search(principal.region, params, filters)

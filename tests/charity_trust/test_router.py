@@ -275,6 +275,79 @@ async def test_list_filters(client: httpx.AsyncClient, auth: TokenFactory) -> No
     assert locs(bad) == [["query", "status"]]
 
 
+async def test_filters_combine_into_one_query(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    """Every filter narrows the same query: a combination returns the trusts that meet all of
+    them, unknown parameters are ignored, and bad values are refused together."""
+    h = auth("operator", region="330500")
+    tag = unique_suffix()
+    trustee = uscc()
+    lead = {"name": "组合慈善基金会", "uscc": trustee, "kind": "charity_organisation", "lead": True}
+    early = await create(
+        client,
+        h,
+        trust(
+            region="330521",
+            name=f"组合{tag}甲慈善信托",
+            trustees=[lead],
+            signed_on="2021-04-01",
+            filed_on="2021-04-02",
+        ),
+    )
+    later = await create(
+        client,
+        h,
+        trust(
+            region="330521",
+            name=f"组合{tag}乙慈善信托",
+            trustees=[lead],
+            signed_on="2021-09-01",
+            filed_on="2021-09-30",
+        ),
+    )
+    draft = await create(client, h, trust(region="330521", name=f"组合{tag}丙慈善信托", trustees=[lead]))
+    city = await create(
+        client,
+        h,
+        trust(
+            region="330500",
+            name=f"组合{tag}丁慈善信托",
+            trustees=[lead],
+            signed_on="2021-04-01",
+            filed_on="2021-04-03",
+        ),
+    )
+
+    async def ids(**params: Any) -> list[str]:
+        r = await client.get(BASE, params={"limit": 500, **params}, headers=h)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert await ids(q=tag) == [city["id"], draft["id"], later["id"], early["id"]]
+    assert await ids(q=tag, region_code="330521", status="filed") == [later["id"], early["id"]]
+    assert await ids(q=tag, region_code="330521000000", status="filed", filed_to="2021-06-30") == [
+        early["id"]
+    ]
+    assert await ids(trustee_uscc=trustee, signed_from="2021-04-01", signed_to="2021-04-30") == [
+        city["id"],
+        early["id"],
+    ]
+    wide = trustee.replace(trustee[0], chr(ord(trustee[0]) + 0xFEE0), 1)  # a full-width first character
+    assert await ids(trustee_uscc=wide, region_code="330521", filed_from="2021-04-01") == [
+        later["id"],
+        early["id"],
+    ]
+    assert await ids(trustee_uscc=trustee, status="draft", q=f"{tag}丙") == [draft["id"]]
+    assert await ids(trustee_uscc=trustee, status="terminated") == []
+    assert await ids(q=tag, region_code="330502") == []
+    assert await ids(q=tag, shape="round", state="filed") == await ids(q=tag)
+
+    bad = await client.get(
+        BASE, params={"region_code": "3305", "status": "lost", "filed_to": "2021-02-30", "q": ""}, headers=h
+    )
+    assert bad.status_code == 422
+    assert locs(bad) == [["query", "region_code"], ["query", "status"], ["query", "filed_to"], ["query", "q"]]
+
+
 async def test_patch_a_draft(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     h = auth("operator", region="330502")
     created = await create(client, h)
