@@ -1,4 +1,4 @@
-"""What the care routers share: role dependencies, query types, file answers, export audits."""
+"""What the care routers share: role dependencies, the export format, file answers, export audits."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi import Query, Request, Response
 from app.care import export
 from app.core.db import Database
 from app.core.errors import error_responses
-from app.core.validators import normalize_region_code
 from app.ledger import audit
 from app.security.dependencies import actor_of, require
 from app.security.principal import Principal
@@ -17,14 +16,7 @@ from app.security.principal import Principal
 Reader = Annotated[Principal, require("care:read")]
 Operator = Annotated[Principal, require("care:write")]
 Exporter = Annotated[Principal, require("catalog:export")]
-IdNumberQuery = Annotated[
-    str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number (found by its blind index)")
-]
 ExportFormat = Annotated[export.Format, Query(description="csv or xlsx")]
-
-
-def region(value: str | None) -> str | None:
-    return normalize_region_code(value) if value else None
 
 
 def file_responses(what: str) -> dict[int | str, dict[str, Any]]:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.care import people, referrals, workflow
 from app.care.exceptions import IllegalMove, NeedNotFound
+from app.care.filters import NeedFilter
 from app.care.models import Need, Referral
-from app.care.repository import NeedFilters, NeedRepository, ReferralRepository
+from app.care.repository import NeedRepository, ReferralRepository
 from app.care.schemas import NeedCreate, NeedRead, NeedTransitionIn, NeedUpdate, PersonRead
 from app.care.taxonomy import NEED_STATUSES, NEED_TYPES, SOURCES, URGENCIES
 from app.core.clock import clock
@@ -181,10 +182,16 @@ async def shape_many(session: AsyncSession, pii: PiiCipher, needs: Sequence[Need
     return [shape(pii, n, active.get(n.id), today) for n in needs]
 
 
+def _id_hash(pii: PiiCipher, filters: NeedFilter) -> str | None:
+    return people.id_hash(pii, filters.id_number) if filters.id_number else None
+
+
 async def list_needs(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: NeedFilters
+    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: NeedFilter
 ) -> Page[NeedRead]:
-    rows, total = await NeedRepository(session).search(principal.region, params, filters)
+    rows, total = await NeedRepository(session).search(
+        principal.region, params, filters, id_hash=_id_hash(pii, filters), today=clock.today()
+    )
     shown = {
         n.id: s for n, s in zip(rows, await shape_many(session, pii, rows[: params.limit]), strict=False)
     }
@@ -192,12 +199,13 @@ async def list_needs(
 
 
 async def everything(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, filters: NeedFilters
+    session: AsyncSession, principal: Principal, pii: PiiCipher, filters: NeedFilter
 ) -> list[NeedRead]:
     """Every need in scope matching ``filters``, newest first (for exports)."""
-    return await shape_many(
-        session, pii, await NeedRepository(session).all_matching(principal.region, filters)
+    found = await NeedRepository(session).all_matching(
+        principal.region, filters, id_hash=_id_hash(pii, filters), today=clock.today()
     )
+    return await shape_many(session, pii, found)
 
 
 async def update(

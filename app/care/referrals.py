@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.care import eligibility, people, workflow
 from app.care.exceptions import IllegalMove, NeedNotFound, NoCapacity, ReferralNotFound
+from app.care.filters import ReferralFilter
 from app.care.models import Need, Referral, ReferralEvent, Resource
-from app.care.repository import NeedRepository, ReferralFilters, ReferralRepository
+from app.care.repository import NeedRepository, ReferralRepository
 from app.care.resource_repository import ResourceRepository, undelimited
 from app.care.resources import eligibility_of
 from app.care.schemas import ReferralCreate, ReferralEventRead, ReferralRead, ReferralTransitionIn
@@ -254,12 +255,12 @@ async def get(session: AsyncSession, principal: Principal, referral_id: uuid.UUI
 
 
 async def list_referrals(
-    session: AsyncSession, principal: Principal, params: PageParams, filters: ReferralFilters
+    session: AsyncSession, principal: Principal, params: PageParams, filters: ReferralFilter
 ) -> Page[ReferralRead]:
     repo = ReferralRepository(session)
-    rows, total = await repo.search(principal.region, params, filters)
-    names = await repo.resource_names([r.resource_id for r in rows[: params.limit]])
     today = clock.today()
+    rows, total = await repo.search(principal.region, params, filters, today=today)
+    names = await repo.resource_names([r.resource_id for r in rows[: params.limit]])
     return build_page(
         rows, params, lambda r: [r.id], lambda r: shape(r, names.get(r.resource_id, ""), today), total
     )

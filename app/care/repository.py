@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.care.filters import NeedFilter, ReferralFilter
 from app.care.models import Need, Referral, ReferralEvent, Resource
 from app.care.workflow import ACTIVE_REFERRAL
 from app.core.pagination import PageParams, keyset
@@ -28,28 +28,6 @@ def referral_overdue(today: date) -> ColumnElement[bool]:
             and_(col(Referral.due_on).is_not(None), col(Referral.due_on) < today),
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class NeedFilters:
-    region_code: str | None = None
-    type: str | None = None
-    status: str | None = None
-    urgency: str | None = None
-    source: str | None = None
-    id_hash: str | None = None
-    overdue: bool | None = None
-    today: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralFilters:
-    region_code: str | None = None
-    status: str | None = None
-    need_id: uuid.UUID | None = None
-    resource_id: uuid.UUID | None = None
-    overdue: bool | None = None
-    today: date | None = None
 
 
 async def _page(
@@ -76,7 +54,7 @@ class NeedRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    def _filtered(self, scope: str, f: NeedFilters) -> Select[Any]:
+    def _filtered(self, scope: str, f: NeedFilter, id_hash: str | None, today: date) -> Select[Any]:
         query = select(Need).where(col(Need.deleted_at).is_(None), scope_filter(col(Need.region_code), scope))
         if f.region_code:
             query = query.where(scope_filter(col(Need.region_code), f.region_code))
@@ -85,21 +63,27 @@ class NeedRepository:
             (Need.status, f.status),
             (Need.urgency, f.urgency),
             (Need.source, f.source),
-            (Need.id_number_hash, f.id_hash),
+            (Need.id_number_hash, id_hash),
         ):
             if value is not None:
                 query = query.where(col(column) == value)
-        if f.overdue is not None and f.today is not None:
-            late = exists().where(col(Referral.need_id) == col(Need.id), referral_overdue(f.today))
+        if f.overdue is not None:
+            late = exists().where(col(Referral.need_id) == col(Need.id), referral_overdue(today))
             query = query.where(late if f.overdue else ~late)
         return query
 
-    async def search(self, scope: str, params: PageParams, f: NeedFilters) -> tuple[list[Need], int | None]:
-        return await _page(self.session, self._filtered(scope, f), col(Need.id), params)
+    async def search(
+        self, scope: str, params: PageParams, f: NeedFilter, *, id_hash: str | None, today: date
+    ) -> tuple[list[Need], int | None]:
+        """A page of the needs in scope matching ``f``; ``id_hash`` is the blind index of
+        ``f.id_number``, ``today`` the day that decides ``f.overdue``."""
+        return await _page(self.session, self._filtered(scope, f, id_hash, today), col(Need.id), params)
 
-    async def all_matching(self, scope: str, f: NeedFilters) -> list[Need]:
+    async def all_matching(
+        self, scope: str, f: NeedFilter, *, id_hash: str | None, today: date
+    ) -> list[Need]:
         """Every need matching ``f`` in scope, newest first (exports)."""
-        query = self._filtered(scope, f).order_by(col(Need.id).desc())
+        query = self._filtered(scope, f, id_hash, today).order_by(col(Need.id).desc())
         return list((await self.session.execute(query)).scalars().all())
 
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
@@ -153,8 +137,9 @@ class ReferralRepository:
         return {r.need_id: r for r in (await self.session.execute(query)).scalars().all()}
 
     async def search(
-        self, scope: str, params: PageParams, f: ReferralFilters
+        self, scope: str, params: PageParams, f: ReferralFilter, *, today: date
     ) -> tuple[list[Referral], int | None]:
+        """A page of the referrals in scope matching ``f``; ``today`` decides ``f.overdue``."""
         query = select(Referral).where(
             col(Referral.deleted_at).is_(None), scope_filter(col(Referral.region_code), scope)
         )
@@ -166,8 +151,8 @@ class ReferralRepository:
             query = query.where(col(Referral.need_id) == f.need_id)
         if f.resource_id:
             query = query.where(col(Referral.resource_id) == f.resource_id)
-        if f.overdue is not None and f.today is not None:
-            late = referral_overdue(f.today)
+        if f.overdue is not None:
+            late = referral_overdue(today)
             query = query.where(late if f.overdue else ~late)
         return await _page(self.session, query, col(Referral.id), params)
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, case, func, or_, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.care.filters import ResourceFilter
 from app.care.models import Referral, Resource
 from app.care.workflow import ACTIVE_REFERRAL
 from app.core.pagination import PageParams, keyset
@@ -58,15 +59,6 @@ def _in_use() -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class ResourceFilters:
-    region_code: str | None = None
-    serving: str | None = None
-    need_type: str | None = None
-    provider_kind: str | None = None
-    active: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Candidate:
     """Who a matching query is for."""
 
@@ -106,7 +98,7 @@ class ResourceRepository:
         )
         return {rid: int(n) for rid, n in (await self.session.execute(query)).all()}
 
-    def _filtered(self, scope: str, f: ResourceFilters) -> Select[Any]:
+    def _filtered(self, scope: str, f: ResourceFilter) -> Select[Any]:
         query = select(_R).where(_R.c.deleted_at.is_(None), visible(scope))
         if f.region_code:
             query = query.where(scope_filter(_R.c.region_code, f.region_code))
@@ -121,7 +113,7 @@ class ResourceRepository:
         return query
 
     async def search(
-        self, scope: str, params: PageParams, f: ResourceFilters
+        self, scope: str, params: PageParams, f: ResourceFilter
     ) -> tuple[list[Row[Any]], int | None]:
         query = self._filtered(scope, f)
         rows = list((await self.session.execute(keyset(query, [_R.c.id], params, descending=True))).all())
@@ -132,7 +124,7 @@ class ResourceRepository:
             )
         return rows, total
 
-    async def all_matching(self, scope: str, f: ResourceFilters) -> list[Row[Any]]:
+    async def all_matching(self, scope: str, f: ResourceFilter) -> list[Row[Any]]:
         query = self._filtered(scope, f).order_by(_R.c.id.desc())
         return list((await self.session.execute(query)).all())
 

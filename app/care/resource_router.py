@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import JSONResponse
 
 from app.care import export, importer, resources
+from app.care.filters import ResourceFilter
 from app.care.http import (
     Exporter,
     ExportFormat,
@@ -17,45 +18,25 @@ from app.care.http import (
     audit_export,
     file_response,
     file_responses,
-    region,
 )
-from app.care.resource_repository import ResourceFilters
 from app.care.schemas import ImportReport, ResourceCreate, ResourceRead, ResourceUpdate
-from app.care.taxonomy import NeedType, ProviderKind
 from app.core.concurrency import IfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.params import RegionQuery
 from app.security.dependencies import Writer
 
 router = APIRouter()
 
 
-async def resource_filters(
-    region_code: RegionQuery = None,
-    serving: Annotated[
-        str | None,
-        Query(
-            pattern=r"^\d{6}(\d{6})?$",
-            description="Resources serving this region: its own and those of the regions containing it",
-        ),
-    ] = None,
-    need_type: NeedType | None = None,
-    provider_kind: ProviderKind | None = None,
-    active: bool | None = None,
-) -> ResourceFilters:
-    return ResourceFilters(
-        region_code=region(region_code),
-        serving=region(serving),
-        need_type=need_type,
-        provider_kind=provider_kind,
-        active=active,
-    )
+async def resource_filters(filters: Annotated[ResourceFilter, Query()]) -> ResourceFilter:
+    """The resource filters, shared by the list and its export; as a dependency, so that the
+    schema lists them after the paging parameters, as it always has."""
+    return filters
 
 
-ResourceQuery = Annotated[ResourceFilters, Depends(resource_filters)]
+ResourceQuery = Annotated[ResourceFilter, Depends(resource_filters)]
 
 
 @router.post(

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.care.eligibility import Eligibility, free_places
 from app.care.exceptions import ResourceNotFound
+from app.care.filters import ResourceFilter
 from app.care.models import Resource
-from app.care.resource_repository import ResourceFilters, ResourceRepository, delimited, undelimited
+from app.care.resource_repository import ResourceRepository, delimited, undelimited
 from app.care.schemas import EligibilityIn, EligibilityRead, ResourceCreate, ResourceRead, ResourceUpdate
 from app.care.taxonomy import PROVIDER_KINDS
 from app.charity_trust import port as trusts
@@ -123,7 +124,7 @@ async def get(session: AsyncSession, principal: Principal, resource_id: uuid.UUI
 
 
 async def list_resources(
-    session: AsyncSession, principal: Principal, params: PageParams, filters: ResourceFilters
+    session: AsyncSession, principal: Principal, params: PageParams, filters: ResourceFilter
 ) -> Page[ResourceRead]:
     repo = ResourceRepository(session)
     rows, total = await repo.search(principal.region, params, filters)
@@ -132,7 +133,7 @@ async def list_resources(
 
 
 async def everything(
-    session: AsyncSession, principal: Principal, filters: ResourceFilters
+    session: AsyncSession, principal: Principal, filters: ResourceFilter
 ) -> list[ResourceRead]:
     """Every resource visible to the caller matching ``filters`` (for exports)."""
     repo = ResourceRepository(session)

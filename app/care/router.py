@@ -10,18 +10,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.care import export, matching, needs, referrals
+from app.care.filters import NeedFilter, ReferralFilter
 from app.care.http import (
     Exporter,
     ExportFormat,
-    IdNumberQuery,
     Operator,
     Reader,
     audit_export,
     file_response,
     file_responses,
-    region,
 )
-from app.care.repository import NeedFilters, ReferralFilters
 from app.care.resource_router import router as resource_router
 from app.care.schemas import (
     MatchRead,
@@ -36,45 +34,25 @@ from app.care.schemas import (
     Term,
     Vocabulary,
 )
-from app.care.taxonomy import NEED_TYPES, VOCABULARIES, NeedStatus, NeedType, ReferralStatus, Source, Urgency
+from app.care.taxonomy import NEED_TYPES, VOCABULARIES
 from app.care.visit_router import router as visit_router
-from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.params import RegionQuery
 from app.security.dependencies import Pii, Writer, read_revealing
 
 router = APIRouter(prefix="/api/v1", tags=["care"], responses=error_responses(401, 403))
 
 
-async def need_filters(
-    pii: Pii,
-    region_code: RegionQuery = None,
-    type: NeedType | None = None,
-    status_: Annotated[NeedStatus | None, Query(alias="status")] = None,
-    urgency: Urgency | None = None,
-    source: Source | None = None,
-    id_number: IdNumberQuery = None,
-    overdue: Annotated[
-        bool | None, Query(description="true: needs whose active referral is overdue; false: the others")
-    ] = None,
-) -> NeedFilters:
-    return NeedFilters(
-        region_code=region(region_code),
-        type=type,
-        status=status_,
-        urgency=urgency,
-        source=source,
-        id_hash=pii.blind_index("id_number", id_number.upper()) if id_number else None,
-        overdue=overdue,
-        today=clock.today(),
-    )
+async def need_filters(filters: Annotated[NeedFilter, Query()]) -> NeedFilter:
+    """The need filters, shared by the list and its export; as a dependency, so that the schema
+    lists them after the paging parameters, as it always has."""
+    return filters
 
 
-NeedQuery = Annotated[NeedFilters, Depends(need_filters)]
+NeedQuery = Annotated[NeedFilter, Depends(need_filters)]
 
 
 def _need_headers(need: NeedRead) -> dict[str, str]:
@@ -261,20 +239,8 @@ async def list_referrals(
     session: ReadSession,
     principal: Reader,
     paging: Paging,
-    region_code: RegionQuery = None,
-    status_: Annotated[ReferralStatus | None, Query(alias="status")] = None,
-    need_id: uuid.UUID | None = None,
-    resource_id: uuid.UUID | None = None,
-    overdue: bool | None = None,
+    filters: Annotated[ReferralFilter, Query()],
 ) -> Page[ReferralRead]:
-    filters = ReferralFilters(
-        region_code=region(region_code),
-        status=status_,
-        need_id=need_id,
-        resource_id=resource_id,
-        overdue=overdue,
-        today=clock.today(),
-    )
     return await referrals.list_referrals(session, principal, paging, filters)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,18 +11,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.care.filters import VisitFilter
 from app.care.models import Visit
 from app.core.pagination import PageParams, keyset
 from app.security.scope import scope_filter
-
-
-@dataclass(frozen=True, slots=True)
-class VisitFilters:
-    region_code: str | None = None
-    id_hash: str | None = None
-    household_id: uuid.UUID | None = None
-    visited_from: date | None = None
-    visited_to: date | None = None
 
 
 class VisitRepository:
@@ -40,14 +31,14 @@ class VisitRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    def _filtered(self, scope: str, f: VisitFilters) -> Select[Any]:
+    def _filtered(self, scope: str, f: VisitFilter, id_hash: str | None) -> Select[Any]:
         query = select(Visit).where(
             col(Visit.deleted_at).is_(None), scope_filter(col(Visit.region_code), scope)
         )
         if f.region_code:
             query = query.where(scope_filter(col(Visit.region_code), f.region_code))
-        if f.id_hash:
-            query = query.where(col(Visit.id_number_hash) == f.id_hash)
+        if id_hash:
+            query = query.where(col(Visit.id_number_hash) == id_hash)
         if f.household_id:
             query = query.where(col(Visit.household_id) == f.household_id)
         if f.visited_from:
@@ -56,8 +47,12 @@ class VisitRepository:
             query = query.where(col(Visit.visited_on) <= f.visited_to)
         return query
 
-    async def search(self, scope: str, params: PageParams, f: VisitFilters) -> tuple[list[Visit], int | None]:
-        query = self._filtered(scope, f)
+    async def search(
+        self, scope: str, params: PageParams, f: VisitFilter, *, id_hash: str | None
+    ) -> tuple[list[Visit], int | None]:
+        """A page of the visits in scope matching ``f``; ``id_hash`` is the blind index of
+        ``f.id_number``."""
+        query = self._filtered(scope, f, id_hash)
         rows = list(
             (await self.session.execute(keyset(query, [col(Visit.id)], params, descending=True))).scalars()
         )

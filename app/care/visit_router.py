@@ -9,17 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from app.care import discoveries, export, visiting, visits
+from app.care import discoveries, export, visits
+from app.care.filters import DueVisitFilter, VisitFilter
 from app.care.http import (
     Exporter,
     ExportFormat,
-    IdNumberQuery,
     Operator,
     Reader,
     audit_export,
     file_response,
     file_responses,
-    region,
 )
 from app.care.schemas import (
     DiscoveryNeedsIn,
@@ -29,27 +28,16 @@ from app.care.schemas import (
     VisitRead,
     VisitRuleRead,
 )
-from app.care.visit_repository import VisitFilters
 from app.core.concurrency import IfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, PageParams, Paging
-from app.core.params import RegionQuery
-from app.core.validators import Day
 from app.security.dependencies import Pii, Writer, read_revealing
 
 router = APIRouter()
 
-WithinDays = Annotated[
-    int, Query(ge=0, le=366, description="Also list visits falling due within this many days from today.")
-]
-VisitRuleQuery = Annotated[
-    visiting.RuleCode | None, Query(alias="rule", description="Only people under this visit rule.")
-]
-OverdueQuery = Annotated[
-    bool | None, Query(description="true: only overdue visits; false: only those not yet overdue")
-]
+DueVisitQuery = Annotated[DueVisitFilter, Query()]
 
 
 @router.get("/visits/rules", name="visit-rules", response_model=list[VisitRuleRead])
@@ -65,22 +53,11 @@ async def due_visits(
     session: ReadSession,
     principal: Reader,
     paging: Paging,
-    region_code: RegionQuery = None,
-    within_days: WithinDays = 0,
-    rule: VisitRuleQuery = None,
-    overdue: OverdueQuery = None,
+    filters: DueVisitQuery,
 ) -> Page[DueVisit]:
     """People due a visit today (or within ``within_days``), earliest due first, each with the
     rule and the due date; overdue ones are flagged."""
-    return await visits.due_list(
-        session,
-        principal,
-        paging,
-        region_code=region(region_code),
-        within_days=within_days,
-        rule=rule,
-        overdue=overdue,
-    )
+    return await visits.due_list(session, principal, paging, filters)
 
 
 @router.get(
@@ -93,22 +70,11 @@ async def export_due_visits(
     request: Request,
     session: ReadSession,
     principal: Exporter,
-    region_code: RegionQuery = None,
-    within_days: WithinDays = 0,
-    rule: VisitRuleQuery = None,
-    overdue: OverdueQuery = None,
+    filters: DueVisitQuery,
     format: ExportFormat = "csv",
 ) -> Response:
     everything = PageParams(limit=1 << 30, after=None, count=False, codec=request.app.state.cursor_codec)
-    page = await visits.due_list(
-        session,
-        principal,
-        everything,
-        region_code=region(region_code),
-        within_days=within_days,
-        rule=rule,
-        overdue=overdue,
-    )
+    page = await visits.due_list(session, principal, everything, filters)
     await audit_export(request, principal, "care_visit_due", format, len(page.items))
     header, rows = export.due_rows(page.items)
     return file_response(export.render(format, "due", header, rows), format, f"visits-due-{principal.region}")
@@ -147,19 +113,8 @@ async def list_visits(
     principal: Reader,
     pii: Pii,
     paging: Paging,
-    region_code: RegionQuery = None,
-    id_number: IdNumberQuery = None,
-    household_id: uuid.UUID | None = None,
-    visited_from: Day | None = None,
-    visited_to: Day | None = None,
+    filters: Annotated[VisitFilter, Query()],
 ) -> Page[VisitRead]:
-    filters = VisitFilters(
-        region_code=region(region_code),
-        id_hash=pii.blind_index("id_number", id_number.upper()) if id_number else None,
-        household_id=household_id,
-        visited_from=visited_from,
-        visited_to=visited_to,
-    )
     return await visits.list_visits(session, principal, pii, paging, filters)
 
 

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.care import needs, people, roster, visiting
 from app.care.exceptions import VisitNotFound
+from app.care.filters import DueVisitFilter, VisitFilter
 from app.care.models import Visit
 from app.care.repository import NeedRepository
 from app.care.schemas import DueVisit, PersonRead, VisitCreate, VisitRead, VisitRuleRead
-from app.care.visit_repository import VisitFilters, VisitRepository
+from app.care.visit_repository import VisitRepository
 from app.core.clock import clock
 from app.core.errors import BadRequest, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
@@ -112,9 +113,10 @@ async def get(
 
 
 async def list_visits(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: VisitFilters
+    session: AsyncSession, principal: Principal, pii: PiiCipher, params: PageParams, filters: VisitFilter
 ) -> Page[VisitRead]:
-    rows, total = await VisitRepository(session).search(principal.region, params, filters)
+    id_hash = people.id_hash(pii, filters.id_number) if filters.id_number else None
+    rows, total = await VisitRepository(session).search(principal.region, params, filters, id_hash=id_hash)
     found = await NeedRepository(session).of_visits([v.id for v in rows[: params.limit]])
     return build_page(rows, params, lambda v: [v.id], lambda v: shape(pii, v, found.get(v.id, [])), total)
 
@@ -145,18 +147,12 @@ def _item(entry: roster.Entry, on: date) -> DueVisit:
 
 
 async def due_list(
-    session: AsyncSession,
-    principal: Principal,
-    params: PageParams,
-    *,
-    region_code: str | None,
-    within_days: int,
-    rule: str | None,
-    overdue: bool | None,
+    session: AsyncSession, principal: Principal, params: PageParams, filters: DueVisitFilter
 ) -> Page[DueVisit]:
-    """People due a visit by ``today + within_days``, earliest due first (then by member)."""
+    """People due a visit by ``today + filters.within_days``, earliest due first (then by member)."""
     on = clock.today()
-    horizon = on + timedelta(days=within_days)
+    horizon = on + timedelta(days=filters.within_days)
+    region_code = filters.region_code
     scope = region_code if region_code and principal.covers(region_code) else principal.region
     if region_code and not principal.covers(region_code):
         return Page[DueVisit](items=[])
@@ -170,9 +166,9 @@ async def due_list(
         for entry in batch:
             if entry.due.due_on > horizon:
                 continue
-            if rule is not None and rule not in {r.code for r in entry.due.rules}:
+            if filters.rule is not None and filters.rule not in {r.code for r in entry.due.rules}:
                 continue
-            if overdue is not None and entry.due.overdue != overdue:
+            if filters.overdue is not None and entry.due.overdue != filters.overdue:
                 continue
             items.append(_item(entry, on))
     items.sort(key=lambda i: (i.due_on, str(i.member_id)))

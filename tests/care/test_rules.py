@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from app.care import eligibility, export, importer, visiting, workflow
 from app.care.eligibility import Eligibility, PersonFacts
+from app.care.filters import NeedFilter, ResourceFilter, VisitFilter
 from app.care.workdays import add_working_days
 from app.core import calendar
 
@@ -252,3 +254,13 @@ def test_import_rows_read_chinese_labels_and_lists() -> None:
         "disability": "true",
     }
     assert body["capacity"] == "20"
+
+
+def test_filter_models_normalise_codes_and_keep_id_numbers_out_of_their_repr() -> None:
+    need = NeedFilter(region_code="330502", id_number="33050219500301001x", status="open")
+    assert (need.region_code, need.id_number, need.status) == ("330502000000", "33050219500301001X", "open")
+    assert "33050219500301001" not in repr(need)
+    assert "33050219500301001" not in repr(VisitFilter(id_number="33050219500301001x"))
+    assert ResourceFilter(serving="330502", region_code=None).serving == "330502000000"
+    with pytest.raises(ValidationError):
+        ResourceFilter(serving="330502001")
