@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.address import service
 from app.address.codes import CODE_WIDTH, LEVELS, new_plate_code
 from app.address.components import STORED_FIELDS, Components, full_name, search_text
-from app.address.importer import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
 from app.address.models import Address
 from app.address.repository import AddressRepository
+from app.address.rows import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
 from app.core.errors import DomainError
 from app.core.ids import uuid7
 from app.core.tabular import Row
