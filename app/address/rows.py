@@ -9,6 +9,7 @@ changes on an address already in the register (:func:`changes_for`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
 LISTED = 1000
+COMPONENT_FIELDS = (*NAME_FIELDS, *NUMBER_FIELDS)
 
 
 class RowError(ValueError):
@@ -91,15 +93,30 @@ def _coordinate(raw: str, name: str, low: float, high: float) -> float | None:
 
 
 class RowChecker:
-    """Checks rows against the caller's scope and the region table (regions memoised)."""
+    """Checks rows against the caller's scope and the region table.
+
+    The region codes a file names are few: :meth:`learn` looks each up once (the only part
+    that needs the database), and :meth:`check_known` checks a row whose region is learned
+    without awaiting anything, so the PostgreSQL path can run it off the event loop while
+    the previous batch is being copied.
+    """
 
     def __init__(self, uow: UnitOfWork, principal: Principal) -> None:
         self.uow = uow
         self.principal = principal
         self._regions: dict[str, str | None] = {}
 
-    async def _region(self, raw: str) -> str:
-        if raw not in self._regions:
+    def knows(self, raws: Iterable[str]) -> bool:
+        return all(raw in self._regions for raw in raws)
+
+    def good(self, raws: Iterable[str]) -> list[str]:
+        """The normalised codes of the learned regions among ``raws`` that rows may use."""
+        return sorted({normalize_region_code(raw) for raw in raws if self._regions.get(raw, "?") is None})
+
+    async def learn(self, raws: Iterable[str]) -> None:
+        for raw in raws:
+            if raw in self._regions:
+                continue
             try:
                 code = normalize_region_code(raw)
                 await service.check_region(self.uow.session, self.principal, code)
@@ -108,15 +125,20 @@ class RowChecker:
                 self._regions[raw] = f"region_code: {exc}"
             except DomainError as exc:
                 self._regions[raw] = f"region_code: {exc.detail or exc.title}"
-        problem = self._regions[raw]
-        if problem:
-            raise RowError(problem)
-        return normalize_region_code(raw)
 
     async def check(self, line: int, raw: dict[str, str]) -> ImportRow:
-        region = await self._region(raw.get("region_code", ""))
+        await self.learn((raw.get("region_code", ""),))
+        return self.check_known(line, raw)
+
+    def check_known(self, line: int, raw: dict[str, str]) -> ImportRow:
+        """:meth:`check` for a row whose region code has been learned."""
+        raw_region = raw.get("region_code", "")
+        problem = self._regions[raw_region]
+        if problem:
+            raise RowError(problem)
+        region = normalize_region_code(raw_region)
         try:
-            parts = normalize_components({k: raw.get(k, "") for k in (*NAME_FIELDS, *NUMBER_FIELDS)})
+            parts = normalize_components({k: raw.get(k, "") for k in COMPONENT_FIELDS})
         except ComponentError as exc:
             raise RowError(f"{exc.field}: {exc.msg}") from None
         aliases = [a for a in raw.get("aliases", "").replace(";", "|").split("|") if a.strip()]
@@ -130,16 +152,24 @@ class RowChecker:
 
 
 class RegionNames:
-    """Region paths by code, read once per import."""
+    """Region paths by code, read once per import (:meth:`learn` ahead, then :meth:`known`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._names: dict[str, list[str]] = {}
 
+    async def learn(self, region_codes: Iterable[str]) -> None:
+        missing = [code for code in region_codes if code not in self._names]
+        if missing:
+            found = await places.paths(self.session, missing)
+            for code in missing:
+                self._names[code] = [step.name for step in found[code]]
+
     async def of(self, region_code: str) -> list[str]:
-        if region_code not in self._names:
-            path = (await places.paths(self.session, [region_code]))[region_code]
-            self._names[region_code] = [step.name for step in path]
+        await self.learn((region_code,))
+        return self._names[region_code]
+
+    def known(self, region_code: str) -> list[str]:
         return self._names[region_code]
 
 
