@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
+import secrets
 from pathlib import Path
 
 import pytest
 
-from app.address import codes as codes_module
 from app.address.codes import (
     LEVELS,
     PLATE_ALPHABET,
@@ -255,7 +255,7 @@ def test_plate_codes_drawn_per_batch_spell_the_first_bits_of_each_draw(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     drawn = bytes(range(256)) * 2  # 512 bytes: 34 draws of 15
-    monkeypatch.setattr(codes_module.secrets, "token_bytes", lambda n: drawn[:n])
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: drawn[:n])
     plates = new_plate_codes(34)
     expected = [
         plate_from_number(int.from_bytes(drawn[i * 15 : i * 15 + 15], "big") >> 20) for i in range(34)
