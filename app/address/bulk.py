@@ -9,19 +9,23 @@ travels by COPY or as a bind parameter):
 3. codes are allocated level by level (place, house, building, unit, room) with the rules of
    :mod:`app.address.allocation`: reuse the segment of an active address with the same leading
    components under the same parent code, or number new values after the highest code issued
-   under the parent; each row's random plate code (:func:`app.address.codes.new_plate_code`)
+   under the parent; each row's random plate code (:func:`app.address.codes.new_plate_codes`)
    is drawn in Python and travels with the row;
 4. the new addresses and their change-log rows go in with one ``INSERT … SELECT``
    (:meth:`UnitOfWork.bulk_create`). The rare row whose code or plate collides takes the
    one-by-one path instead.
 
-Python holds one COPY batch at a time, so memory stays flat whatever the file's size.
+Python holds two COPY batches at a time (one on its way to the database, the next being
+checked), so memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import cast, column, literal, select, table, text
@@ -29,11 +33,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
-from app.address.codes import CODE_WIDTH, LEVELS, new_plate_code
+from app.address.codes import CODE_WIDTH, LEVELS, new_plate_codes
 from app.address.components import STORED_FIELDS, Components, full_name, search_text
-from app.address.importer import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
 from app.address.models import Address
 from app.address.repository import AddressRepository
+from app.address.rows import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
 from app.core.errors import DomainError
 from app.core.ids import uuid7
 from app.core.tabular import Row
@@ -149,27 +153,64 @@ async def _stage(
     tally: Tally,
     progress: Callable[[int], None] | None,
 ) -> None:
+    """COPY the checked rows into ``address_stage``, one batch in flight while the next is
+    read and checked in a worker thread: Python's work overlaps the database's."""
     driver = await _driver(session)
     names = RegionNames(session)
-    batch: list[tuple[Any, ...]] = []
-    for line, raw in rows:
+    source = iter(rows)
+    copying: asyncio.Future[Any] | None = None
+    try:
+        while chunk := await asyncio.to_thread(_take, source, COPY_BATCH):
+            regions = {raw.get("region_code", "") for _, raw in chunk}
+            if not checker.knows(regions):
+                # the look-ups share the connection with the COPY: let it finish first
+                if copying is not None:
+                    await copying
+                    copying = None
+                await checker.learn(sorted(regions))
+                await names.learn(checker.good(regions))
+            records = await asyncio.to_thread(_records, chunk, checker, names, tally, progress)
+            if copying is not None:
+                await copying
+            copying = asyncio.ensure_future(
+                driver.copy_records_to_table("address_stage", records=records, columns=STAGE_COLUMNS)
+            )
+        if copying is not None:
+            await copying
+            copying = None
+    finally:
+        if copying is not None:  # reading the file failed: the COPY under way ends first
+            with contextlib.suppress(Exception):
+                await copying
+
+
+def _take(source: Iterator[Row], count: int) -> list[Row]:
+    return list(itertools.islice(source, count))
+
+
+def _records(
+    chunk: list[Row],
+    checker: RowChecker,
+    names: RegionNames,
+    tally: Tally,
+    progress: Callable[[int], None] | None,
+) -> list[tuple[Any, ...]]:
+    checked: list[ImportRow] = []
+    for line, raw in chunk:
         tally.rows += 1
         if progress:
             progress(1)
         try:
-            row = await checker.check(line, raw)
+            checked.append(checker.check_known(line, raw))
         except RowError as exc:
             tally.reject(line, str(exc))
-            continue
-        batch.append(_record(row, await names.of(row.region_code)))
-        if len(batch) >= COPY_BATCH:
-            await driver.copy_records_to_table("address_stage", records=batch, columns=STAGE_COLUMNS)
-            batch = []
-    if batch:
-        await driver.copy_records_to_table("address_stage", records=batch, columns=STAGE_COLUMNS)
+    plates = new_plate_codes(len(checked))
+    return [
+        _record(row, names.known(row.region_code), plate) for row, plate in zip(checked, plates, strict=True)
+    ]
 
 
-def _record(row: ImportRow, region_names: list[str]) -> tuple[Any, ...]:
+def _record(row: ImportRow, region_names: list[str], plate_code: str) -> tuple[Any, ...]:
     name = full_name(region_names, row.parts)
     parts = row.parts.as_dict()
     return (
@@ -183,7 +224,7 @@ def _record(row: ImportRow, region_names: list[str]) -> tuple[Any, ...]:
         name,
         search_text(name, row.aliases),
         row.key,
-        new_plate_code(),
+        plate_code,
     )
 
 
@@ -204,12 +245,14 @@ async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> Non
 
 
 async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
+    # the repeated keys first (a hash aggregate), then only their later rows
     await _run(
         session,
         """
         UPDATE address_stage s SET state = 'repeat', note = 'repeats line ' || f.first
-        FROM (SELECT line, min(line) OVER (PARTITION BY match_key) AS first FROM address_stage) f
-        WHERE s.line = f.line AND f.first <> s.line
+        FROM (SELECT match_key, min(line) AS first FROM address_stage
+              GROUP BY match_key HAVING count(*) > 1) f
+        WHERE s.match_key = f.match_key AND s.line <> f.first
         """,
     )
     await _reject_listed(session, tally, "repeat")
@@ -273,8 +316,11 @@ async def _allocate(session: AsyncSession) -> None:
         parent_keys = list(keys)
         keys += list(level.fields)
         lvl = f"address_lvl{index}"
-        # the last level's key is the whole address: its match_key names it
-        columns = [*keys, "match_key"] if index == len(LEVELS) - 1 else keys
+        # the last level's key is the whole address: its match_key names it, and the new rows
+        # are distinct by match_key once the repeats are out (no DISTINCT, no sort)
+        last = index == len(LEVELS) - 1
+        columns = [*keys, "match_key"] if last else keys
+        distinct = "" if last else "DISTINCT "
         parent = "d.region_code" if index == 0 else "p.prefix"
         join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
         await _run(
@@ -283,7 +329,7 @@ async def _allocate(session: AsyncSession) -> None:
             CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
             SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
                    NULL::text AS seg, NULL::text AS prefix
-            FROM (SELECT DISTINCT {", ".join(columns)} FROM address_stage WHERE state = 'new') d {join}
+            FROM (SELECT {distinct}{", ".join(columns)} FROM address_stage WHERE state = 'new') d {join}
             """,  # noqa: S608
         )
         own = list(level.fields)
@@ -322,14 +368,17 @@ async def _allocate(session: AsyncSession) -> None:
             """,  # noqa: S608
         )
         await _run(session, f"UPDATE {lvl} SET prefix = parent || seg WHERE seg IS NOT NULL")  # noqa: S608
-        await _run(
-            session,
-            f"""
-            UPDATE address_stage s SET state = 'full', note = 'no free {level.name} code under ' || l.parent
-            FROM {lvl} l
-            WHERE l.seg IS NULL AND s.state = 'new' AND {" AND ".join(f"s.{k} = l.{k}" for k in keys)}
-            """,  # noqa: S608
-        )
+        full = (await _run(session, f"SELECT EXISTS (SELECT 1 FROM {lvl} WHERE seg IS NULL)")).scalar_one()  # noqa: S608
+        if full:
+            await _run(
+                session,
+                f"""
+                UPDATE address_stage s
+                SET state = 'full', note = 'no free {level.name} code under ' || l.parent
+                FROM {lvl} l
+                WHERE l.seg IS NULL AND s.state = 'new' AND {" AND ".join(f"s.{k} = l.{k}" for k in keys)}
+                """,  # noqa: S608
+            )
         await _run(session, f"ANALYZE {lvl}")
 
 

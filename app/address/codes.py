@@ -30,6 +30,7 @@ on the order of 2^80 tries.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
 
@@ -115,6 +116,19 @@ def plate_from_number(number: int) -> str:
 def new_plate_code() -> str:
     """A fresh random plate code (``PLATE_BITS`` bits from :mod:`secrets`)."""
     return plate_from_number(secrets.randbits(PLATE_BITS))
+
+
+_B32_TO_PLATE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", PLATE_ALPHABET)
+_DRAW = 15  # bytes per code: 120 bits, the first PLATE_BITS of which make the code
+
+
+def new_plate_codes(count: int) -> list[str]:
+    """``count`` fresh random plate codes, as :func:`new_plate_code` draws them (the first
+    ``PLATE_BITS`` of each 15 random bytes, most significant first), with one call to the
+    CSPRNG and base32 in C instead of a loop per character."""
+    spelled = base64.b32encode(secrets.token_bytes(_DRAW * count)).decode().translate(_B32_TO_PLATE)
+    step = _DRAW * 8 // 5
+    return [spelled[i : i + PLATE_LENGTH] for i in range(0, step * count, step)]
 
 
 def looks_like_plate(text: str) -> bool:

@@ -60,7 +60,10 @@ class Components:
     room: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in COMPONENT_NAMES}
+
+
+COMPONENT_NAMES = tuple(f.name for f in fields(Components))
 
 
 def normalize_components(values: dict[str, str | None]) -> Components:

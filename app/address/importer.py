@@ -16,28 +16,17 @@ audit event.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import IO
 
 from fastapi import UploadFile
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.address import places, service
-from app.address.components import (
-    NAME_FIELDS,
-    NUMBER_FIELDS,
-    ComponentError,
-    Components,
-    match_key,
-    normalize_aliases,
-    normalize_components,
-)
+from app.address import bulk, service
 from app.address.names import touch as renew_place_names
 from app.address.repository import AddressRepository
-from app.address.schemas import AddressImportRejection, AddressImportReport
+from app.address.rows import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
+from app.address.schemas import AddressImportReport
 from app.core.errors import DomainError, UnsupportedMediaType
 from app.core.tabular import Row, read_csv
-from app.core.validators import normalize_region_code
 from app.ledger.unit_of_work import UnitOfWork
 from app.security.principal import Principal
 
@@ -65,133 +54,8 @@ ALIASES = {
     "经度": "lon",
     "纬度": "lat",
 }
-LISTED = 1000
 BATCH = 200
 ADDRESS_LEVELS = service.ADDRESS_LEVELS
-
-
-class RowError(ValueError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class ImportRow:
-    line: int
-    region_code: str
-    parts: Components
-    aliases: list[str]
-    lon: float | None
-    lat: float | None
-
-    @property
-    def key(self) -> str:
-        return match_key(self.region_code, self.parts)
-
-
-@dataclass(slots=True)
-class Tally:
-    """The report as it grows: counts, and the first :data:`LISTED` rejections."""
-
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    rejections: list[AddressImportRejection] = field(default_factory=list)
-
-    def reject(self, line: int, reason: str) -> None:
-        self.rejected += 1
-        if len(self.rejections) < LISTED:
-            self.rejections.append(AddressImportRejection(line=line, reason=reason))
-
-    def report(self) -> AddressImportReport:
-        listed = sorted(self.rejections, key=lambda r: r.line)
-        return AddressImportReport(
-            rows=self.rows,
-            inserted=self.inserted,
-            updated=self.updated,
-            unchanged=self.unchanged,
-            rejected=self.rejected,
-            rejections=listed,
-        )
-
-
-def _coordinate(raw: str, name: str, low: float, high: float) -> float | None:
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise RowError(f"{name}: not a number") from None
-    if not low <= value <= high:
-        raise RowError(f"{name}: must lie between {low} and {high}")
-    return value
-
-
-class RowChecker:
-    """Checks rows against the caller's scope and the region table (regions memoised)."""
-
-    def __init__(self, uow: UnitOfWork, principal: Principal) -> None:
-        self.uow = uow
-        self.principal = principal
-        self._regions: dict[str, str | None] = {}
-
-    async def _region(self, raw: str) -> str:
-        if raw not in self._regions:
-            try:
-                code = normalize_region_code(raw)
-                await service.check_region(self.uow.session, self.principal, code)
-                self._regions[raw] = None
-            except ValueError as exc:
-                self._regions[raw] = f"region_code: {exc}"
-            except DomainError as exc:
-                self._regions[raw] = f"region_code: {exc.detail or exc.title}"
-        problem = self._regions[raw]
-        if problem:
-            raise RowError(problem)
-        return normalize_region_code(raw)
-
-    async def check(self, line: int, raw: dict[str, str]) -> ImportRow:
-        region = await self._region(raw.get("region_code", ""))
-        try:
-            parts = normalize_components({k: raw.get(k, "") for k in (*NAME_FIELDS, *NUMBER_FIELDS)})
-        except ComponentError as exc:
-            raise RowError(f"{exc.field}: {exc.msg}") from None
-        aliases = [a for a in raw.get("aliases", "").replace(";", "|").split("|") if a.strip()]
-        if any(len(a) > 200 for a in aliases):
-            raise RowError("aliases: an alias is longer than 200 characters")
-        lon = _coordinate(raw.get("lon", ""), "lon", 73.0, 136.0)
-        lat = _coordinate(raw.get("lat", ""), "lat", 3.0, 54.0)
-        if (lon is None) != (lat is None):
-            raise RowError("lon/lat: give both, or neither")
-        return ImportRow(line, region, parts, normalize_aliases(aliases), lon, lat)
-
-
-class RegionNames:
-    """Region paths by code, read once per import."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self._names: dict[str, list[str]] = {}
-
-    async def of(self, region_code: str) -> list[str]:
-        if region_code not in self._names:
-            path = (await places.paths(self.session, [region_code]))[region_code]
-            self._names[region_code] = [step.name for step in path]
-        return self._names[region_code]
-
-
-def changes_for(
-    row: ImportRow, aliases: list[str], lon: float | None, lat: float | None
-) -> dict[str, object]:
-    """What a row changes on the address it names: aliases and coordinates, when given."""
-    out: dict[str, object] = {}
-    if row.aliases and row.aliases != aliases:
-        out["aliases"] = row.aliases
-    if row.lon is not None and (row.lon, row.lat) != (lon, lat):
-        out["lon"] = row.lon
-        out["lat"] = row.lat
-    return out
 
 
 async def import_rows(
@@ -203,8 +67,6 @@ async def import_rows(
     tally = Tally()
     checker = RowChecker(uow, principal)
     if uow.is_postgres:
-        from app.address import bulk  # noqa: PLC0415 (bulk and importer share RowChecker)
-
         await bulk.import_rows(uow, checker, rows, tally, progress)
     else:
         await _import_one_by_one(uow, checker, rows, tally, progress)

@@ -4,7 +4,9 @@ the same report and the same register."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from app.address import bulk
 from app.address.codes import looks_like_plate, split_code
 from tests.address.helpers import BASE, create, unique_road
 from tests.conftest import TokenFactory
@@ -21,9 +23,13 @@ async def _upload(client: httpx.AsyncClient, headers: dict[str, str], body: byte
     return await client.post(f"{BASE}/import", files=files, headers=headers)
 
 
+@pytest.mark.parametrize("copy_batch", [10_000, 2])
 async def test_import_reports_inserted_updated_rejected(
-    client: httpx.AsyncClient, auth: TokenFactory
+    client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch, copy_batch: int
 ) -> None:
+    # with batches of two rows, regions first named in a later batch are looked up while the
+    # batch before is being copied (PostgreSQL)
+    monkeypatch.setattr(bulk, "COPY_BATCH", copy_batch)
     h = auth("operator", region="330502")
     road = unique_road()
     existing = await create(client, h, {"region_code": "330502001000", "road": road, "house_number": "1"})
@@ -84,7 +90,7 @@ async def test_import_reports_inserted_updated_rejected(
         assert item["full_name"].startswith("浙江省湖州市吴兴区月河街道米兰社区") or item["community"] == ""
     found = await client.post(f"{BASE}/match", json={"text": f"{road}5号翠苑1幢1单元102室"}, headers=h)
     assert found.json()["candidates"][0]["address"]["id"] == rooms[("1", "102")]["id"]
-    by_alias = await client.get(BASE, params={"q": "旧名乙"}, headers=h)
+    by_alias = await client.get(BASE, params={"q": "旧名乙", "road": road}, headers=h)
     assert [i["id"] for i in by_alias.json()["items"]] == [existing["id"]]
 
     again = await _upload(client, h, _csv(lines[2:5]))
@@ -111,6 +117,21 @@ async def test_import_continues_codes_after_existing_ones(
     assert codes[("3", "2")]["house"] == head["house"]
     assert codes[("3", "2")]["building"] == "002"
     assert codes[("4", "")]["house"] == str(int(head["house"]) + 1).zfill(4)
+
+
+async def test_a_file_that_turns_out_not_utf8_imports_nothing(
+    client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "COPY_BATCH", 50)  # batches are being copied when the bad bytes come
+    h = auth("operator", region="330502")
+    road = unique_road()
+    lines = [f"330502001000,,{road},{n},,,,,,,," for n in range(1, 1001)]
+    body = _csv(lines) + b"330502001000,,\xff\xfe,1,,,,,,,,\n"
+    r = await _upload(client, h, body)
+    assert r.status_code == 422, r.text
+    assert "UTF-8" in r.text
+    listed = (await client.get(BASE, params={"road": road, "count": "true"}, headers=h)).json()
+    assert listed["total"] == 0
 
 
 async def test_import_refuses_other_files(client: httpx.AsyncClient, auth: TokenFactory) -> None:

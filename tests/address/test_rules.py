@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import secrets
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from app.address.codes import (
     code_range,
     looks_like_plate,
     new_plate_code,
+    new_plate_codes,
     next_segment,
+    plate_from_number,
     split_code,
 )
 from app.address.components import ComponentError, Components, full_name, match_key, normalize_components
@@ -246,6 +249,25 @@ def test_plate_codes_are_random_and_at_least_96_bits() -> None:
         assert len({p[position] for p in plates}) > 20
     assert not looks_like_plate("ILOU0000000000000000")
     assert not looks_like_plate("0123456789")
+
+
+def test_plate_codes_drawn_per_batch_spell_the_first_bits_of_each_draw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = bytes(range(256)) * 2  # 512 bytes: 34 draws of 15
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: drawn[:n])
+    plates = new_plate_codes(34)
+    expected = [
+        plate_from_number(int.from_bytes(drawn[i * 15 : i * 15 + 15], "big") >> 20) for i in range(34)
+    ]
+    assert plates == expected
+    monkeypatch.undo()
+    fresh = new_plate_codes(2000)
+    assert len(set(fresh)) == 2000
+    assert all(looks_like_plate(p) for p in fresh)
+    for position in range(20):
+        assert len({p[position] for p in fresh}) == 32
+    assert new_plate_codes(0) == []
 
 
 def test_code_layout_and_segments() -> None:
