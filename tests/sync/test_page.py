@@ -22,6 +22,7 @@ from app.sync.schemas import Change, FeedPage, NodeInfo
 from tests.assessment.helpers import body as assessment_body
 from tests.factories import id_number
 from tests.recipient.helpers import household
+from tests.sync.cluster import wait_for_horizon
 from tests.sync.nodes import Node, make_node
 
 
@@ -46,6 +47,7 @@ async def _write(node: Node) -> None:
         assert deleted.status_code == 204
         assessed = await c.post("/api/v1/assessments", json=assessment_body(), headers=op)
         assert assessed.status_code == 201, assessed.text
+    await wait_for_horizon(node.settings.database_url)  # the feed serves what every older transaction follows
 
 
 def _reference(log: ChangeLog, pii: PiiCipher) -> Change:
