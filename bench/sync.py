@@ -1,60 +1,53 @@
-"""Sync throughput on PostgreSQL: a county database with N changes (households, bulk-loaded
-with their change-log rows), served by a real county server process, pulled into a city
-database through the real HTTP feed by the real puller; as a ratio to a COPY of the same rows
-from the county database into a table of the city database (COPY TO STDOUT → COPY FROM STDIN,
-streamed), measured in the same run.
+"""Sync throughput on PostgreSQL: a county database with about N changes of a realistic mix
+(households, members with ID and phone numbers sealed under the county's keys, transitions,
+payments and their runs, assessments, addresses — bulk-loaded with their change-log rows, see
+``bench.sync_seed``), served by a real county server process, pulled into a city database
+(keys of its own) through the real HTTP feed by the real puller; as a ratio to a COPY of the
+same rows — every table of the mix — from the county database into like-indexed tables of the
+city database (COPY TO STDOUT → COPY FROM STDIN, streamed), measured in the same run.
 
-    python -m bench.sync [--changes 1000000] [--page-size 5000] [--batch 100000]
+    python -m bench.sync [--changes 1000000] [--page-size 5000] [--batch 20000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import json
 import sys
 import time
-from datetime import date
 from typing import Any
 
 import asyncpg
-from sqlalchemy import func, literal, select
-from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings, SyncPeer
 from app.core.db import Database
 from app.core.migrations import head_revision, upgrade
-from app.ledger.actor import Actor
-from app.ledger.unit_of_work import UnitOfWork
-from app.recipient.models import Household
 from app.reference import load_reference
 from app.security.pii import PiiCipher
 from app.security.tokens import mint
 from app.sync.puller import Progress, Puller
 from bench.support import free_port, pg_database, process
+from bench.sync_seed import TABLES, MixCounts, seed_mix
 
 COUNTY, CITY = "330502", "330500"
-TOWNSHIPS = ["330502001000", "330502002000", "330502003000", "330502100000"]
-COLUMNS = [
-    "id",
-    "region_code",
-    "category",
-    "status",
-    "monthly_income_fen",
-    "member_count",
-    "head_name",
-    "address_text",
-    "applied_on",
-]
+# The county seals personal fields with keys of its own; the city re-seals them with its own.
+COUNTY_KEYS = {
+    "MZ_PII_KEYS": json.dumps({"wuxing1": base64.b64encode(b"w" * 32).decode()}),
+    "MZ_PII_ACTIVE_KEY": "wuxing1",
+    "MZ_PII_INDEX_KEY": "wuxing-blind-index-key-for-the-bench",
+}
 
 
 def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _prepare(url: str, region: str) -> Settings:
+async def _prepare(url: str, region: str, **overrides: Any) -> Settings:
     await asyncio.to_thread(upgrade, url)
-    settings = Settings(database_url=url, node_region=region, env="test", _env_file=None)
+    settings = Settings(database_url=url, node_region=region, env="test", _env_file=None, **overrides)
     db = Database(settings)
     try:
         await load_reference(db, settings)
@@ -63,67 +56,47 @@ async def _prepare(url: str, region: str) -> Settings:
     return settings
 
 
-async def seed(settings: Settings, changes: int, batch: int) -> None:
-    """``changes`` new households, each with its change-log row, ``batch`` per transaction."""
-    db = Database(settings)
-    actor = Actor.system("bench", settings.node_region)
-    done = 0
-    try:
-        while done < changes:
-            n = min(batch, changes - done)
-            i = func.generate_series(1, n).column_valued("i")
-            townships = array(TOWNSHIPS)
-            source = select(
-                func.gen_random_uuid().label("id"),
-                townships[(i % len(TOWNSHIPS)) + 1].label("region_code"),
-                literal("dibao").label("category"),
-                literal("approved").label("status"),
-                (i * 7 % 400000).label("monthly_income_fen"),
-                (i % 4 + 1).label("member_count"),
-                func.concat("户主", i).label("head_name"),
-                func.concat("吴兴区测试路", i, "号").label("address_text"),
-                literal(date(2024, 1, 1)).label("applied_on"),
-            )
-            async with db.writer() as session, session.begin():
-                uow = UnitOfWork(session, actor, node_region=settings.node_region)
-                done += await uow.bulk_create(Household, COLUMNS, source, action="bench_seed")
-            print(f"  seeded {done}/{changes}", flush=True)
-    finally:
-        await db.dispose()
+async def seed(settings: Settings, changes: int, batch: int) -> MixCounts:
+    counts = await seed_mix(settings, changes, batch)
     conn = await asyncpg.connect(_dsn(settings.database_url))
     try:
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
+    return counts
 
 
 async def copy_baseline(county_url: str, city_url: str) -> tuple[int, float]:
-    """COPY the county's households into a like-indexed table of the city database, streamed."""
+    """COPY every table of the mix into like-indexed tables of the city database, streamed."""
     src = await asyncpg.connect(_dsn(county_url))
     dst = await asyncpg.connect(_dsn(city_url))
     try:
-        await dst.execute("DROP TABLE IF EXISTS bench_copy")
-        await dst.execute("CREATE TABLE bench_copy (LIKE recipient_household INCLUDING ALL)")
-        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
+        for table in TABLES:
+            await dst.execute(f"DROP TABLE IF EXISTS bench_copy_{table}")
+            await dst.execute(f"CREATE TABLE bench_copy_{table} (LIKE {table} INCLUDING ALL)")
+        rows, elapsed = 0, 0.0
+        for table in TABLES:
+            queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
 
-        async def sink(chunk: bytes) -> None:
-            await queue.put(bytes(chunk))
+            async def sink(chunk: bytes, queue: asyncio.Queue[bytes | None] = queue) -> None:
+                await queue.put(bytes(chunk))
 
-        async def chunks() -> Any:
-            while (chunk := await queue.get()) is not None:
-                yield chunk
+            async def chunks(queue: asyncio.Queue[bytes | None] = queue) -> Any:
+                while (chunk := await queue.get()) is not None:
+                    yield chunk
 
-        async def produce() -> None:
-            try:
-                await src.copy_from_table("recipient_household", output=sink)
-            finally:
-                await queue.put(None)
+            async def produce(table: str = table, queue: asyncio.Queue[bytes | None] = queue) -> None:
+                try:
+                    await src.copy_from_table(table, output=sink)
+                finally:
+                    await queue.put(None)
 
-        started = time.perf_counter()
-        await asyncio.gather(produce(), dst.copy_to_table("bench_copy", source=chunks()))
-        elapsed = time.perf_counter() - started
-        rows = int(await dst.fetchval("SELECT count(*) FROM bench_copy"))
-        await dst.execute("DROP TABLE bench_copy")
+            started = time.perf_counter()
+            await asyncio.gather(produce(), dst.copy_to_table(f"bench_copy_{table}", source=chunks()))
+            elapsed += time.perf_counter() - started
+            rows += int(await dst.fetchval(f"SELECT count(*) FROM bench_copy_{table}"))
+        for table in TABLES:
+            await dst.execute(f"DROP TABLE bench_copy_{table}")
         return rows, elapsed
     finally:
         await src.close()
@@ -132,7 +105,14 @@ async def copy_baseline(county_url: str, city_url: str) -> tuple[int, float]:
 
 async def main(args: argparse.Namespace) -> None:
     async with pg_database("mzbench_county") as county_url, pg_database("mzbench_city") as city_url:
-        county = await _prepare(county_url, COUNTY)  # one after the other: alembic's env is global
+        # One after the other: alembic's env is global.
+        county = await _prepare(
+            county_url,
+            COUNTY,
+            pii_keys=json.loads(COUNTY_KEYS["MZ_PII_KEYS"]),
+            pii_active_key=COUNTY_KEYS["MZ_PII_ACTIVE_KEY"],
+            pii_index_key=COUNTY_KEYS["MZ_PII_INDEX_KEY"],
+        )
         city = await _prepare(city_url, CITY)
         token = mint(county, sub=f"node-{CITY}", roles=["sync"], region=COUNTY)
         port = free_port()
@@ -141,6 +121,7 @@ async def main(args: argparse.Namespace) -> None:
             "MZ_NODE_REGION": COUNTY,
             "MZ_ENV": "test",
             "MZ_LOG_LEVEL": "WARNING",
+            **COUNTY_KEYS,
         }
         args_serve = ["-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"]
         with process([sys.executable, *args_serve], env, port, ready_path="/readyz") as base:
@@ -151,8 +132,8 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 # An empty first pull (a full resync of nothing) sets the feed cursor.
                 await _pull(db, settings, pii, peer)
-                print(f"seeding {args.changes} changes at the county …", flush=True)
-                await seed(county, args.changes, args.batch)
+                print(f"seeding about {args.changes} changes at the county …", flush=True)
+                counts = await seed(county, args.changes, args.batch)
                 await _wait_for_horizon(county_url)
                 last = [time.perf_counter()]
 
@@ -161,33 +142,46 @@ async def main(args: argparse.Namespace) -> None:
                         last[0] = time.perf_counter()
                         print(f"  pulled {progress.received}", flush=True)
 
+                if args.pause:
+                    prompt = f"seeded; county server at {base} — press Enter to pull "
+                    await asyncio.to_thread(input, prompt)
                 started = time.perf_counter()
                 record = await _pull(db, settings, pii, peer, on_page)
                 pulled_s = time.perf_counter() - started
             finally:
                 await db.dispose()
-        if record.received != args.changes or record.applied != args.changes:
-            raise RuntimeError(f"pulled {record.received}, applied {record.applied}, expected {args.changes}")
-        city_conn = await asyncpg.connect(_dsn(city_url))
-        try:
-            replicas = int(
-                await city_conn.fetchval(
-                    "SELECT count(*) FROM recipient_household WHERE origin = $1", COUNTY + "000000"
-                )
-            )
-        finally:
-            await city_conn.close()
-        if replicas != args.changes:
-            raise RuntimeError(f"the city holds {replicas} replicas, expected {args.changes}")
+        total = counts.total
+        if record.received != total or record.applied != total:
+            raise RuntimeError(f"pulled {record.received}, applied {record.applied}, expected {total}")
+        await _check_replicas(city_url, counts)
         rows, copy_s = await copy_baseline(county_url, city_url)
-        sync_rate, copy_rate = args.changes / pulled_s, rows / copy_s
+        sync_rate, copy_rate = total / pulled_s, rows / copy_s
+        mix = ", ".join(f"{name} {n}" for name, n in counts.by_entity.items())
         print(
-            f"\nsync benchmark: {args.changes} changes (households), page size {args.page_size}, "
-            f"{record.pages} pages\n"
+            f"\nsync benchmark: {total} changes ({mix}), page size {args.page_size}, {record.pages} pages\n"
             f"  sync  {sync_rate:10.0f} records/s  ({pulled_s:.1f} s, server → HTTP feed → puller → city)\n"
             f"  COPY  {copy_rate:10.0f} rows/s     ({copy_s:.1f} s, COPY TO STDOUT → COPY FROM STDIN)\n"
             f"  ratio {sync_rate / copy_rate:.2f}  (target ≥ 0.25)"
         )
+
+
+async def _check_replicas(city_url: str, counts: MixCounts) -> None:
+    """Every record of the mix is at the city, owned by the county, personal fields re-sealed."""
+    conn = await asyncpg.connect(_dsn(city_url))
+    try:
+        for table, expected in counts.by_entity.items():
+            held = int(
+                await conn.fetchval(f"SELECT count(*) FROM {table} WHERE origin = $1", COUNTY + "000000")
+            )
+            if held != expected:
+                raise RuntimeError(f"the city holds {held} {table} replicas, expected {expected}")
+        foreign = await conn.fetchval(
+            "SELECT count(*) FROM recipient_member WHERE id_number_enc LIKE 'wuxing1:%'"
+        )
+        if foreign:
+            raise RuntimeError(f"{foreign} members still sealed under the county's key")
+    finally:
+        await conn.close()
 
 
 async def _wait_for_horizon(url: str) -> None:
@@ -220,5 +214,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=1_000_000)
     parser.add_argument("--page-size", type=int, default=5000)
-    parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=20_000, help="households per seeding transaction")
+    parser.add_argument(
+        "--pause", action="store_true", help="wait for Enter before the pull (to attach a profiler)"
+    )
     asyncio.run(main(parser.parse_args()))

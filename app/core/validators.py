@@ -65,6 +65,10 @@ def canonical_identity_text(value: str) -> str:
     """The stored form of identity text that can no longer be refused (stored by an earlier
     release, or sent by a peer running one): as :func:`normalize_identity_text`, but a digit
     of another script is read as the digit it is, and letters are upper-case."""
+    if value.isascii() and value.isalnum():
+        # Plain ASCII letters and digits (nearly every stored value): NFKC leaves them as they
+        # are and none is a filler, so only the case changes.
+        return value.upper()
     out = []
     for ch in unicodedata.normalize("NFKC", value):
         if is_identity_filler(ch):

@@ -12,10 +12,10 @@ the batch.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -222,7 +222,9 @@ class UnitOfWork:
                 SELECT count(*) FROM logged
                 """  # noqa: S608 - table and column names come from the model, never from input
             )
-            rows = json.dumps([{c: v[c] for c in columns} for v in group], ensure_ascii=False)
+            rows = to_json(
+                [v if len(v) == len(columns) else {c: v[c] for c in columns} for v in group]
+            ).decode()
             result = await self.session.execute(statement, {"rows": rows, "entity": model.entity_name})
             applied += int(result.scalar_one())
         return applied

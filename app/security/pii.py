@@ -42,6 +42,8 @@ class PiiCipher:
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self.active = active
         self._index_key = index_key
+        # The keyed state of the blind-index HMAC, copied for each value (cheaper than a new one).
+        self._index_mac = hmac.new(index_key, digestmod=hashlib.sha256)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PiiCipher:
@@ -79,7 +81,9 @@ class PiiCipher:
         one number (full-width, spaced, hyphenated) share an index."""
         if kind in IDENTITY_KINDS:
             plain = canonical_identity_text(plain)
-        return hmac.new(self._index_key, f"{kind}:{plain}".encode(), hashlib.sha256).hexdigest()
+        mac = self._index_mac.copy()
+        mac.update(f"{kind}:{plain}".encode())
+        return mac.hexdigest()
 
 
 def mask_id_number(value: str) -> str:

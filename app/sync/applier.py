@@ -3,7 +3,8 @@ then a version-guarded upsert through the unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.core.record import ENTITIES, EntitySpec, restore
@@ -15,24 +16,65 @@ from app.sync.exceptions import ProtocolError
 BOOKKEEPING = ("id", "version", "origin", "region_code", "updated_at")
 
 
+@dataclass(frozen=True, slots=True)
+class _Seal:
+    """How one ciphertext column of an entity is re-sealed: its PII kind, the blind-index
+    column kept beside it, and the masked copy (recomputed when the canonical form differs)."""
+
+    column: str
+    kind: str
+    index: str | None
+    mask: Callable[[str], str] | None
+    masked: str
+
+
+_SEALS: dict[str, tuple[_Seal, ...]] = {}
+
+
+def _seals(spec: EntitySpec) -> tuple[_Seal, ...]:
+    found = _SEALS.get(spec.name)
+    if found is None:
+        table = spec.model.__table__  # type: ignore[attr-defined]
+        found = tuple(
+            _Seal(
+                column,
+                kind,
+                spec.blind_index_of(column),
+                MASKS.get(kind) if (column.removesuffix("_enc") + "_masked") in table.columns else None,
+                column.removesuffix("_enc") + "_masked",
+            )
+            for column in spec.pii_fields
+            for kind in (spec.pii_kind(column),)
+        )
+        _SEALS[spec.name] = found
+    return found
+
+
 def reseal(spec: EntitySpec, values: dict[str, Any], pii: PiiCipher) -> dict[str, Any]:
     """Encrypt clear personal fields with this node's key and recompute blind indexes.
     Identity text is stored in its canonical form whatever release the sender runs."""
-    out = dict(values)
-    table = spec.model.__table__  # type: ignore[attr-defined]
-    for column in spec.pii_fields:
-        clear = out.get(column)
-        if clear is None or clear == "":
-            continue
-        kind = spec.pii_kind(column)
-        text = canonical(kind, str(clear))
-        out[column] = pii.encrypt(kind, text)
-        index = spec.blind_index_of(column)
-        if index:
-            out[index] = pii.blind_index(kind, text)
-        masked = column.removesuffix("_enc") + "_masked"
-        if kind in MASKS and masked in table.columns and text != str(clear):
-            out[masked] = MASKS[kind](text)
+    return reseal_all(spec, [values], pii)[0]
+
+
+def reseal_all(spec: EntitySpec, records: Sequence[dict[str, Any]], pii: PiiCipher) -> list[dict[str, Any]]:
+    """:func:`reseal` for many records of one entity, the column plan worked out once."""
+    seals = _seals(spec)
+    if not seals:
+        return list(records)
+    out = []
+    for values in records:
+        sealed = dict(values)
+        for seal in seals:
+            clear = sealed.get(seal.column)
+            if clear is None or clear == "":
+                continue
+            text = canonical(seal.kind, str(clear))
+            sealed[seal.column] = pii.encrypt(seal.kind, text)
+            if seal.index:
+                sealed[seal.index] = pii.blind_index(seal.kind, text)
+            if seal.mask is not None and text != str(clear):
+                sealed[seal.masked] = seal.mask(text)
+        out.append(sealed)
     return out
 
 
@@ -53,6 +95,47 @@ def prepare(
     return spec, reseal(spec, restore(spec.model, data), pii)
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    """A page's records checked and re-sealed under this node's key, grouped by entity in
+    dependency order, ready for the set-based apply (PostgreSQL). Preparing is pure work, so
+    the puller does it for the next page while the current one is written. A record that
+    breaks the protocol is kept as ``error`` and raised when the page is applied, after the
+    page's boundary check, as when the page is applied unprepared."""
+
+    groups: tuple[tuple[EntitySpec, list[dict[str, Any]]], ...] = ()
+    error: ProtocolError | None = None
+
+
+def prepare_page(
+    records: Iterable[tuple[str, dict[str, Any]]], pii: PiiCipher, allowed: Iterable[str], node_region: str
+) -> PreparedPage:
+    """Check every record, leave out those this node owns itself, re-seal the rest entity by
+    entity (:func:`reseal_all`)."""
+    wanted = set(allowed)
+    by_entity: dict[str, tuple[EntitySpec, list[dict[str, Any]]]] = {}
+    try:
+        for entity, data in records:
+            spec = check(entity, data, wanted)
+            if data["origin"] != node_region:
+                by_entity.setdefault(entity, (spec, []))[1].append(data)
+    except ProtocolError as exc:
+        return PreparedPage(error=exc)
+    ordered = sorted(by_entity.values(), key=lambda item: (item[0].order, item[0].name))
+    return PreparedPage(groups=tuple((spec, reseal_all(spec, rows, pii)) for spec, rows in ordered))
+
+
+async def apply_prepared(uow: UnitOfWork, page: PreparedPage) -> int:
+    """Apply a prepared page on PostgreSQL: one version-guarded statement per entity, parents
+    before the records that refer to them; returns how many records changed."""
+    if page.error is not None:
+        raise page.error
+    applied = 0
+    for spec, rows in page.groups:
+        applied += await uow.replicate_snapshots(spec.model, rows)
+    return applied
+
+
 async def apply_records(
     uow: UnitOfWork, pii: PiiCipher, records: Iterable[tuple[str, dict[str, Any]]], allowed: Iterable[str]
 ) -> int:
@@ -62,20 +145,12 @@ async def apply_records(
     On SQLite records are applied one by one in order. On PostgreSQL a page is applied entity
     by entity in dependency order (parents before the records that refer to them), each with
     one set-based, version-guarded statement; the newest version of a record wins either way."""
+    if uow.is_postgres:
+        return await apply_prepared(uow, prepare_page(records, pii, allowed, uow.node_region))
     wanted = set(allowed)
-    if not uow.is_postgres:
-        applied = 0
-        for entity, data in records:
-            spec, values = prepare(entity, data, pii, wanted)
-            if values["origin"] != uow.node_region and await uow.replicate(spec.model, values):
-                applied += 1
-        return applied
-    by_entity: dict[str, tuple[EntitySpec, list[dict[str, Any]]]] = {}
-    for entity, data in records:
-        spec = check(entity, data, wanted)
-        if data["origin"] != uow.node_region:
-            by_entity.setdefault(entity, (spec, []))[1].append(reseal(spec, data, pii))
     applied = 0
-    for spec, rows in sorted(by_entity.values(), key=lambda item: (item[0].order, item[0].name)):
-        applied += await uow.replicate_snapshots(spec.model, rows)
+    for entity, data in records:
+        spec, values = prepare(entity, data, pii, wanted)
+        if values["origin"] != uow.node_region and await uow.replicate(spec.model, values):
+            applied += 1
     return applied

@@ -107,14 +107,21 @@ def first_offence(
     """The first record outside ``region``: records are (entity, envelope, data), where the
     envelope holds the change's own ``id``, ``region_code`` and ``origin`` (empty for a
     snapshot record, whose data is all there is)."""
+    # A page names a handful of distinct codes thousands of times: each is judged once.
+    verdicts: dict[str, bool] = {}
     for entity, envelope, data in records:
-        record_id = str(data.get("id") or envelope.get("id") or "(no id)")
         for source in (envelope, data):
             for field in ("region_code", "origin"):
                 if source is envelope and field not in envelope:
                     continue
                 value = source.get(field)
-                code = _code(value) if value not in (None, "") else None
-                if code is None or not in_scope(region, code):
+                inside = verdicts.get(value) if isinstance(value, str) else None
+                if inside is None:
+                    code = _code(value) if value not in (None, "") else None
+                    inside = code is not None and in_scope(region, code)
+                    if isinstance(value, str):
+                        verdicts[value] = inside
+                if not inside:
+                    record_id = str(data.get("id") or envelope.get("id") or "(no id)")
                     return Offence(entity, record_id, field, str(value or ""), region)
     return None

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -21,8 +21,9 @@ from app.security.pii import PiiCipher
 from app.security.principal import Principal
 from app.sync.cursor import START, FeedCursor, FeedPosition
 from app.sync.digest import DigestSet
+from app.sync.page import encode_change, encode_page
 from app.sync.repository import SyncRepository
-from app.sync.schemas import ChainProof, Change, DigestEntry, DigestRead, FeedPage, NodeInfo, SnapshotPage
+from app.sync.schemas import ChainProof, DigestEntry, DigestRead, NodeInfo, SnapshotPage
 
 MAX_PAGE = 5000
 
@@ -87,21 +88,6 @@ def personal_counts(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, 
     return out
 
 
-def _change(row: Row[Any], pii: PiiCipher) -> Change:
-    spec = ENTITIES[row.entity]
-    return Change(
-        seq=row.seq,
-        entity=row.entity,
-        id=row.record_id,
-        op=row.op,
-        version=row.version,
-        region_code=row.region_code,
-        origin=row.origin,
-        changed_at=row.changed_at,
-        data=reveal_snapshot(spec, row.snapshot, pii),
-    )
-
-
 async def _position(
     session: AsyncSession, codec: CursorCodec, cursor: str | None
 ) -> tuple[str, FeedPosition]:
@@ -154,9 +140,9 @@ async def changes(
     if not has_more and horizon is not None:
         # Every matching row below the horizon has been served: move past filtered-out rows.
         last = max(last, horizon)
-    served = [_change(r, pii) for r in rows]
-    page = FeedPage(
-        changes=served,
+    encoded = [encode_change(r, pii) for r in rows]
+    body = encode_page(
+        [text for text, _data in encoded],
         next_cursor=FeedCursor(current, last).encode(codec),
         has_more=has_more,
         node=NodeInfo(
@@ -167,13 +153,14 @@ async def changes(
         ),
         audit_head=await audit.head(session),
     )
-    body = page.model_dump_json().encode()
     details = {
         "cursor_from": f"{after.xid}:{after.seq}",
         "cursor_to": f"{last.xid}:{last.seq}",
         "count": len(rows),
         "sha256": hashlib.sha256(body).hexdigest(),
-        "personal": personal_counts([(c.entity, c.data) for c in served]),
+        "personal": personal_counts(
+            [(r.entity, data) for r, (_text, data) in zip(rows, encoded, strict=True) if data is not None]
+        ),
     }
     return body, details
 

@@ -24,7 +24,7 @@ from app.ledger import audit
 from app.ledger.actor import Actor
 from app.ledger.unit_of_work import UnitOfWork
 from app.security.pii import PiiCipher
-from app.sync.applier import apply_records
+from app.sync.applier import PreparedPage, apply_prepared, apply_records, prepare_page
 from app.sync.boundary import check_page, child_region
 from app.sync.client import PeerClient
 from app.sync.exceptions import BoundaryViolation, CursorGone, PullInProgress, SchemaMismatch, SyncError
@@ -33,6 +33,9 @@ from app.sync.repository import SyncRepository
 from app.sync.schemas import FeedPage
 
 log = logging.getLogger("app.sync")
+
+Fetched = tuple[FeedPage, bytes, PreparedPage | None]
+"""A feed page, its raw bytes (for the audit's hash), and its records prepared to apply."""
 
 
 def default_entities(peer: SyncPeer) -> list[str]:
@@ -162,7 +165,7 @@ class Puller:
         self, progress: Progress, record: SyncSession, follow: bool, stop: asyncio.Event | None
     ) -> None:
         # While a page is applied the next one is already being read (its cursor is known).
-        ahead: tuple[str, asyncio.Future[tuple[FeedPage, bytes]]] | None = None
+        ahead: tuple[str, asyncio.Future[Fetched]] | None = None
         try:
             while True:
                 async with self.db.reader() as session:
@@ -179,7 +182,7 @@ class Puller:
                     fetch = asyncio.ensure_future(self._fetch(cursor))
                 ahead = None
                 try:
-                    page, raw = await fetch
+                    page, raw, prepared = await fetch
                 except CursorGone:
                     log.warning("sync peer %s: cursor gone, starting a full resync", self.peer.name)
                     await self._reset_cursor()
@@ -187,7 +190,7 @@ class Puller:
                 self._check_schema(page)
                 if page.has_more:
                     ahead = (page.next_cursor, asyncio.ensure_future(self._fetch(page.next_cursor)))
-                await self._apply_page(page, raw, cursor, progress)
+                await self._apply_page(page, raw, prepared, cursor, progress)
                 if not page.has_more:
                     if not follow or (stop is not None and stop.is_set()):
                         return
@@ -198,8 +201,16 @@ class Puller:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await ahead[1]
 
-    async def _fetch(self, cursor: str) -> tuple[FeedPage, bytes]:
-        return await self.client.changes(cursor, self.settings.sync_page_size, self.entities)
+    async def _fetch(self, cursor: str) -> Fetched:
+        """A page, its bytes, and on PostgreSQL its records prepared for the set-based apply
+        (checked and re-sealed here, so a page is prepared while the one before is written)."""
+        page, raw = await self.client.changes(cursor, self.settings.sync_page_size, self.entities)
+        if not self.db.is_postgres:
+            return page, raw, None
+        prepared = prepare_page(
+            ((c.entity, c.data) for c in page.changes), self.pii, self.entities, self.settings.node_region
+        )
+        return page, raw, prepared
 
     async def _wait(self, stop: asyncio.Event | None) -> None:
         interval = self.peer.interval_s or 2.0
@@ -216,14 +227,18 @@ class Puller:
                 f"this node {self.schema_version}; upgrade both to the same release"
             )
 
-    async def _apply_page(self, page: FeedPage, raw: bytes, cursor: str, progress: Progress) -> None:
+    async def _apply_page(
+        self, page: FeedPage, raw: bytes, prepared: PreparedPage | None, cursor: str, progress: Progress
+    ) -> None:
         try:
-            await self._apply_page_bounded(page, raw, cursor, progress)
+            await self._apply_page_bounded(page, raw, prepared, cursor, progress)
         except BoundaryViolation as exc:
             await self._refused(exc, raw, len(page.changes))
             raise
 
-    async def _apply_page_bounded(self, page: FeedPage, raw: bytes, cursor: str, progress: Progress) -> None:
+    async def _apply_page_bounded(
+        self, page: FeedPage, raw: bytes, prepared: PreparedPage | None, cursor: str, progress: Progress
+    ) -> None:
         async with self.db.writer() as session, session.begin():
             repo = SyncRepository(session)
             state = await repo.peer(self.peer.name, for_update=True)
@@ -232,14 +247,17 @@ class Puller:
                 state,
                 page.node.region,
                 [
-                    (c.entity, {"id": str(c.id), "region_code": c.region_code, "origin": c.origin}, c.data)
+                    (c.entity, {"id": c.id, "region_code": c.region_code, "origin": c.origin}, c.data)
                     for c in page.changes
                 ],
             )
             uow = self._uow(session)
-            applied = await apply_records(
-                uow, self.pii, ((c.entity, c.data) for c in page.changes), self.entities
-            )
+            if prepared is not None:
+                applied = await apply_prepared(uow, prepared)
+            else:
+                applied = await apply_records(
+                    uow, self.pii, ((c.entity, c.data) for c in page.changes), self.entities
+                )
             now = utcnow()
             state.cursor = page.next_cursor
             state.epoch = page.node.epoch

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, func, insert, or_, select, text, update
+from sqlalchemy import Row, Table, Text, and_, cast, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -26,7 +26,7 @@ _PG_FEED = text(
     """
     WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
     SELECT c.seq, c.xid::text AS xid, c.entity, c.record_id, c.op, c.version, c.region_code,
-           c.origin, c.changed_at, c.snapshot, h.xmin::text AS horizon
+           c.origin, c.changed_at, c.snapshot::text AS snapshot_text, h.xmin::text AS horizon
     FROM horizon h
     LEFT JOIN LATERAL (
         SELECT * FROM change_log
@@ -83,7 +83,8 @@ class SyncRepository:
     async def changes(
         self, after: FeedPosition, scope: str, entities: Sequence[str], limit: int
     ) -> tuple[list[Row[Any]], FeedPosition | None]:
-        """Up to ``limit`` rows after ``after``; with the horizon below which the log is final
+        """Up to ``limit`` rows after ``after``, each snapshot as JSON text (``snapshot_text``,
+        passed on without decoding); with the horizon below which the log is final
         (PostgreSQL), so a cursor can move past rows filtered out."""
         if self.is_postgres:
             rows = (
@@ -100,8 +101,9 @@ class SyncRepository:
             ).all()
             horizon = FeedPosition(int(rows[0].horizon), 0) if rows else None
             return [r for r in rows if r.seq is not None], horizon
+        columns = [c for c in _LOG.c if c.key != "snapshot"]
         query = (
-            select(_LOG)
+            select(*columns, cast(_LOG.c.snapshot, Text).label("snapshot_text"))
             .where(
                 _LOG.c.seq > after.seq,
                 _LOG.c.region_code.like(scope_pattern(scope)),

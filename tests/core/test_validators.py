@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from app.core.validators import (
     age_on,
     canonical_identity_text,
     id_number_check_char,
+    is_identity_filler,
     normalize_identity_text,
     normalize_region_code,
     uscc_check_char,
@@ -213,3 +215,12 @@ def test_stored_text_of_other_scripts_maps_to_ascii() -> None:
     """What earlier releases stored cannot be refused: the re-normalisation reads it."""
     assert canonical_identity_text("٣٣٠٥٠٣ 1980-0101-001x") == "33050319800101001X"
     assert canonical_identity_text("３３０５０３") == "330503"
+
+
+@pytest.mark.parametrize("value", ["11010519491231002x", "13911112222", "91330500MA2B3C4D5E", "abc", ""])
+def test_plain_ascii_identity_text_only_changes_case(value: str) -> None:
+    """The fast path for ASCII letters and digits gives what the character-by-character
+    canonicalisation gives."""
+    slow = "".join(ch for ch in unicodedata.normalize("NFKC", value) if not is_identity_filler(ch)).upper()
+    assert canonical_identity_text(value) == slow == value.upper()
+    assert canonical_identity_text(value + " ") == value.upper()  # not plain: the slow path

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import logging
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,20 @@ def test_ciphertexts_are_bound_to_their_kind_and_key() -> None:
         cipher.decrypt("phone", token)
     assert cipher.blind_index("id_number", "x") == cipher.blind_index("id_number", "x")
     assert cipher.blind_index("id_number", "x") != cipher.blind_index("phone", "x")
+
+
+def test_the_blind_index_is_the_keyed_hmac_of_kind_and_canonical_value() -> None:
+    """Stored indexes must keep matching: HMAC-SHA256 under the index key of ``kind:value``,
+    identity text in its canonical form, whatever the order of calls."""
+    cipher = PiiCipher({"a": b"k" * 32}, "a", b"index")
+    for kind, typed, stored in [
+        ("id_number", "11010519491231002x", "11010519491231002X"),
+        ("phone", "139 1111-2222", "13911112222"),
+        ("name", "张伟", "张伟"),
+    ]:
+        expected = hmac.new(b"index", f"{kind}:{stored}".encode(), hashlib.sha256).hexdigest()
+        assert cipher.blind_index(kind, typed) == expected
+        assert cipher.blind_index(kind, stored) == expected
 
 
 async def _all_text(db: Database) -> str:

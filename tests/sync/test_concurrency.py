@@ -62,7 +62,7 @@ class NaiveRepository(SyncRepository):
             await self.session.execute(
                 text(
                     "SELECT seq, '0' AS xid, entity, record_id, op, version, region_code, origin, "
-                    "changed_at, snapshot FROM change_log "
+                    "changed_at, snapshot::text AS snapshot_text FROM change_log "
                     "WHERE seq > :seq AND region_code LIKE :scope AND entity = ANY(:entities) "
                     "ORDER BY seq LIMIT :limit"
                 ),

@@ -12,10 +12,11 @@ from app.core.pagination import CursorCodec
 from app.core.record import ENTITIES
 from app.models import import_all_models
 from app.security.pii import PiiCipher
-from app.sync.applier import reseal
+from app.sync.applier import prepare_page, reseal, reseal_all
 from app.sync.client import BACKOFF_CAP_S, backoff
 from app.sync.cursor import FeedCursor, FeedPosition
 from app.sync.digest import Digest, DigestSet, differences
+from app.sync.exceptions import ProtocolError
 
 import_all_models()
 
@@ -80,3 +81,71 @@ def test_reseal_encrypts_under_the_receivers_key_and_reindexes() -> None:
     assert receiver.decrypt("id_number", out["id_number_enc"]) == "11010519491231002X"
     assert out["id_number_hash"] == receiver.blind_index("id_number", "11010519491231002X")
     assert out["phone_enc"] is None
+
+
+def _member(origin: str, **extra: object) -> dict[str, object]:
+    return {
+        "id": str(uuid.uuid4()),
+        "version": 1,
+        "origin": origin,
+        "region_code": "330502001000",
+        "updated_at": "2026-12-03T10:00:00+00:00",
+        "id_number_enc": "11010519491231002x",
+        "phone_enc": "",
+        **extra,
+    }
+
+
+def test_reseal_all_is_reseal_record_by_record() -> None:
+    spec = ENTITIES["recipient_member"]
+    receiver = PiiCipher({"r": b"r" * 32}, "r", b"receiver-index")
+    records = [_member("330502000000"), _member("330502000000", phone_enc="139 1111 2222")]
+    batched = reseal_all(spec, records, receiver)
+    singly = [reseal(spec, r, receiver) for r in records]
+    for got, one, sent in zip(batched, singly, records, strict=True):
+        assert got.keys() == one.keys()
+        for key in ("id_number_enc", "phone_enc"):
+            clear = got[key] and receiver.decrypt(key.removesuffix("_enc"), str(got[key]))
+            assert clear == (one[key] and receiver.decrypt(key.removesuffix("_enc"), str(one[key])))
+        assert got["id_number_hash"] == one["id_number_hash"]
+        assert got["id_number_masked"] == "110105********002X"  # canonical: upper-case X
+        assert sent["id_number_enc"] == "11010519491231002x"  # the page itself is left as it was
+    assert batched[1]["phone_enc"] != "139 1111 2222"
+    assert batched[1]["phone_masked"] == "139****2222"
+    assert batched[0]["phone_enc"] == ""
+
+
+def test_a_prepared_page_groups_parents_first_and_leaves_own_records_out() -> None:
+    cipher = PiiCipher({"r": b"r" * 32}, "r", b"receiver-index")
+    household = {k: v for k, v in _member("330502000000").items() if not k.endswith("_enc")}
+    own = _member("330500000000")
+    page = prepare_page(
+        [
+            ("recipient_member", _member("330502000000")),
+            ("recipient_member", own),
+            ("recipient_household", household),
+        ],
+        cipher,
+        ["recipient_household", "recipient_member"],
+        "330500000000",
+    )
+    assert page.error is None
+    assert [(spec.name, len(rows)) for spec, rows in page.groups] == [
+        ("recipient_household", 1),
+        ("recipient_member", 1),
+    ]
+    assert str(page.groups[1][1][0]["id_number_enc"]).startswith("r:")
+
+
+def test_a_protocol_error_waits_for_the_apply() -> None:
+    cipher = PiiCipher({"r": b"r" * 32}, "r", b"receiver-index")
+    unknown = prepare_page(
+        [("recipient_member", _member("330502000000"))], cipher, ["recipient_household"], ""
+    )
+    assert isinstance(unknown.error, ProtocolError)
+    assert unknown.groups == ()
+    missing = prepare_page(
+        [("recipient_member", _member("330502000000", version=None))], cipher, ["recipient_member"], ""
+    )
+    assert missing.error is not None
+    assert "without version" in str(missing.error)
