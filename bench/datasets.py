@@ -30,7 +30,7 @@ _COMMON = {
 }
 # One record in 250 of every table carries a region code that is not in the register.
 _REGION = "CASE WHEN i % 250 = 0 THEN '330502999999' ELSE (:towns)[1 + i % :ntowns] END"
-_DAY = "DATE '2022-01-01' + (i * 7919 % 1100)"
+_DAY = "DATE '2022-01-01' + (i % 1100 * 7919 % 1100)"
 _HASH = "md5('p' || (i % 300000))"
 
 
@@ -101,7 +101,7 @@ def city(households: int = 100_000) -> list[Dataset]:
                 "id_number_enc": "'enc' || i",
                 "id_number_hash": _HASH,
                 "id_number_masked": "'330502********0000'",
-                "birth_date": "DATE '1930-01-01' + (i * 7907 % 32000)",
+                "birth_date": "DATE '1930-01-01' + (i % 32000 * 7907 % 32000)",
                 "sex": "CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END",
                 "disability_grade": "CASE WHEN i % 40 = 0 THEN 1 + i % 4 END",
                 "living_alone": "i % 30 = 0",
