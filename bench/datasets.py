@@ -16,8 +16,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, Table, Uuid
 
-from app.models import import_all_models
 from app.core.record import ENTITIES
+from app.models import import_all_models
 
 _COMMON = {
     "id": "gen_random_uuid()",
@@ -82,7 +82,8 @@ def city(households: int = 100_000) -> list[Dataset]:
             {
                 "region_code": _REGION,
                 "category": "(ARRAY['dibao','dibao','dibao','dibao_edge','tekun'])[1 + i % 5]",
-                "status": "(ARRAY['approved','approved','approved','applied','verified','exited'])[1 + i % 6]",
+                "status": "(ARRAY['approved','approved','approved','applied','verified','exited'])"
+                "[1 + i % 6]",
                 "member_count": "1 + i % 5",
                 "head_name": "'户主' || i",
                 "support_mode": "CASE WHEN i % 5 = 4 THEN (ARRAY['home','institution'])[1 + i % 2] END",
@@ -97,7 +98,8 @@ def city(households: int = 100_000) -> list[Dataset]:
                 "region_code": "p.region_code",
                 "household_id": "p.id",
                 "name": "'成员' || i",
-                "relation": "CASE WHEN i <= (SELECT count(*) FROM recipient_household) THEN 'head' ELSE 'child' END",
+                "relation": "CASE WHEN i <= (SELECT count(*) FROM recipient_household) "
+                "THEN 'head' ELSE 'child' END",
                 "id_number_enc": "'enc' || i",
                 "id_number_hash": _HASH,
                 "id_number_masked": "'330502********0000'",
@@ -127,7 +129,7 @@ def city(households: int = 100_000) -> list[Dataset]:
                 "adjustments": "'[]'::json",
                 "level": "i % 5",
                 "level_code": "(ARRAY['intact','mild','moderate','severe','total'])[1 + i % 5]",
-                "next_due_on": "DATE '2025-01-01' + (i % 700)",
+                "next_due_on": "DATE '2025-06-01' + (i % 730)",
             },
         ),
         Dataset(
@@ -151,7 +153,10 @@ def city(households: int = 100_000) -> list[Dataset]:
         Dataset(
             "payment_run",
             n(120),
-            {"region_code": _REGION, "month": "to_char(DATE '2024-01-01' + (i / :ntowns % 24) * 31, 'YYYY-MM')"},
+            {
+                "region_code": _REGION,
+                "month": "to_char(DATE '2024-01-01' + (i / :ntowns % 24) * 31, 'YYYY-MM')",
+            },
         ),
         Dataset(
             "payment",
@@ -160,7 +165,8 @@ def city(households: int = 100_000) -> list[Dataset]:
                 "region_code": "p.region_code",
                 "household_id": "p.id",
                 "member_id": "NULL",
-                "month": "to_char(DATE '2024-01-01' + (i / (SELECT count(*) FROM recipient_household) % 24)::int * 31, 'YYYY-MM')",
+                "month": "to_char(DATE '2024-01-01' "
+                "+ (i / (SELECT count(*) FROM recipient_household) % 24)::int * 31, 'YYYY-MM')",
                 "category": "p.category",
                 "kind": "'dibao'",
                 "amount_fen": "100000",
@@ -171,7 +177,11 @@ def city(households: int = 100_000) -> list[Dataset]:
         Dataset(
             "payment_skip",
             n(10_000),
-            {"region_code": "p.region_code", "household_id": "p.id", "run_id": "(SELECT id FROM payment_run ORDER BY id LIMIT 1)"},
+            {
+                "region_code": "p.region_code",
+                "household_id": "p.id",
+                "run_id": "(SELECT id FROM payment_run ORDER BY id LIMIT 1)",
+            },
             parent="recipient_household",
         ),
         Dataset(
@@ -242,7 +252,8 @@ def city(households: int = 100_000) -> list[Dataset]:
             {
                 "region_code": "p.region_code",
                 "need_id": "p.id",
-                "resource_id": "(SELECT array_agg(id ORDER BY id) FROM care_resource)[1 + i % (SELECT count(*) FROM care_resource)]",
+                "resource_id": "(SELECT array_agg(id ORDER BY id) FROM care_resource)"
+                "[1 + i % (SELECT count(*) FROM care_resource)]",
                 "status": "(ARRAY['dispatched','accepted','served','declined'])[1 + i % 4]",
                 "dispatched_on": _DAY,
                 "accept_by": f"{_DAY} + 3",
@@ -272,26 +283,43 @@ def city(households: int = 100_000) -> list[Dataset]:
         Dataset(
             "charity_trust_party",
             n(1_500),
-            {"region_code": "p.region_code", "trust_id": "p.id", "role": "'trustee'", "name": "'受托人' || i"},
+            {
+                "region_code": "p.region_code",
+                "trust_id": "p.id",
+                "role": "'trustee'",
+                "name": "'受托人' || i",
+            },
             parent="charity_trust",
         ),
         Dataset(
             "charity_trust_annual_report",
             n(1_000),
-            {"region_code": "p.region_code", "trust_id": "p.id", "year": "2020 + (i / (SELECT count(*) FROM charity_trust))::int % 6", "submitted_on": _DAY},
+            {
+                "region_code": "p.region_code",
+                "trust_id": "p.id",
+                "year": "2020 + (i / (SELECT count(*) FROM charity_trust))::int % 6",
+                "submitted_on": _DAY,
+            },
             parent="charity_trust",
         ),
         Dataset(
             "charity_trust_change",
             n(500),
-            {"region_code": "p.region_code", "trust_id": "p.id", "change_type": "'amount'", "effective_on": _DAY, "filed_on": _DAY},
+            {
+                "region_code": "p.region_code",
+                "trust_id": "p.id",
+                "change_type": "'amount'",
+                "effective_on": _DAY,
+                "filed_on": _DAY,
+            },
             parent="charity_trust",
         ),
         Dataset(
             "indicator_report",
             n(2_000),
             {
-                "region_code": "(SELECT array_agg(code ORDER BY code) FROM region WHERE level = 'county')[1 + i % 5]",
+                "region_code": "(SELECT array_agg(code ORDER BY code) FROM region WHERE level = 'county')"
+                "[1 + i % 5]",
                 "indicator_code": "(SELECT array_agg(code ORDER BY code) FROM indicator)[1 + i % 32]",
                 "period": "(2020 + i % 6)::text",
                 "as_of": _DAY,
@@ -334,7 +362,10 @@ async def seed(dsn: str, households: int = 100_000) -> dict[str, int]:
     import_all_models()
     conn = await asyncpg.connect(dsn)
     try:
-        towns = [r["code"] for r in await conn.fetch("SELECT code FROM region WHERE level = 'township' ORDER BY code")]
+        towns = [
+            r["code"]
+            for r in await conn.fetch("SELECT code FROM region WHERE level = 'township' ORDER BY code")
+        ]
         literal = "ARRAY[" + ",".join(f"'{t}'" for t in towns) + "]::varchar[]"
         counts = {}
         for dataset in city(households):
