@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, String, Table, cast, func, select, union_all
+from sqlalchemy import Row, Table, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, keyset
@@ -41,28 +41,21 @@ class QualityRepository:
         query = select(failing).where(scope_range(failing.c.region_code, scope))
         return (await self.session.execute(keyset(query, [failing.c.key], params))).all()
 
-    async def totals(self, table: Table, scope: str, child_length: int) -> dict[str, int]:
+    async def tallies(
+        self, table: Table, rules: Sequence[Rule], scope: str, today: date, child_length: int
+    ) -> dict[str, tuple[int, int]]:
+        """Per child region: the live records of ``table`` in scope, and how many of them fail
+        any of ``rules`` (each keyed by the table's id) — one scan of the table, the failing
+        ids computed once."""
+        failing = union_all(*[select(rule.check(today).subquery().c.key) for rule in rules])
         child = func.substr(table.c.region_code, 1, child_length)
         query = (
-            select(child, func.count())
+            select(
+                child,
+                func.count(),
+                func.coalesce(func.sum(case((table.c.id.in_(failing), 1), else_=0)), 0),
+            )
             .where(table.c.deleted_at.is_(None), scope_range(table.c.region_code, scope))
             .group_by(child)
         )
-        return {str(c): int(n) for c, n in (await self.session.execute(query)).all()}
-
-    async def failing(
-        self, rules: Sequence[Rule], scope: str, today: date, child_length: int
-    ) -> dict[str, int]:
-        """Distinct failing records per child region, over all the given rules."""
-        parts = [
-            select(cast(q.c.key, String).label("key"), q.c.region_code)
-            for q in (rule.check(today).subquery() for rule in rules)
-        ]
-        combined = union_all(*parts).subquery()
-        child = func.substr(combined.c.region_code, 1, child_length)
-        query = (
-            select(child, func.count(func.distinct(combined.c.key)))
-            .where(scope_range(combined.c.region_code, scope))
-            .group_by(child)
-        )
-        return {str(c): int(n) for c, n in (await self.session.execute(query)).all()}
+        return {str(c): (int(n), int(bad)) for c, n, bad in (await self.session.execute(query)).all()}
