@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import clock
+from app.core.validators import normalize_region_code
 from app.indicator import service as indicators
 from app.indicator.computed import Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
@@ -36,9 +37,8 @@ from app.indicator.schemas import (
 from app.indicator.status import Status, completion_rate, lag_order, status_of
 from app.indicator.targets import check_period
 from app.region import service as regions
-from app.region.schemas import RegionRef
 from app.security.principal import Principal
-from app.security.scope import ancestors
+from app.security.scope import ancestors, region_level
 
 LEVELS = ("province", "city", "county", "township", "village")
 
@@ -78,27 +78,22 @@ def _depth_index(root_level: str, depth: str | None) -> int:
 
 
 async def region_tree(session: AsyncSession, principal: Principal, code: str, depth: str | None) -> Tree:
-    detail = await regions.get(session, principal, code)
-    names = {detail.code: detail.name}
-    levels = {detail.code: detail.level}
-    below: dict[str, list[RegionRef]] = {}
-    current, level = [detail.code], LEVELS.index(detail.level)
-    bottom = _depth_index(detail.level, depth)
-    # The root's children come with it; then one query per region above the bottom level.
-    while level < bottom and current:
-        following: list[str] = []
-        for parent in current:
-            refs = detail.children if parent == detail.code else await regions.children_of(session, parent)
-            below[parent] = refs
-            for ref in refs:
-                names[ref.code], levels[ref.code] = ref.name, ref.level
-                following.append(ref.code)
-        current, level = following, level + 1
+    normalized = normalize_region_code(code)
+    level = region_level(normalized)
+    bottom = _depth_index(level, depth)
+    # The whole tree in one query (the regions below, down to the bottom level), linked here.
+    root, below = await regions.subtree(
+        session, principal, normalized, LEVELS[LEVELS.index(level) + 1 : bottom + 1]
+    )
+    names, levels = {root.code: root.name}, {root.code: root.level}
 
     def build(node: str) -> RegionNode:
-        return RegionNode(node, tuple(build(ref.code) for ref in below.get(node, [])))
+        children = below.get(node, [])
+        for ref in children:
+            names[ref.code], levels[ref.code] = ref.name, ref.level
+        return RegionNode(node, tuple(build(ref.code) for ref in children))
 
-    return Tree(build(detail.code), names, levels)
+    return Tree(build(root.code), names, levels)
 
 
 async def _computed(
