@@ -88,6 +88,21 @@ COMPUTATIONS: dict[str, Computation] = {
 }
 
 
+# Computations whose figure for a region counts its whole subtree (records filed anywhere
+# inside it, and for resources also those above it), so that None for a region means None for
+# every region below it: the roll-up does not ask the children again. The dibao standard is
+# not one of them (a county may set its own where the city has none).
+COVERS_SUBTREE: frozenset[str] = frozenset(
+    {
+        "assistance_service_items",
+        "visit_coverage",
+        "referral_closure_rate",
+        "elderly_assessment_current_share",
+        "charity_trust_scale",
+    }
+)
+
+
 def computation(name: str | None) -> Computation | None:
     """The registered computation of that name, or None (the indicator uses reports)."""
     return COMPUTATIONS.get(name) if name else None

@@ -35,7 +35,7 @@ from typing import Literal
 from app.indicator.figures import rounded_text
 from app.indicator.models import Indicator
 from app.indicator.period import Period
-from app.indicator.rollup import Actual, Figure, RegionNode, node_targets, roll_up
+from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
 from app.indicator.schemas import RegionOutlook
 from app.indicator.status import is_met
 from app.security.scope import ancestors
@@ -92,17 +92,21 @@ def outlooks(
     *,
     computed: bool,
     bases: Mapping[str, Figure] | None = None,
+    rolled: tuple[Mapping[str, Actual], Mapping[str, NodeTarget]] | None = None,
 ) -> dict[str, Outlook]:
     """Every region's actual, target and projection (``above``: the nearest target above the
     tree's root, which rates and standards inherit; ``bases``: each region's figure when the
-    period began, for figures that do not start it at zero)."""
-    actuals = roll_up(aggregation, tree, figures, scale=scale, prefer_own=computed)
+    period began, for figures that do not start it at zero; ``rolled``: the actuals and targets
+    of the same figures already rolled up, not walked again)."""
+    actuals, goals = rolled or (
+        roll_up(aggregation, tree, figures, scale=scale, prefer_own=computed),
+        node_targets(aggregation, tree, targets, above),
+    )
     start = bases or {}
     projected_figures = {
         code: project(aggregation, figure, period, start.get(code)) for code, figure in figures.items()
     }
     projections = roll_up(aggregation, tree, projected_figures, scale=scale, prefer_own=computed)
-    goals = node_targets(aggregation, tree, targets, above)
     method = method_of(aggregation)
     out: dict[str, Outlook] = {}
     for code, actual in actuals.items():
@@ -138,6 +142,7 @@ def outlooks_of(
     *,
     computed: bool,
     bases: Mapping[str, Figure] | None = None,
+    rolled: tuple[Mapping[str, Actual], Mapping[str, NodeTarget]] | None = None,
 ) -> dict[str, Outlook]:
     """:func:`outlooks` for one indicator over a region tree, the root inheriting the nearest
     target above it."""
@@ -153,6 +158,7 @@ def outlooks_of(
         period,
         computed=computed,
         bases=bases,
+        rolled=rolled,
     )
 
 

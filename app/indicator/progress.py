@@ -16,8 +16,9 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import clock
+from app.core.validators import normalize_region_code
 from app.indicator import service as indicators
-from app.indicator.computed import Computation, computation
+from app.indicator.computed import COVERS_SUBTREE, Computation, computation
 from app.indicator.figures import figure_text, rounded_text, stored
 from app.indicator.models import Indicator
 from app.indicator.outlook import Outlook, needs_base, outlooks_of, rank_regions, shortfall_order
@@ -36,9 +37,8 @@ from app.indicator.schemas import (
 from app.indicator.status import Status, completion_rate, lag_order, status_of
 from app.indicator.targets import check_period
 from app.region import service as regions
-from app.region.schemas import RegionRef
 from app.security.principal import Principal
-from app.security.scope import ancestors
+from app.security.scope import ancestors, region_level
 
 LEVELS = ("province", "city", "county", "township", "village")
 
@@ -67,6 +67,9 @@ class Evaluation:
     indicator: Indicator
     computed: bool
     nodes: dict[str, Judged] = field(default_factory=dict)
+    # Every region's rolled-up actual and target (the outlook reads them again).
+    actuals: dict[str, Actual] = field(default_factory=dict)
+    goals: dict[str, NodeTarget] = field(default_factory=dict)
 
 
 def _depth_index(root_level: str, depth: str | None) -> int:
@@ -78,41 +81,45 @@ def _depth_index(root_level: str, depth: str | None) -> int:
 
 
 async def region_tree(session: AsyncSession, principal: Principal, code: str, depth: str | None) -> Tree:
-    detail = await regions.get(session, principal, code)
-    names = {detail.code: detail.name}
-    levels = {detail.code: detail.level}
-    below: dict[str, list[RegionRef]] = {}
-    current, level = [detail.code], LEVELS.index(detail.level)
-    bottom = _depth_index(detail.level, depth)
-    # The root's children come with it; then one query per region above the bottom level.
-    while level < bottom and current:
-        following: list[str] = []
-        for parent in current:
-            refs = detail.children if parent == detail.code else await regions.children_of(session, parent)
-            below[parent] = refs
-            for ref in refs:
-                names[ref.code], levels[ref.code] = ref.name, ref.level
-                following.append(ref.code)
-        current, level = following, level + 1
+    normalized = normalize_region_code(code)
+    level = region_level(normalized)
+    bottom = _depth_index(level, depth)
+    # The whole tree in one query (the regions below, down to the bottom level), linked here.
+    root, below = await regions.subtree(
+        session, principal, normalized, LEVELS[LEVELS.index(level) + 1 : bottom + 1]
+    )
+    names, levels = {root.code: root.name}, {root.code: root.level}
 
     def build(node: str) -> RegionNode:
-        return RegionNode(node, tuple(build(ref.code) for ref in below.get(node, [])))
+        children = below.get(node, [])
+        for ref in children:
+            names[ref.code], levels[ref.code] = ref.name, ref.level
+        return RegionNode(node, tuple(build(ref.code) for ref in children))
 
-    return Tree(build(detail.code), names, levels)
+    return Tree(build(root.code), names, levels)
 
 
 async def _computed(
-    session: AsyncSession, compute: Computation, node: RegionNode, period: Period, on: date, *, every: bool
+    session: AsyncSession,
+    compute: Computation,
+    node: RegionNode,
+    period: Period,
+    on: date,
+    *,
+    every: bool,
+    subtree: bool = False,
 ) -> dict[str, Figure]:
     """Computed figures from the top down; below a region that has one, only when ``every``
-    region is shown (a region's computed figure is its actual; its children are the fallback)."""
+    region is shown (a region's computed figure is its actual; its children are the fallback).
+    Below a region without one, only when the computation does not cover the ``subtree``
+    (then the children have none either)."""
     out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
     if value is not None:
         out[node.code] = replace(value, on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
-    if every or value is None:
+    if (every and value is not None) or (value is None and not subtree):
         for child in node.children:
-            out.update(await _computed(session, compute, child, period, on, every=every))
+            out.update(await _computed(session, compute, child, period, on, every=every, subtree=subtree))
     return out
 
 
@@ -136,7 +143,15 @@ async def figures_for(
             continue
         computed.add(definition.code)
         on = clamp_to(period, as_of)
-        out[definition.code] = await _computed(session, compute, tree.root, period, on, every=every)
+        out[definition.code] = await _computed(
+            session,
+            compute,
+            tree.root,
+            period,
+            on,
+            every=every,
+            subtree=definition.computed_by in COVERS_SUBTREE,
+        )
     if reported:
         for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
             out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]), on=row[5])
@@ -193,7 +208,7 @@ def evaluate(
     above = next((targets[c] for c in reversed(ancestors(tree.code)) if c in targets), None)
     actuals = roll_up(indicator.aggregation, tree, figures, scale=indicator.scale, prefer_own=computed)
     goals = node_targets(indicator.aggregation, tree, targets, above)
-    result = Evaluation(indicator, computed)
+    result = Evaluation(indicator, computed, actuals=actuals, goals=goals)
     for code, actual in actuals.items():
         if judge is not None and code not in judge:
             continue
@@ -301,14 +316,16 @@ async def dashboard(
     views: dict[str, dict[str, Outlook]] = {}
     for indicator in definitions:
         is_computed = indicator.code in computed
-        judged = evaluate(
+        evaluation = evaluate(
             indicator,
             tree.root,
             figures[indicator.code],
             targets[indicator.code],
             elapsed,
             computed=is_computed,
-        ).nodes[root]
+            judge=None if every else (root,),
+        )
+        judged = evaluation.nodes[root]
         views[indicator.code] = outlooks_of(
             indicator,
             tree.root,
@@ -317,6 +334,7 @@ async def dashboard(
             span,
             computed=is_computed,
             bases=bases.get(indicator.code),
+            rolled=(evaluation.actuals, evaluation.goals),
         )
         outlook = views[indicator.code][root]
         sort_keys[indicator.code] = (

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, exists, literal, not_, or_, select, true
+from sqlalchemy import Select, Table, exists, literal, not_, or_, select, true, union
 from sqlalchemy.orm import aliased
 
 from app.address.models import Address
@@ -124,21 +124,27 @@ def tekun_assessment_missing(today: date) -> Select[Any]:
 def payment_after_death(today: date) -> Select[Any]:
     """Payments for a month after a recorded death: to the member who died, or to a household
     whose head, or only member, died before that month."""
-    member = aliased(M)
-    to_the_dead = exists().where(
-        member.c.id == P.c.member_id,
-        D.c.id_number_hash == member.c.id_number_hash,
-        _live(D),
-        D.c.died_month < P.c.month,
+    # Found from the deaths (few) towards the payments, one set of payment ids the database
+    # computes once, rather than two look-ups for every payment.
+    member, paid = aliased(M), aliased(P)
+    to_the_dead = (
+        select(paid.c.id)
+        .join(member, member.c.id == paid.c.member_id)
+        .join(D, D.c.id_number_hash == member.c.id_number_hash)
+        .where(_live(D), D.c.died_month < paid.c.month)
     )
-    to_a_dead_household = exists().where(
-        member.c.household_id == P.c.household_id,
-        member.c.deleted_at.is_(None),
-        H.c.id == P.c.household_id,
-        or_(member.c.relation == "head", H.c.member_count == 1),
-        D.c.id_number_hash == member.c.id_number_hash,
-        _live(D),
-        D.c.died_month < P.c.month,
+    to_a_dead_household = (
+        select(paid.c.id)
+        .join(member, member.c.household_id == paid.c.household_id)
+        .join(H, H.c.id == paid.c.household_id)
+        .join(D, D.c.id_number_hash == member.c.id_number_hash)
+        .where(
+            paid.c.member_id.is_(None),
+            member.c.deleted_at.is_(None),
+            or_(member.c.relation == "head", H.c.member_count == 1),
+            _live(D),
+            D.c.died_month < paid.c.month,
+        )
     )
     return select(
         P.c.id.label("key"),
@@ -146,13 +152,7 @@ def payment_after_death(today: date) -> Select[Any]:
         (
             literal("paid for ") + P.c.month + literal(" (") + P.c.kind + literal(") after a recorded death")
         ).label("detail"),
-    ).where(
-        _live(P),
-        or_(
-            and_(P.c.member_id.is_not(None), to_the_dead),
-            and_(P.c.member_id.is_(None), to_a_dead_household),
-        ),
-    )
+    ).where(_live(P), P.c.id.in_(union(to_the_dead, to_a_dead_household)))
 
 
 def indicator_report_missing(today: date) -> Select[Any]:

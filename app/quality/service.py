@@ -105,11 +105,10 @@ async def score(
     overall_failing: dict[str, int] = defaultdict(int)
     for dataset, rules in sorted(by_dataset.items()):
         table: Any = ENTITIES[dataset].model.__table__  # type: ignore[attr-defined]
-        totals = await repo.totals(table, scope, child_length)
-        failing = await repo.failing(rules, scope, on, child_length)
+        tallies = await repo.tallies(table, rules, scope, on, child_length)
         rows = []
         for prefix, (code, name) in sorted(names.items()):
-            total, bad = totals.get(prefix, 0), min(failing.get(prefix, 0), totals.get(prefix, 0))
+            total, bad = tallies.get(prefix, (0, 0))
             overall_total[prefix] += total
             overall_failing[prefix] += bad
             rows.append(

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app.core.pagination import PageParams, keyset
 from app.region.models import Region
-from app.security.scope import scope_filter
+from app.security.scope import scope_filter, scope_range
 
 
 class RegionRepository:
@@ -37,6 +37,22 @@ class RegionRepository:
         query = (
             select(Region)
             .where(col(Region.parent_code) == code, col(Region.deleted_at).is_(None))
+            .order_by(col(Region.code))
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def descendants(self, code: str, levels: Sequence[str]) -> Sequence[Region]:
+        """The live regions of the given levels inside ``code``, by code, in one query (a tree
+        is then linked by ``parent_code``)."""
+        if not levels:
+            return []
+        query = (
+            select(Region)
+            .where(
+                scope_range(col(Region.code), code),
+                col(Region.level).in_(levels),
+                col(Region.deleted_at).is_(None),
+            )
             .order_by(col(Region.code))
         )
         return (await self.session.execute(query)).scalars().all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,6 +117,22 @@ async def require_region(
 
 async def names(session: AsyncSession, codes: list[str]) -> dict[str, str]:
     return {r.code: r.name for r in await RegionRepository(session).get_many(sorted(set(codes)))}
+
+
+async def subtree(
+    session: AsyncSession, principal: Principal, code: str, levels: Sequence[str]
+) -> tuple[RegionRef, dict[str, list[RegionRef]]]:
+    """A region in scope and its descendants of the given levels, each region's children by
+    code — the tree :func:`get` and :func:`children_of` give a level at a time, in two queries."""
+    repo = RegionRepository(session)
+    region = await repo.get(code)
+    if region is None or not principal.covers(code):
+        raise RegionNotFound(code)
+    below: dict[str, list[RegionRef]] = {}
+    for found in await repo.descendants(region.code, levels):
+        if found.parent_code is not None:
+            below.setdefault(found.parent_code, []).append(_ref(found))
+    return _ref(region), below
 
 
 async def children_of(session: AsyncSession, code: str) -> list[RegionRef]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import String, and_, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.validators import normalize_region_code
@@ -39,6 +40,23 @@ def in_scope(scope: str, code: str) -> bool:
 def scope_filter(column: Any, scope: str) -> ColumnElement[bool]:
     """SQL condition: ``column`` lies inside ``scope`` (a LIKE on the prefix, index-friendly)."""
     result: ColumnElement[bool] = column.startswith(region_prefix(scope), autoescape=True)
+    return result
+
+
+def scope_range(column: Any, scope: str) -> ColumnElement[bool]:
+    """SQL condition: ``column`` lies inside ``scope``, as a range of codes
+    (``prefix <= column < next prefix``) with the bounds written into the statement.
+
+    The same records as :func:`scope_filter` for region codes (digits, as every stored code
+    is), but a plain index range on either engine and in any collation: PostgreSQL plans a
+    bound ``LIKE`` pattern generically (no index, a slow match on every row) once a prepared
+    statement is reused, and uses a ``LIKE`` for an index only under the C collation."""
+    prefix = region_prefix(scope)
+    lower: ColumnElement[bool] = column >= literal(prefix, String, literal_execute=True)
+    following = str(int(prefix) + 1).zfill(len(prefix))
+    if len(following) > len(prefix):  # all nines: nothing sorts after the prefix's codes
+        return lower
+    result: ColumnElement[bool] = and_(lower, column < literal(following, String, literal_execute=True))
     return result
 
 
