@@ -45,6 +45,7 @@ from app.core.migrations import head_revision
 from app.core.pagination import CursorCodec
 from app.elderly.router import router as elderly_router
 from app.indicator.router import router as indicator_router
+from app.ledger.chainer import Chainer
 from app.models import import_all_models
 from app.quality.router import router as quality_router
 from app.recipient import capabilities as recipient_capabilities
@@ -211,9 +212,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = Scheduler(db, settings, app.state.pii, app.state.migration_head)
         scheduler.start()
+        # Requests append audit events unchained; on SQLite the append links them at once.
+        chainer = Chainer(db.writer) if db.is_postgres else None
+        if chainer is not None:
+            chainer.start()
         try:
             yield
         finally:
+            if chainer is not None:
+                await chainer.stop()
             await scheduler.stop()
             if database is None:
                 await db.dispose()

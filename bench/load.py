@@ -1,7 +1,7 @@
-"""The whole service under a realistic mix on PostgreSQL: saturation, then a long hold at 80 %.
+"""The whole service under a realistic mix on PostgreSQL: saturation, then a long hold at 60 %.
 
     python -m bench.load [--households 3000] [--addresses 20000] [--hold 300] [--step-seconds 10]
-                         [--levels 2,4,8,16,32,64] [--workers 2]
+                         [--levels 2,4,8,16,32,64] [--workers 2] [--fraction 0.6] [--probe]
 
 It creates a database of its own (dropped at the end), migrates it, loads the reference data and
 seeds N households with their members (COPY), an address register (the service's own import
@@ -16,14 +16,15 @@ mix of
    each: throughput per level and p50/p99. Saturation is the best throughput seen; the steps stop
    once throughput has not grown by 5 % for two levels in a row, or p99 reaches 10× the first
    level's.
-2. **hold** — open loop at 80 % of the saturation rate for ``--hold`` seconds (default 300):
+2. **hold** — open loop at ``--fraction`` (default 60 %) of the saturation rate for ``--hold``
+   seconds (default 300):
    arrivals on a fixed schedule, latency counted from the scheduled time (queueing included).
    Every response must be 2xx. The RSS of both worker processes is sampled every 2 s; the growth
    is the largest sample after the warm-up (the first 20 %, at least 20 s) over the sample at
    the end of the warm-up (target: within 10 %).
 
-It prints held throughput / saturation throughput and the RSS growth ratio, and exits non-zero
-on any error during the hold.
+It prints held throughput / saturation throughput, p99 / p50 of the hold (target ≤ 10) and the
+RSS growth ratio, and exits non-zero on any error during the hold.
 """
 
 from __future__ import annotations
@@ -345,6 +346,24 @@ def server_messages(path: Path) -> Counter[str]:
     )
 
 
+def probe_report(path: Path) -> str:
+    """The worst 10 s windows of event-loop lag and pool wait that ``bench.probe`` wrote;
+    removes the file."""
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    path.unlink(missing_ok=True)
+    if not lines:
+        return "  probe: nothing written"
+    out = [f"  probe: {len(lines)} windows of 10 s over the workers"]
+    for key in ("loop_lag", "pool_wait"):
+        worst = sorted(lines, key=lambda w: w[key].get("max_ms", 0.0), reverse=True)[:3]
+        p99s = sorted(w[key].get("p99_ms", 0.0) for w in lines)
+        out.append(
+            f"  {key}: median window p99 {p99s[len(p99s) // 2]:.1f} ms; worst windows "
+            + ", ".join(f"p99 {w[key].get('p99_ms', 0)} / max {w[key].get('max_ms', 0)} ms" for w in worst)
+        )
+    return "\n".join(out)
+
+
 def report_step(label: str, rps: float, tally: Tally, cpu: str) -> None:
     errors = sum(tally.errors.values())
     print(
@@ -372,6 +391,15 @@ async def main(args: argparse.Namespace) -> int:
             "MZ_AUTH_FAIL_LIMIT": "1000",
         }
         serve = [sys.executable, "-m", "app", "serve", "--workers", str(args.workers), "--port", str(port)]
+        probe_file = Path(tempfile.mkstemp(prefix="mzbench-probe-", suffix=".jsonl")[1])
+        if args.probe:
+            # The same service with the loop-lag and pool-wait instruments of bench.probe.
+            env["MZ_BENCH_PROBE_FILE"] = str(probe_file)
+            serve = [
+                sys.executable, "-m", "uvicorn", "bench.probe:probed_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+                "--no-access-log", "--log-level", "warning",
+            ]  # fmt: skip
         server_log = Path(tempfile.mkstemp(prefix="mzbench-load-", suffix=".log")[1])
         with started_process(serve, env, port, ready_path="/readyz", keep_log=server_log) as (base, proc):
             workers = worker_processes(proc.pid)
@@ -428,11 +456,11 @@ async def main(args: argparse.Namespace) -> int:
                     stalled = 0 if grew else stalled + 1
                     if stalled == 2 or p99 > 10 * first_p99:
                         break
-                rate = 0.8 * best_rps
+                rate = args.fraction * best_rps
                 warmup = min(max(20.0, 0.2 * args.hold), args.hold / 2)
                 print(
                     f"saturation: {best_rps:.1f} req/s at {best_level} clients\n\n"
-                    f"hold: open loop at {rate:.1f} req/s (80 %) for {args.hold:.0f} s",
+                    f"hold: open loop at {rate:.1f} req/s ({args.fraction:.0%}) for {args.hold:.0f} s",
                     flush=True,
                 )
                 cpu.start()
@@ -442,6 +470,9 @@ async def main(args: argparse.Namespace) -> int:
             p50, p99 = pct(values, 0.5), pct(values, 0.99)
             print(f"  {kind:>9}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
         logged = server_messages(server_log)
+        probed = probe_report(probe_file)
+        if args.probe:
+            print(probed)
         for message, count in logged.most_common(5):
             print(f"  service log: {count} × {message[:100]}")
         base_sample = next((s for s in samples if s[0] >= warmup), samples[-1])
@@ -457,9 +488,10 @@ async def main(args: argparse.Namespace) -> int:
                 f"end {samples[-1][1][k] / 2**20:.1f} MiB"
             )
         errors = sum(tally.errors.values())
+        p50, p99 = pct(tally.latencies, 0.5), pct(tally.latencies, 0.99)
         print(
-            f"\nheld / saturation throughput: {held / best_rps:.3f} (target 0.8)\n"
-            f"held p50 {pct(tally.latencies, 0.5):.1f} ms, p99 {pct(tally.latencies, 0.99):.1f} ms\n"
+            f"\nheld / saturation throughput: {held / best_rps:.3f} (target {args.fraction})\n"
+            f"held p50 {p50:.1f} ms, p99 {p99:.1f} ms: p99 / p50 {p99 / max(p50, 1e-9):.1f} (target <= 10)\n"
             f"RSS max / after warm-up: {' '.join(f'{g:.3f}' for g in growth)} (target <= 1.10)\n"
             f"errors during the hold: {errors}\n{_machine()}"
         )
@@ -486,4 +518,8 @@ if __name__ == "__main__":
         "--levels", type=_levels, default=[2, 4, 8, 16, 32, 64], help=f"at most {CONNECTIONS}"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--fraction", type=float, default=0.6, help="of saturation, held")
+    parser.add_argument(
+        "--probe", action="store_true", help="record event-loop lag and pool waits (bench.probe)"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -39,8 +39,9 @@ class AuditEventRead(BaseModel):
     outcome: str
     region_code: str = Field(description="Region the event concerns; empty for the node's own events.")
     details: dict[str, Any]
-    prev_hash: str
-    hash: str
+    chain_pos: int | None = Field(description="The event's place in the chain; null until it is linked.")
+    prev_hash: str | None = Field(description="The previous event's hash; null until linked.")
+    hash: str | None = Field(description="The event's hash; null until linked.")
 
 
 class ChainVerification(BaseModel):
@@ -50,3 +51,8 @@ class ChainVerification(BaseModel):
     first_bad_seq: int | None
     scope: str = Field(description="The caller's region scope.")
     in_scope: int = Field(description="Events of the chain inside the caller's scope.")
+    pending: int = Field(
+        description="Events appended but not linked into the chain yet (committed after the "
+        "verification began): the chain does not vouch for them yet."
+    )
+    pending_since: datetime | None = Field(description="When the oldest of the pending events happened.")

@@ -8,9 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.repository import AuditReadRepository
 from app.audit.schemas import AuditEventFilter
+from app.core.db import Database
 from app.ledger import audit as chain
 from app.ledger.audit import AuditScope, ChainReport
 from app.ledger.models import AuditEvent
+
+
+async def link_pending(db: Database) -> None:
+    """Link what has been committed so far, so that readers see it chained (on SQLite every
+    event is linked as it is appended)."""
+    if db.is_postgres:
+        await chain.link_all(db.writer)
 
 
 async def list_events(
@@ -25,5 +33,6 @@ async def list_events(
 
 
 async def verify(session: AsyncSession, scope: AuditScope) -> ChainReport:
-    """The whole chain recomputed; ``in_scope`` counts the events the reader may see."""
+    """The whole chain recomputed; ``in_scope`` counts the events the reader may see,
+    ``pending`` those not linked yet."""
     return await chain.verify(session, scope)

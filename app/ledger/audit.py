@@ -1,14 +1,24 @@
-"""Appending to and verifying the audit chain: every event is linked to the one before by its
-hash, so a changed or removed event breaks every later link."""
+"""Appending to, linking and verifying the audit chain: every event is linked to the one before by
+its hash, so a changed, removed or moved event breaks every later link.
+
+An event is appended *unchained* inside the caller's transaction: no lock, no read of the head,
+so writers do not wait for one another. A linker (:func:`link`; on PostgreSQL the
+:class:`~app.ledger.chainer.Chainer` of every worker, and every reader of the chain first)
+then takes the chain's lock and links the committed events that are not linked yet in the
+order they were appended: each gets its place (``chain_pos``), the previous event's hash and its
+own hash. Triggers in the database refuse any other change, and linking only once. On SQLite,
+whose writers take turns anyway, :func:`append` links at once."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.db import dialect_of
 from app.core.types import utcnow
 from app.ledger.actor import Actor
 from app.ledger.chain import GENESIS, event_hash
@@ -24,6 +34,9 @@ class ChainReport:
     head: str | None
     first_bad_seq: int | None
     in_scope: int | None = None
+    pending: int = 0
+    """Events appended but not linked yet (the tail the chain does not cover yet)."""
+    pending_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +67,15 @@ async def append(
     outcome: str = "ok",
     details: dict[str, Any] | None = None,
     region_code: str | None = None,
-) -> str:
-    """Append one event inside the caller's transaction; returns its hash.
+) -> None:
+    """Append one event inside the caller's transaction, unchained (see the module's note).
 
     ``details`` names what changed (field names, counts, digests) and never holds personal
     values. ``region_code`` is the region of what the event concerns (a record's region, an
     export's scope); by default the actor's scope, which is empty for the node's own work —
     system events, shown only to principals whose scope covers the node.
     """
-    repo = AuditRepository(session)
-    await repo.lock_head()
-    head = await repo.head()
-    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
     values: dict[str, Any] = {
-        "seq": seq,
         "occurred_at": utcnow(),
         "actor_sub": actor.sub[:200],
         "actor_roles": ",".join(actor.roles)[:200],
@@ -80,11 +88,46 @@ async def append(
         "outcome": outcome,
         "region_code": (default_region(actor) if region_code is None else region_code)[:12],
         "details": details or {},
-        "prev_hash": prev,
     }
-    values["hash"] = event_hash(values)
-    await repo.insert(values)
-    return str(values["hash"])
+    await AuditRepository(session).insert(values)
+    if dialect_of(session) == "sqlite":
+        await link(session)
+
+
+async def link(session: AsyncSession, *, limit: int = 1000, wait: bool = True) -> int:
+    """Link up to ``limit`` committed unchained events, in the order they were appended, after
+    the chain's head; returns how many. Without ``wait``, links nothing (0) when another
+    transaction is linking. The caller commits."""
+    repo = AuditRepository(session)
+    if not await repo.lock_chain(wait=wait):
+        return 0
+    rows = await repo.unchained(limit)
+    if not rows:
+        return 0
+    found = await repo.head()
+    pos, prev = found if found else (0, GENESIS)
+    links = []
+    for row in rows:
+        pos += 1
+        values = row.model_dump()
+        values["prev_hash"] = prev
+        digest = event_hash(values)
+        links.append({"b_seq": row.seq, "b_pos": pos, "b_prev": prev, "b_hash": digest})
+        prev = digest
+    await repo.link(links)
+    return len(rows)
+
+
+async def link_all(factory: async_sessionmaker[AsyncSession], *, limit: int = 1000) -> int:
+    """Link every event committed so far, ``limit`` per transaction (readers of the chain call
+    it first, so that what they read is chained); returns how many."""
+    total = 0
+    while True:
+        async with factory() as session, session.begin():
+            linked = await link(session, limit=limit)
+        total += linked
+        if linked < limit:
+            return total
 
 
 async def append_detached(
@@ -103,24 +146,29 @@ async def append_detached(
 
 
 async def head(session: AsyncSession) -> str:
+    """The hash of the last linked event (GENESIS for an empty chain)."""
     found = await AuditRepository(session).head()
     return found[1] if found else GENESIS
 
 
 async def verify(session: AsyncSession, scope: AuditScope | None = None) -> ChainReport:
-    """Recompute every hash in order; report the first row that does not fit.
+    """Recompute every linked hash in chain order; report the first event that does not fit
+    (its ``seq``), and the tail of events not linked yet.
 
-    The chain links every event to the one before, so a scoped reader's verification still
-    recomputes the whole chain (a proof over a subset would prove nothing); ``in_scope``
-    counts the events of the chain that reader may see."""
+    Each event must sit at the next place, name the previous event's hash and hash to its own:
+    a changed, removed or moved event fails there. The chain links every event to the one
+    before, so a scoped reader's verification still recomputes the whole chain (a proof over a
+    subset would prove nothing); ``in_scope`` counts the events of the chain that reader may
+    see."""
+    repo = AuditRepository(session)
     prev = GENESIS
-    expected_seq = 1
+    expected_pos = 1
     checked = 0
     in_scope = 0
-    async for rows in AuditRepository(session).stream():
+    async for rows in repo.stream():
         for row in rows:
             values = row.model_dump()
-            if row.seq != expected_seq or row.prev_hash != prev or event_hash(values) != row.hash:
+            if row.chain_pos != expected_pos or row.prev_hash != prev or event_hash(values) != row.hash:
                 return ChainReport(
                     ok=False,
                     checked=checked,
@@ -128,15 +176,18 @@ async def verify(session: AsyncSession, scope: AuditScope | None = None) -> Chai
                     first_bad_seq=row.seq,
                     in_scope=in_scope if scope else None,
                 )
-            prev = row.hash
-            expected_seq += 1
+            prev = str(row.hash)
+            expected_pos += 1
             checked += 1
             if scope is not None and scope.covers(row.region_code):
                 in_scope += 1
+    pending, since = await repo.tail()
     return ChainReport(
         ok=True,
         checked=checked,
         head=None if checked == 0 else prev,
         first_bad_seq=None,
         in_scope=in_scope if scope else None,
+        pending=pending,
+        pending_since=since,
     )

@@ -1,11 +1,13 @@
-"""The audit log table. Rows are never updated or deleted; triggers in the database refuse it."""
+"""The audit log table. Rows are never deleted and never changed, except once: the chainer links
+an event appended unchained (its position, previous hash and hash); triggers in the database
+refuse everything else."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index
+from sqlalchemy import BigInteger, Column, Index, Sequence
 from sqlmodel import Field, SQLModel
 
 from app.core.types import BigSerial, JSONDocument, UTCDateTime
@@ -19,9 +21,13 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_log_resource", "resource_type", "resource_id"),
         Index("ix_audit_log_action", "action"),
         Index("ix_audit_log_region_code", "region_code"),
+        Index("ix_audit_log_chain_pos", "chain_pos", unique=True),
     )
 
-    seq: int = Field(sa_column=Column(BigSerial, primary_key=True, autoincrement=False))
+    seq: int | None = Field(
+        default=None, sa_column=Column(BigSerial, Sequence("audit_log_seq_seq"), primary_key=True)
+    )
+    """The event's number, in the order of appending (gaps where a transaction rolled back)."""
     occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     actor_sub: str = Field(max_length=200)
     actor_roles: str = Field(default="", max_length=200)
@@ -35,5 +41,7 @@ class AuditEvent(SQLModel, table=True):
     region_code: str = Field(default="", max_length=12)
     """The region of what the event concerns; empty for events of the node itself (system)."""
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64, unique=True)
+    chain_pos: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    """The event's place in the chain (1, 2, …), set when it is linked; None while unchained."""
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64, unique=True)

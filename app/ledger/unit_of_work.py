@@ -317,10 +317,10 @@ class UnitOfWork:
         resource_id: str = "",
         details: dict[str, Any] | None = None,
         region_code: str | None = None,
-    ) -> str:
+    ) -> None:
         """An audit event in this transaction for a change that is not a record write;
         ``region_code`` is the region it concerns (by default the actor's scope)."""
-        return await audit.append(
+        await audit.append(
             self.session,
             self.actor,
             action,

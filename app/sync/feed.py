@@ -16,6 +16,7 @@ from app.core.errors import BadRequest, Gone, Unprocessable
 from app.core.pagination import CursorCodec
 from app.core.record import ENTITIES, EntitySpec, snapshot_values
 from app.ledger import audit
+from app.ledger.chain import GENESIS
 from app.ledger.models import AuditEvent
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
@@ -233,7 +234,9 @@ async def digest(
 async def chain_proof(session: AsyncSession, witness: str | None) -> ChainProof:
     report = await audit.verify(session)
     witness_seq = None
-    if witness:
+    if witness == GENESIS:
+        witness_seq = 0  # the head of a chain with nothing linked yet: where every chain starts
+    elif witness:
         witness_seq = (
             await session.execute(select(col(AuditEvent.seq)).where(col(AuditEvent.hash) == witness))
         ).scalar_one_or_none()

@@ -148,12 +148,16 @@ async def digest(
 
 @router.get("/verify", name="sync-verify", response_model=ChainProof)
 async def verify(
+    request: Request,
     principal: Feeder,
     session: ReadSession,
     witness: Annotated[
         str | None, Query(pattern=r"^[0-9a-f]{64}$", description="An audit head seen earlier")
     ] = None,
 ) -> ChainProof:
+    db: Database = request.app.state.db
+    if db.is_postgres:  # link what is committed, so that the proof covers it
+        await audit.link_all(db.writer)
     return await feed.chain_proof(session, witness)
 
 
