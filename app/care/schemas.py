@@ -21,13 +21,11 @@ from app.care.taxonomy import (
     Urgency,
     described,
 )
-from app.core.validators import IdNumber, PersonName, RegionCode, bounded_day
+from app.core.validators import Day, IdNumber, PersonName, RegionCode
 
 Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
 LevelCode = Literal["intact", "mild", "moderate", "severe", "total"]
 LEVELS: dict[str, int] = {"intact": 0, "mild": 1, "moderate": 2, "severe": 3, "total": 4}
-
-Day = Annotated[date, AfterValidator(bounded_day)]
 
 
 def _text(value: str) -> str:

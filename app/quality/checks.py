@@ -8,7 +8,7 @@ the indicators, reads across every domain.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, Table, exists, literal, not_, or_, select, true, union
@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from app.address.models import Address
 from app.assessment.models import Assessment
 from app.charity_trust.models import CharityTrust, TrustAnnualReport
-from app.core.calendar import born_by
+from app.core.calendar import born_by, months_before
 from app.core.record import EntitySpec
 from app.indicator.models import Indicator, IndicatorReport
 from app.recipient.death_models import DeathRecord
@@ -57,7 +57,7 @@ def address_without_coordinates(today: date) -> Select[Any]:
 
 
 def dibao_review_overdue(today: date) -> Select[Any]:
-    limit = today - timedelta(days=365)
+    limit = months_before(today, 12)
     return select(
         H.c.id.label("key"),
         H.c.region_code,
