@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, func, select
+from sqlalchemy import Row, Select, Table, bindparam, exists, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.db import dialect_of
 from app.core.pagination import PageParams, keyset
 from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
 from app.recipient.workflow import ACTIVE_STATUSES
@@ -55,6 +57,61 @@ _MEMBER_VIEWS = (
     .order_by(_MEMBER_TABLE.c.household_id, _MEMBER_TABLE.c.id)
 )
 
+# What a response needs of a member (the ciphertexts only for an authorised reveal).
+MEMBER_VIEW_COLUMNS = (
+    "id",
+    "household_id",
+    "name",
+    "relation",
+    "id_number_enc",
+    "id_number_masked",
+    "phone_enc",
+    "phone_masked",
+    "sex",
+    "birth_date",
+    "disability_grade",
+    "subsidies",
+    "living_alone",
+    "parents_absent",
+)
+# PostgreSQL: a household's live members as one JSON array (in id order) beside the household
+# row, so a read is one statement; SQLite reads the members with a second statement.
+_MEMBERS_JSON = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_object(
+                        *[part for name in MEMBER_VIEW_COLUMNS for part in (name, _MEMBER_TABLE.c[name])]
+                    ),
+                    _MEMBER_TABLE.c.id,
+                )
+            ),
+            literal_column("'[]'::json"),
+        )
+    )
+    .where(_MEMBER_TABLE.c.household_id == _HOUSEHOLDS.c.id, _MEMBER_TABLE.c.deleted_at.is_(None))
+    .scalar_subquery()
+    .label("members")
+)
+_VIEW_WITH_MEMBERS = select(_HOUSEHOLDS, _MEMBERS_JSON).where(
+    _HOUSEHOLDS.c.id == bindparam("household_id"),
+    _HOUSEHOLDS.c.deleted_at.is_(None),
+    _HOUSEHOLDS.c.region_code.like(bindparam("scope")),
+)
+_MEMBER_VIEW_ROWS = (
+    select(*[_MEMBER_TABLE.c[name] for name in MEMBER_VIEW_COLUMNS])
+    .where(
+        _MEMBER_TABLE.c.household_id.in_(bindparam("household_ids", expanding=True)),
+        _MEMBER_TABLE.c.deleted_at.is_(None),
+    )
+    .order_by(_MEMBER_TABLE.c.household_id, _MEMBER_TABLE.c.id)
+)
+
+MemberView = dict[str, Any]
+"""A member as a response needs it: the columns of ``MEMBER_VIEW_COLUMNS`` by name (on
+PostgreSQL as JSON values: ids and dates as text)."""
+
 
 class RecipientRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -70,6 +127,33 @@ class RecipientRepository:
         """A live household inside ``scope`` as a read-only row."""
         params = {"household_id": household_id, "scope": scope_pattern(scope)}
         return (await self.session.execute(_VIEW, params)).first()
+
+    async def view_with_members(
+        self, household_id: uuid.UUID, scope: str
+    ) -> tuple[Row[Any], list[MemberView]] | None:
+        """A live household inside ``scope`` with its live members (in id order), read-only:
+        one statement on PostgreSQL, two on SQLite."""
+        params = {"household_id": household_id, "scope": scope_pattern(scope)}
+        if dialect_of(self.session) == "postgresql":
+            row = (await self.session.execute(_VIEW_WITH_MEMBERS, params)).first()
+            return (row, row.members) if row is not None else None
+        row = (await self.session.execute(_VIEW, params)).first()
+        if row is None:
+            return None
+        return row, (await self.member_view_groups([row.id])).get(row.id, [])
+
+    async def member_view_groups(
+        self, household_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[MemberView]]:
+        """Live members of the households (for SQLite; PostgreSQL reads them with the
+        households), by household, each in id order."""
+        groups: dict[uuid.UUID, list[MemberView]] = {}
+        if not household_ids:
+            return groups
+        result = await self.session.execute(_MEMBER_VIEW_ROWS, {"household_ids": list(household_ids)})
+        for member in result.mappings():
+            groups.setdefault(member["household_id"], []).append(dict(member))
+        return groups
 
     async def member_views(self, household_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
         if not household_ids:
@@ -93,8 +177,10 @@ class RecipientRepository:
         status: str | None,
         q: str | None,
         id_hash: str | None,
+        with_members: bool = False,
     ) -> Select[Any]:
-        query = select(_HOUSEHOLDS).where(
+        columns = (_HOUSEHOLDS, _MEMBERS_JSON) if with_members else (_HOUSEHOLDS,)
+        query = select(*columns).where(
             _HOUSEHOLDS.c.deleted_at.is_(None), scope_filter(_HOUSEHOLDS.c.region_code, scope)
         )
         if region_code:
@@ -132,12 +218,21 @@ class RecipientRepository:
         q: str | None,
         id_hash: str | None,
     ) -> tuple[Sequence[Row[Any]], int | None]:
-        base = self._filtered(
-            scope, region_code=region_code, category=category, status=status, q=q, id_hash=id_hash
-        )
-        rows = (await self.session.execute(keyset(base, [_HOUSEHOLDS.c.id], params, descending=True))).all()
+        """A page of live households inside ``scope`` matching the filters, newest first; on
+        PostgreSQL each row also carries its members (``members``, as in :meth:`view_with_members`)."""
+        filters: dict[str, Any] = {
+            "region_code": region_code,
+            "category": category,
+            "status": status,
+            "q": q,
+            "id_hash": id_hash,
+        }
+        with_members = dialect_of(self.session) == "postgresql"
+        page = self._filtered(scope, with_members=with_members, **filters)
+        rows = (await self.session.execute(keyset(page, [_HOUSEHOLDS.c.id], params, descending=True))).all()
         total = None
         if params.count:
+            base = self._filtered(scope, **filters)
             total = int(
                 (await self.session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
             )
