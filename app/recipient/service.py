@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import port as addresses
@@ -19,7 +18,7 @@ from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import cases, composition, deaths, eligibility, members, tekun, workflow
 from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
 from app.recipient.models import Household, Member, Transition
-from app.recipient.repository import MemberView, RecipientRepository
+from app.recipient.repository import HouseholdView, MemberView, RecipientRepository
 from app.recipient.schemas import (
     EligibilityRead,
     HouseholdCreate,
@@ -39,36 +38,58 @@ from app.standard import service as standards
 HOUSEHOLD_LEVELS = ("township", "village")
 
 
+_DOCUMENT_COLUMNS = (
+    "id",
+    "version",
+    "region_code",
+    "category",
+    "status",
+    "monthly_income_fen",
+    "member_count",
+    "address_id",
+    "address_text",
+    "support_mode",
+    "applied_on",
+    "approved_on",
+    "last_reviewed_on",
+    "exited_on",
+    "origin",
+    "created_at",
+    "updated_at",
+)
+
+
 def document(
     pii: PiiCipher,
-    household: Household | Row[Any],
+    household: HouseholdView,
     people: Sequence[MemberView],
     *,
     reveal: bool = False,
     today: date | None = None,
 ) -> HouseholdDocument:
-    """A household for a response, as plain values (:class:`HouseholdRead`'s fields)."""
-    income = from_fen(household.monthly_income_fen)
+    """A household for a response, as plain values (:class:`HouseholdRead`'s fields), from its
+    columns by name."""
+    income = from_fen(household["monthly_income_fen"])
     on = today or clock.today()
     return {
-        "id": household.id,
-        "version": household.version,
-        "region_code": household.region_code,
-        "category": household.category,
-        "status": household.status,
+        "id": household["id"],
+        "version": household["version"],
+        "region_code": household["region_code"],
+        "category": household["category"],
+        "status": household["status"],
         "monthly_income": income,
-        "member_count": household.member_count,
-        "per_capita_income": eligibility.per_capita(income, household.member_count),
-        "address_id": household.address_id,
-        "address_text": household.address_text,
-        "support_mode": household.support_mode,
-        "applied_on": household.applied_on,
-        "approved_on": household.approved_on,
-        "last_reviewed_on": household.last_reviewed_on,
-        "exited_on": household.exited_on,
-        "origin": household.origin,
-        "created_at": household.created_at,
-        "updated_at": household.updated_at,
+        "member_count": household["member_count"],
+        "per_capita_income": eligibility.per_capita(income, household["member_count"]),
+        "address_id": household["address_id"],
+        "address_text": household["address_text"],
+        "support_mode": household["support_mode"],
+        "applied_on": household["applied_on"],
+        "approved_on": household["approved_on"],
+        "last_reviewed_on": household["last_reviewed_on"],
+        "exited_on": household["exited_on"],
+        "origin": household["origin"],
+        "created_at": household["created_at"],
+        "updated_at": household["updated_at"],
         "members": [members.document(pii, m, reveal=reveal, today=on) for m in people],
     }
 
@@ -76,7 +97,8 @@ def document(
 def shape(
     pii: PiiCipher, household: Household, people: Sequence[Member], *, reveal: bool = False
 ) -> HouseholdRead:
-    doc = document(pii, household, [members.view(m) for m in people], reveal=reveal)
+    columns = {name: getattr(household, name) for name in _DOCUMENT_COLUMNS}
+    doc = document(pii, columns, [members.view(m) for m in people], reveal=reveal)
     values: dict[str, Any] = dict(doc)
     values["members"] = [MemberRead.model_construct(**m) for m in doc["members"]]
     # Built from stored, already-validated values: construct without re-validating.
@@ -202,7 +224,7 @@ async def list_households(
         rows,
         params,
         lambda h: [h.id],
-        lambda h: document(pii, h, by_household.get(h.id, []), today=today),
+        lambda h: document(pii, h._mapping, by_household.get(h.id, []), today=today),
         total,
     )
 
