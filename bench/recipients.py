@@ -14,6 +14,7 @@ import statistics
 from datetime import UTC, date, datetime
 
 import asyncpg
+import httpx
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
@@ -107,6 +108,20 @@ async def seed(url: str, households: int, cipher: PiiCipher) -> list[str]:
     return ids
 
 
+def _check_same_answers(svc: str, base: str, auth: dict[str, str], ids: list[str], list_query: str) -> None:
+    """The baseline must answer the same documents as the service (the list's signed cursor
+    aside), or the ratio compares different work."""
+    for household_id in ids:
+        ours = httpx.get(f"{svc}/api/v1/recipients/{household_id}", headers=auth).json()
+        theirs = httpx.get(f"{base}/h/{household_id}").json()
+        if ours != theirs:
+            raise RuntimeError(f"baseline answers differ for {household_id}: {ours} != {theirs}")
+    ours = httpx.get(f"{svc}/api/v1/recipients?{list_query}", headers=auth).json()
+    theirs = httpx.get(f"{base}/list?region=330502001000&status=approved&category=dibao").json()
+    if ours["items"] != theirs["items"] or len(ours["items"]) != 50:
+        raise RuntimeError("baseline list page differs from the service's")
+
+
 async def main(args: argparse.Namespace) -> None:
     async with pg_database("mzbench_recipients") as url:
         await asyncio.to_thread(upgrade, url)
@@ -145,6 +160,7 @@ async def main(args: argparse.Namespace) -> None:
                 uvicorn_args("bench.recipients_baseline:app", base_port), {"BENCH_DSN": dsn}, base_port
             ) as base,
         ):
+            _check_same_answers(svc, base, auth, sample[:20], list_query)
             for name, (svc_lua, base_lua) in cases.items():
                 wrk(svc, seconds=2, connections=args.connections, headers=auth, lua=svc_lua)
                 wrk(base, seconds=2, connections=args.connections, lua=base_lua)

@@ -127,7 +127,9 @@ def get_database(request: Request) -> Database:
     return db
 
 
-async def _session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def _session(
+    factory: async_sessionmaker[AsyncSession], *, autocommit: bool = False
+) -> AsyncIterator[AsyncSession]:
     async with factory() as session:
         try:
             yield session
@@ -135,11 +137,15 @@ async def _session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
             await session.rollback()
             raise
         else:
-            await session.commit()
+            # In autocommit every statement has committed already: only ORM objects still
+            # pending need the commit (its flush).
+            if not autocommit or session.new or session.dirty or session.deleted:
+                await session.commit()
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in _session(get_database(request).reader):
+    db = get_database(request)
+    async for session in _session(db.reader, autocommit=db.is_postgres):
         yield session
 
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
@@ -35,6 +35,14 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
     total: int | None = None
+
+
+class PageDocument(TypedDict, Generic[T]):
+    """A :class:`Page` as plain values, for reads that serialise straight to JSON bytes."""
+
+    items: list[T]
+    next_cursor: str | None
+    total: int | None
 
 
 class CursorCodec:
@@ -152,6 +160,12 @@ def keyset(
     return query.where(or_(false(), *clauses))
 
 
+def _next_cursor(rows: Sequence[R], params: PageParams, key: Callable[[R], Sequence[Any]]) -> str | None:
+    more = len(rows) > params.limit
+    shown = rows[: params.limit]
+    return params.codec.encode(key(shown[-1])) if more and shown else None
+
+
 def build_page(
     rows: Sequence[R],
     params: PageParams,
@@ -159,7 +173,17 @@ def build_page(
     convert: Callable[[R], T],
     total: int | None = None,
 ) -> Page[T]:
-    more = len(rows) > params.limit
-    shown = rows[: params.limit]
-    next_cursor = params.codec.encode(key(shown[-1])) if more and shown else None
-    return Page[T](items=[convert(r) for r in shown], next_cursor=next_cursor, total=total)
+    next_cursor = _next_cursor(rows, params, key)
+    return Page[T](items=[convert(r) for r in rows[: params.limit]], next_cursor=next_cursor, total=total)
+
+
+def page_document(
+    rows: Sequence[R],
+    params: PageParams,
+    key: Callable[[R], Sequence[Any]],
+    convert: Callable[[R], T],
+    total: int | None = None,
+) -> PageDocument[T]:
+    """:func:`build_page` as a :class:`PageDocument`."""
+    next_cursor = _next_cursor(rows, params, key)
+    return {"items": [convert(r) for r in rows[: params.limit]], "next_cursor": next_cursor, "total": total}

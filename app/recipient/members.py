@@ -3,16 +3,15 @@ for responses (masked unless revealed)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
-from typing import Any
-
-from sqlalchemy import Row
 
 from app.core.calendar import age_on
 from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
 from app.recipient.models import Household, Member
-from app.recipient.schemas import MemberIn, MemberRead
+from app.recipient.repository import MEMBER_VIEW_COLUMNS, MemberView
+from app.recipient.schemas import MemberDocument, MemberIn, MemberRead
 from app.security.pii import PiiCipher, mask_id_number, mask_phone
 
 
@@ -67,22 +66,41 @@ def apply(pii: PiiCipher, member: Member, data: MemberIn) -> list[str]:
     return changed
 
 
-def read(pii: PiiCipher, member: Member | Row[Any], *, reveal: bool, today: date | None = None) -> MemberRead:
-    id_number = pii.decrypt("id_number", member.id_number_enc) if reveal else member.id_number_masked
-    phone = member.phone_masked
-    if reveal and member.phone_enc:
-        phone = pii.decrypt("phone", member.phone_enc)
+def view(member: Member) -> MemberView:
+    """A member record as the read path sees members (:data:`MEMBER_VIEW_COLUMNS`)."""
+    return {name: getattr(member, name) for name in MEMBER_VIEW_COLUMNS}
+
+
+def document(pii: PiiCipher, member: MemberView, *, reveal: bool, today: date) -> MemberDocument:
+    """A member for a response: ID and phone numbers masked (the stored masks, never
+    decrypted to be masked), in clear only when ``reveal``; the age on ``today``. Takes the
+    values as stored or as PostgreSQL's JSON gives them (ids and dates as text)."""
+    member_id = member["id"]
+    born = member["birth_date"]
+    phone = member["phone_masked"]
+    if reveal:
+        id_number = pii.decrypt("id_number", member["id_number_enc"])
+        if member["phone_enc"]:
+            phone = pii.decrypt("phone", member["phone_enc"])
+    else:
+        id_number = member["id_number_masked"]
+    return {
+        "id": uuid.UUID(member_id) if isinstance(member_id, str) else member_id,
+        "name": member["name"],
+        "relation": member["relation"],
+        "id_number": id_number,
+        "phone": phone,
+        "sex": member["sex"],
+        "age": age_on(date.fromisoformat(born) if isinstance(born, str) else born, today),
+        "disability_grade": member["disability_grade"],
+        "subsidies": [s for s in member["subsidies"].split(",") if s],
+        "living_alone": bool(member["living_alone"]),
+        "parents_absent": bool(member["parents_absent"]),
+    }
+
+
+def read(pii: PiiCipher, member: Member, *, reveal: bool, today: date | None = None) -> MemberRead:
     # Built from stored, already-validated values: construct without re-validating.
     return MemberRead.model_construct(
-        id=member.id,
-        name=member.name,
-        relation=member.relation,
-        id_number=id_number,
-        phone=phone,
-        sex=member.sex,
-        age=age_on(member.birth_date, today or clock.today()),
-        disability_grade=member.disability_grade,
-        subsidies=[s for s in member.subsidies.split(",") if s],
-        living_alone=bool(member.living_alone),
-        parents_absent=bool(member.parents_absent),
+        **document(pii, view(member), reveal=reveal, today=today or clock.today())
     )

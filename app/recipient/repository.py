@@ -5,12 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, func, select
+from sqlalchemy import Row, Select, Table, bindparam, exists, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from app.core.db import dialect_of
 from app.core.pagination import PageParams, keyset
 from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
 from app.recipient.workflow import ACTIVE_STATUSES
@@ -46,14 +50,115 @@ _VIEW = select(_HOUSEHOLDS).where(
     _HOUSEHOLDS.c.deleted_at.is_(None),
     _HOUSEHOLDS.c.region_code.like(bindparam("scope")),
 )
-_MEMBER_VIEWS = (
-    select(_MEMBER_TABLE)
+
+
+# What a response needs of a member (the ciphertexts only for an authorised reveal).
+MEMBER_VIEW_COLUMNS = (
+    "id",
+    "household_id",
+    "name",
+    "relation",
+    "id_number_enc",
+    "id_number_masked",
+    "phone_enc",
+    "phone_masked",
+    "sex",
+    "birth_date",
+    "disability_grade",
+    "subsidies",
+    "living_alone",
+    "parents_absent",
+)
+# PostgreSQL: a household's live members as one JSON array (in id order) beside the household
+# row, so a read is one statement; SQLite reads the members with a second statement.
+_MEMBER_PAIRS: list[ColumnElement[Any]] = []
+for _name in MEMBER_VIEW_COLUMNS:
+    _MEMBER_PAIRS += [literal_column(f"'{_name}'"), _MEMBER_TABLE.c[_name]]
+_MEMBERS_JSON = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_object(*_MEMBER_PAIRS),
+                    _MEMBER_TABLE.c.id,
+                )
+            ),
+            literal_column("'[]'::json"),
+        )
+    )
+    .where(_MEMBER_TABLE.c.household_id == _HOUSEHOLDS.c.id, _MEMBER_TABLE.c.deleted_at.is_(None))
+    .scalar_subquery()
+    .label("members")
+)
+_VIEW_WITH_MEMBERS = select(_HOUSEHOLDS, _MEMBERS_JSON).where(
+    _HOUSEHOLDS.c.id == bindparam("household_id"),
+    _HOUSEHOLDS.c.deleted_at.is_(None),
+    _HOUSEHOLDS.c.region_code.like(bindparam("scope")),
+)
+VIEW_WITH_MEMBERS_SQL = str(_VIEW_WITH_MEMBERS.compile(dialect=PGDialect_asyncpg()))  # type: ignore[no-untyped-call]
+"""The household-with-members read as PostgreSQL text, parameters ``$1`` the household id and
+``$2`` the scope's LIKE pattern (the recipients benchmark's baseline runs the same text)."""
+_MEMBER_VIEW_ROWS = (
+    select(*[_MEMBER_TABLE.c[name] for name in MEMBER_VIEW_COLUMNS])
     .where(
         _MEMBER_TABLE.c.household_id.in_(bindparam("household_ids", expanding=True)),
         _MEMBER_TABLE.c.deleted_at.is_(None),
     )
     .order_by(_MEMBER_TABLE.c.household_id, _MEMBER_TABLE.c.id)
 )
+
+
+class HouseholdView(Protocol):
+    """A household row by column name: a row's mapping, the driver's record, a dict."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+MemberView = dict[str, Any]
+"""A member as a response needs it: the columns of ``MEMBER_VIEW_COLUMNS`` by name (on
+PostgreSQL as JSON values: ids and dates as text)."""
+
+
+def filtered_households(
+    scope: str,
+    *,
+    region_code: str | None,
+    category: str | None,
+    status: str | None,
+    q: str | None,
+    id_hash: str | None,
+    with_members: bool = False,
+) -> Select[Any]:
+    """Live households inside ``scope`` matching the filters; ``with_members`` adds each
+    household's members as a JSON array (PostgreSQL only). The recipients benchmark's
+    baseline runs the same statement."""
+    columns = (_HOUSEHOLDS, _MEMBERS_JSON) if with_members else (_HOUSEHOLDS,)
+    query = select(*columns).where(
+        _HOUSEHOLDS.c.deleted_at.is_(None), scope_filter(_HOUSEHOLDS.c.region_code, scope)
+    )
+    if region_code:
+        query = query.where(scope_filter(col(Household.region_code), region_code))
+    if category:
+        query = query.where(col(Household.category) == category)
+    if status:
+        query = query.where(col(Household.status) == status)
+    if q:
+        query = query.where(
+            exists().where(
+                col(Member.household_id) == col(Household.id),
+                col(Member.deleted_at).is_(None),
+                col(Member.name).contains(q, autoescape=True),
+            )
+        )
+    if id_hash:
+        query = query.where(
+            exists().where(
+                col(Member.household_id) == col(Household.id),
+                col(Member.deleted_at).is_(None),
+                col(Member.id_number_hash) == id_hash,
+            )
+        )
+    return query
 
 
 class RecipientRepository:
@@ -71,10 +176,37 @@ class RecipientRepository:
         params = {"household_id": household_id, "scope": scope_pattern(scope)}
         return (await self.session.execute(_VIEW, params)).first()
 
-    async def member_views(self, household_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    async def view_with_members(
+        self, household_id: uuid.UUID, scope: str
+    ) -> tuple[HouseholdView, list[MemberView]] | None:
+        """A live household inside ``scope`` with its live members (in id order), read-only:
+        one statement on PostgreSQL, two on SQLite. For read sessions (on PostgreSQL the
+        statement runs on the session's connection outside any transaction it may hold)."""
+        if dialect_of(self.session) == "postgresql":
+            # The statement compiled once, run by the driver (which prepares it once per
+            # connection): no SQLAlchemy execution context, result or row objects per request.
+            connection = await self.session.connection()
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            record = await driver.fetchrow(VIEW_WITH_MEMBERS_SQL, household_id, scope_pattern(scope))
+            return (record, record["members"]) if record is not None else None
+        params = {"household_id": household_id, "scope": scope_pattern(scope)}
+        row = (await self.session.execute(_VIEW, params)).first()
+        if row is None:
+            return None
+        return row._mapping, (await self.member_view_groups([row.id])).get(row.id, [])
+
+    async def member_view_groups(
+        self, household_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[MemberView]]:
+        """Live members of the households (for SQLite; PostgreSQL reads them with the
+        households), by household, each in id order."""
+        groups: dict[uuid.UUID, list[MemberView]] = {}
         if not household_ids:
-            return []
-        return list((await self.session.execute(_MEMBER_VIEWS, {"household_ids": list(household_ids)})).all())
+            return groups
+        result = await self.session.execute(_MEMBER_VIEW_ROWS, {"household_ids": list(household_ids)})
+        for member in result.mappings():
+            groups.setdefault(member["household_id"], []).append(dict(member))
+        return groups
 
     async def members(self, household_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Member]:
         if not household_ids:
@@ -83,43 +215,6 @@ class RecipientRepository:
         return list(
             (await self.session.execute(query, {"household_ids": list(household_ids)})).scalars().all()
         )
-
-    def _filtered(
-        self,
-        scope: str,
-        *,
-        region_code: str | None,
-        category: str | None,
-        status: str | None,
-        q: str | None,
-        id_hash: str | None,
-    ) -> Select[Any]:
-        query = select(_HOUSEHOLDS).where(
-            _HOUSEHOLDS.c.deleted_at.is_(None), scope_filter(_HOUSEHOLDS.c.region_code, scope)
-        )
-        if region_code:
-            query = query.where(scope_filter(col(Household.region_code), region_code))
-        if category:
-            query = query.where(col(Household.category) == category)
-        if status:
-            query = query.where(col(Household.status) == status)
-        if q:
-            query = query.where(
-                exists().where(
-                    col(Member.household_id) == col(Household.id),
-                    col(Member.deleted_at).is_(None),
-                    col(Member.name).contains(q, autoescape=True),
-                )
-            )
-        if id_hash:
-            query = query.where(
-                exists().where(
-                    col(Member.household_id) == col(Household.id),
-                    col(Member.deleted_at).is_(None),
-                    col(Member.id_number_hash) == id_hash,
-                )
-            )
-        return query
 
     async def search(
         self,
@@ -132,12 +227,21 @@ class RecipientRepository:
         q: str | None,
         id_hash: str | None,
     ) -> tuple[Sequence[Row[Any]], int | None]:
-        base = self._filtered(
-            scope, region_code=region_code, category=category, status=status, q=q, id_hash=id_hash
-        )
-        rows = (await self.session.execute(keyset(base, [_HOUSEHOLDS.c.id], params, descending=True))).all()
+        """A page of live households inside ``scope`` matching the filters, newest first; on
+        PostgreSQL each row also carries its members (``members``, as in :meth:`view_with_members`)."""
+        filters: dict[str, Any] = {
+            "region_code": region_code,
+            "category": category,
+            "status": status,
+            "q": q,
+            "id_hash": id_hash,
+        }
+        with_members = dialect_of(self.session) == "postgresql"
+        page = filtered_households(scope, with_members=with_members, **filters)
+        rows = (await self.session.execute(keyset(page, [_HOUSEHOLDS.c.id], params, descending=True))).all()
         total = None
         if params.count:
+            base = filtered_households(scope, **filters)
             total = int(
                 (await self.session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
             )

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
+from app.core.documents import DocumentResponse
 from app.core.errors import error_responses, render_domain_error
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
@@ -98,8 +99,8 @@ async def list_households(
     status_: Annotated[StatusName | None, Query(alias="status")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="Member name contains")] = None,
     id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
-) -> Page[HouseholdRead]:
-    return await service.list_households(
+) -> DocumentResponse:
+    page = await service.list_households(
         session,
         principal,
         pii,
@@ -110,6 +111,7 @@ async def list_households(
         q=q,
         id_number=id_number,
     )
+    return DocumentResponse(page)
 
 
 @router.get(
@@ -195,9 +197,8 @@ async def get_household(
     session: ReadSession,
     principal: Reader,
     pii: Pii,
-    response: Response,
     reveal: Annotated[bool, Query(description="Show ID and phone numbers in clear (audited)")] = False,
-) -> HouseholdRead:
+) -> DocumentResponse:
     household = await read_revealing(
         request,
         principal,
@@ -206,8 +207,7 @@ async def get_household(
         str(household_id),
         lambda clear: service.get(session, principal, pii, household_id, reveal=clear),
     )
-    set_etag(response, household.version)
-    return household
+    return DocumentResponse(household, headers={"ETag": etag(household["version"])})
 
 
 @router.patch(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
@@ -139,6 +139,47 @@ class HouseholdRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     members: list[MemberRead]
+
+
+class MemberDocument(TypedDict):
+    """A :class:`MemberRead` as plain values, the same fields in the same order: reads build
+    these and serialise them straight to JSON bytes (``app.core.documents``)."""
+
+    id: uuid.UUID
+    name: str
+    relation: str
+    id_number: str
+    phone: str | None
+    sex: str
+    age: int
+    disability_grade: int | None
+    subsidies: list[str]
+    living_alone: bool
+    parents_absent: bool
+
+
+class HouseholdDocument(TypedDict):
+    """A :class:`HouseholdRead` as plain values (money as ``Decimal`` quantised to the fen)."""
+
+    id: uuid.UUID
+    version: int
+    region_code: str
+    category: str
+    status: str
+    monthly_income: Decimal
+    member_count: int
+    per_capita_income: Decimal
+    address_id: uuid.UUID | None
+    address_text: str | None
+    support_mode: str | None
+    applied_on: date
+    approved_on: date | None
+    last_reviewed_on: date | None
+    exited_on: date | None
+    origin: str
+    created_at: datetime
+    updated_at: datetime
+    members: list[MemberDocument]
 
 
 class TransitionIn(BaseModel):

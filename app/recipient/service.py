@@ -7,25 +7,26 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import port as addresses
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
 from app.core.money import from_fen, to_fen
-from app.core.pagination import Page, PageParams, build_page
+from app.core.pagination import PageDocument, PageParams, page_document
 from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import cases, composition, deaths, eligibility, members, tekun, workflow
 from app.recipient.exceptions import DuplicateRegistration, HouseholdNotFound, IllegalTransition
 from app.recipient.models import Household, Member, Transition
-from app.recipient.repository import RecipientRepository
+from app.recipient.repository import HouseholdView, MemberView, RecipientRepository
 from app.recipient.schemas import (
     EligibilityRead,
     HouseholdCreate,
+    HouseholdDocument,
     HouseholdRead,
     HouseholdUpdate,
     MemberIn,
+    MemberRead,
     TransitionIn,
     TransitionRead,
 )
@@ -37,36 +38,71 @@ from app.standard import service as standards
 HOUSEHOLD_LEVELS = ("township", "village")
 
 
-def shape(
+_DOCUMENT_COLUMNS = (
+    "id",
+    "version",
+    "region_code",
+    "category",
+    "status",
+    "monthly_income_fen",
+    "member_count",
+    "address_id",
+    "address_text",
+    "support_mode",
+    "applied_on",
+    "approved_on",
+    "last_reviewed_on",
+    "exited_on",
+    "origin",
+    "created_at",
+    "updated_at",
+)
+
+
+def document(
     pii: PiiCipher,
-    household: Household | Row[Any],
-    people: Sequence[Member | Row[Any]],
+    household: HouseholdView,
+    people: Sequence[MemberView],
     *,
     reveal: bool = False,
+    today: date | None = None,
+) -> HouseholdDocument:
+    """A household for a response, as plain values (:class:`HouseholdRead`'s fields), from its
+    columns by name."""
+    income = from_fen(household["monthly_income_fen"])
+    on = today or clock.today()
+    return {
+        "id": household["id"],
+        "version": household["version"],
+        "region_code": household["region_code"],
+        "category": household["category"],
+        "status": household["status"],
+        "monthly_income": income,
+        "member_count": household["member_count"],
+        "per_capita_income": eligibility.per_capita(income, household["member_count"]),
+        "address_id": household["address_id"],
+        "address_text": household["address_text"],
+        "support_mode": household["support_mode"],
+        "applied_on": household["applied_on"],
+        "approved_on": household["approved_on"],
+        "last_reviewed_on": household["last_reviewed_on"],
+        "exited_on": household["exited_on"],
+        "origin": household["origin"],
+        "created_at": household["created_at"],
+        "updated_at": household["updated_at"],
+        "members": [members.document(pii, m, reveal=reveal, today=on) for m in people],
+    }
+
+
+def shape(
+    pii: PiiCipher, household: Household, people: Sequence[Member], *, reveal: bool = False
 ) -> HouseholdRead:
-    income = from_fen(household.monthly_income_fen)
+    columns = {name: getattr(household, name) for name in _DOCUMENT_COLUMNS}
+    doc = document(pii, columns, [members.view(m) for m in people], reveal=reveal)
+    values: dict[str, Any] = dict(doc)
+    values["members"] = [MemberRead.model_construct(**m) for m in doc["members"]]
     # Built from stored, already-validated values: construct without re-validating.
-    return HouseholdRead.model_construct(
-        id=household.id,
-        version=household.version,
-        region_code=household.region_code,
-        category=household.category,
-        status=household.status,
-        monthly_income=income,
-        member_count=household.member_count,
-        per_capita_income=eligibility.per_capita(income, household.member_count),
-        address_id=household.address_id,
-        address_text=household.address_text,
-        support_mode=household.support_mode,
-        applied_on=household.applied_on,
-        approved_on=household.approved_on,
-        last_reviewed_on=household.last_reviewed_on,
-        exited_on=household.exited_on,
-        origin=household.origin,
-        created_at=household.created_at,
-        updated_at=household.updated_at,
-        members=[members.read(pii, m, reveal=reveal) for m in people],
-    )
+    return HouseholdRead.model_construct(**values)
 
 
 async def _check_region(session: AsyncSession, principal: Principal, region_code: str) -> None:
@@ -149,12 +185,12 @@ async def get(
     household_id: uuid.UUID,
     *,
     reveal: bool = False,
-) -> HouseholdRead:
-    repo = RecipientRepository(session)
-    household = await repo.view(household_id, principal.region)
-    if household is None:
+) -> HouseholdDocument:
+    found = await RecipientRepository(session).view_with_members(household_id, principal.region)
+    if found is None:
         raise HouseholdNotFound(household_id)
-    return shape(pii, household, await repo.member_views([household.id]), reveal=reveal)
+    household, people = found
+    return document(pii, household, people, reveal=reveal)
 
 
 async def list_households(
@@ -168,7 +204,7 @@ async def list_households(
     status: str | None = None,
     q: str | None = None,
     id_number: str | None = None,
-) -> Page[HouseholdRead]:
+) -> PageDocument[HouseholdDocument]:
     repo = RecipientRepository(session)
     rows, total = await repo.search(
         principal.region,
@@ -179,12 +215,17 @@ async def list_households(
         q=q,
         id_hash=members.id_hash(pii, id_number) if id_number else None,
     )
-    shown = rows[: params.limit]
-    by_household: dict[uuid.UUID, list[Row[Any]]] = {}
-    for member in await repo.member_views([h.id for h in shown]):
-        by_household.setdefault(member.household_id, []).append(member)
-    return build_page(
-        rows, params, lambda h: [h.id], lambda h: shape(pii, h, by_household.get(h.id, [])), total
+    if rows and "members" in rows[0]._fields:
+        by_household = {h.id: h.members for h in rows}
+    else:
+        by_household = await repo.member_view_groups([h.id for h in rows[: params.limit]])
+    today = clock.today()
+    return page_document(
+        rows,
+        params,
+        lambda h: [h.id],
+        lambda h: document(pii, h._mapping, by_household.get(h.id, []), today=today),
+        total,
     )
 
 

@@ -4,7 +4,7 @@ cipher — and the handlers that audit and rate-limit denied requests."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -210,7 +210,9 @@ async def read_revealing(
         check_reveal(principal)
     result = await load(reveal)
     if reveal:
-        region = getattr(result, "region_code", None)
+        region = (
+            result.get("region_code") if isinstance(result, Mapping) else getattr(result, "region_code", None)
+        )
         await audit_reveal(
             request, principal, resource_type, resource_id, region if isinstance(region, str) else None
         )
