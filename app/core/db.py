@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
@@ -170,3 +171,25 @@ def dialect_of(session: AsyncSession) -> str:
     """``postgresql`` or ``sqlite``: the engine behind a session."""
     bind = session.bind
     return bind.dialect.name if bind is not None else ""
+
+
+# asyncpg's own errors when the server or the connection is gone (SQLSTATE class 08, 57P0x,
+# a closed connection): what SQLAlchemy would report as a lost connection.
+_DRIVER_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+async def fetch_driver_row(session: AsyncSession, statement: str, *args: Any) -> Any:
+    """One row of a statement run by asyncpg itself on the session's connection (PostgreSQL
+    reads that skip SQLAlchemy's execution context). A lost connection is invalidated and
+    raised as :class:`ConnectionError`, which answers 503 like any other outage."""
+    connection = await session.connection()
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    try:
+        return await driver.fetchrow(statement, *args)
+    except _DRIVER_CONNECTION_ERRORS as exc:
+        await connection.invalidate(exc)
+        raise ConnectionError("the database connection was lost") from exc

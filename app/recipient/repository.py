@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.core.db import dialect_of
+from app.core.db import dialect_of, fetch_driver_row
 from app.core.pagination import PageParams, keyset
 from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
 from app.recipient.workflow import ACTIVE_STATUSES
@@ -185,9 +185,9 @@ class RecipientRepository:
         if dialect_of(self.session) == "postgresql":
             # The statement compiled once, run by the driver (which prepares it once per
             # connection): no SQLAlchemy execution context, result or row objects per request.
-            connection = await self.session.connection()
-            driver: Any = (await connection.get_raw_connection()).driver_connection
-            record = await driver.fetchrow(VIEW_WITH_MEMBERS_SQL, household_id, scope_pattern(scope))
+            record = await fetch_driver_row(
+                self.session, VIEW_WITH_MEMBERS_SQL, household_id, scope_pattern(scope)
+            )
             return (record, record["members"]) if record is not None else None
         params = {"household_id": household_id, "scope": scope_pattern(scope)}
         row = (await self.session.execute(_VIEW, params)).first()
