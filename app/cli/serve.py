@@ -96,6 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
+        timeout_keep_alive=settings.keep_alive_s,
         **forwarded_options(settings),
     )
     return 0

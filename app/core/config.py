@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     cursor_secret: str = DEV_CURSOR_SECRET
     metrics_token: str = ""
     forwarded_allow_ips: str = ""
+    # Idle keep-alive connections are closed after this long. Longer than the idle timeout of
+    # the proxy in front (nginx and most load balancers: 60 s), so the proxy, never this node,
+    # closes an idle connection and no request races a close.
+    keep_alive_s: int = Field(default=75, ge=1, le=3600)
 
     auth_fail_limit: int = Field(default=10, ge=1)
     auth_fail_window_s: int = Field(default=60, ge=1)
