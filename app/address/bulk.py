@@ -1,7 +1,7 @@
 """The PostgreSQL import path: checked rows are COPYed into a temporary staging table in
-batches, then everything else happens set-based inside the database, in the import's
-transaction (the SQL is assembled from this module's constants only; every value from the file
-travels by COPY or as a bind parameter):
+batches (:mod:`app.address.staging`), then everything else happens set-based inside the
+database, in the import's transaction (the SQL is assembled from this module's constants
+only; every value from the file travels by COPY or as a bind parameter):
 
 1. rows repeating an earlier row of the file are rejected;
 2. rows naming an address already in the register update its aliases and coordinates (one by
@@ -21,11 +21,8 @@ checked), so memory stays flat whatever the file's size.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import cast, column, literal, select, table, text
@@ -33,43 +30,19 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
-from app.address.codes import CODE_WIDTH, LEVELS, new_plate_codes
-from app.address.components import STORED_FIELDS, Components, full_name, search_text
+from app.address.codes import CODE_WIDTH, LEVELS
+from app.address.components import Components
 from app.address.models import Address
 from app.address.repository import AddressRepository
-from app.address.rows import ImportRow, RegionNames, RowChecker, RowError, Tally, changes_for
+from app.address.rows import ImportRow, RowChecker, Tally, changes_for
+from app.address.staging import PARTS, STAGE_COLUMNS, STAGE_DDL, stage
 from app.core.errors import DomainError
-from app.core.ids import uuid7
 from app.core.tabular import Row
 from app.ledger.unit_of_work import UnitOfWork
 
-COPY_BATCH = 10_000
 WORK_MEM = "256MB"
 ANALYZE_AFTER = 10_000
 TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
-PARTS = STORED_FIELDS
-STAGE_COLUMNS = (
-    "line",
-    "id",
-    "region_code",
-    *PARTS,
-    "aliases",
-    "lon",
-    "lat",
-    "full_name",
-    "search_text",
-    "match_key",
-    "plate_code",
-)
-STAGE_DDL = f"""
-CREATE TEMP TABLE address_stage (
-    line integer NOT NULL, id uuid NOT NULL, region_code text NOT NULL,
-    {", ".join(f"{p} text NOT NULL" for p in PARTS)},
-    aliases text NOT NULL, lon double precision, lat double precision,
-    full_name text NOT NULL, search_text text NOT NULL, match_key text NOT NULL, plate_code text NOT NULL,
-    state text NOT NULL DEFAULT 'new', note text
-) ON COMMIT DROP
-"""
 NEW = table("address_new", *[column(c) for c in (*STAGE_COLUMNS, "address_code", "slow")])
 INSERT_COLUMNS = (
     "id",
@@ -85,13 +58,6 @@ INSERT_COLUMNS = (
     "lat",
     "status",
 )
-
-
-async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, inside the session's transaction."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
 
 
 async def _run(session: AsyncSession, sql: str, **params: Any) -> Any:
@@ -113,7 +79,7 @@ async def import_rows(
     for name in TEMP_TABLES:  # a second import in the same transaction starts afresh
         await _run(session, f"DROP TABLE IF EXISTS {name}")
     await _run(session, STAGE_DDL)
-    await _stage(session, checker, rows, tally, progress)
+    await stage(session, checker, rows, tally, progress)
     await _run(session, "ANALYZE address_stage")
     await _reject_repeats(session, tally)
     await _update_existing(uow, tally)
@@ -144,88 +110,6 @@ def _insert_value(name: str) -> Any:
     if name == "status":
         return literal("active").label(name)
     return NEW.c[name]
-
-
-async def _stage(
-    session: AsyncSession,
-    checker: RowChecker,
-    rows: Iterable[Row],
-    tally: Tally,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """COPY the checked rows into ``address_stage``, one batch in flight while the next is
-    read and checked in a worker thread: Python's work overlaps the database's."""
-    driver = await _driver(session)
-    names = RegionNames(session)
-    source = iter(rows)
-    copying: asyncio.Future[Any] | None = None
-    try:
-        while chunk := await asyncio.to_thread(_take, source, COPY_BATCH):
-            regions = {raw.get("region_code", "") for _, raw in chunk}
-            if not checker.knows(regions):
-                # the look-ups share the connection with the COPY: let it finish first
-                if copying is not None:
-                    await copying
-                    copying = None
-                await checker.learn(sorted(regions))
-                await names.learn(checker.good(regions))
-            records = await asyncio.to_thread(_records, chunk, checker, names, tally, progress)
-            if copying is not None:
-                await copying
-            copying = asyncio.ensure_future(
-                driver.copy_records_to_table("address_stage", records=records, columns=STAGE_COLUMNS)
-            )
-        if copying is not None:
-            await copying
-            copying = None
-    finally:
-        if copying is not None:  # reading the file failed: the COPY under way ends first
-            with contextlib.suppress(Exception):
-                await copying
-
-
-def _take(source: Iterator[Row], count: int) -> list[Row]:
-    return list(itertools.islice(source, count))
-
-
-def _records(
-    chunk: list[Row],
-    checker: RowChecker,
-    names: RegionNames,
-    tally: Tally,
-    progress: Callable[[int], None] | None,
-) -> list[tuple[Any, ...]]:
-    checked: list[ImportRow] = []
-    for line, raw in chunk:
-        tally.rows += 1
-        if progress:
-            progress(1)
-        try:
-            checked.append(checker.check_known(line, raw))
-        except RowError as exc:
-            tally.reject(line, str(exc))
-    plates = new_plate_codes(len(checked))
-    return [
-        _record(row, names.known(row.region_code), plate) for row, plate in zip(checked, plates, strict=True)
-    ]
-
-
-def _record(row: ImportRow, region_names: list[str], plate_code: str) -> tuple[Any, ...]:
-    name = full_name(region_names, row.parts)
-    parts = row.parts.as_dict()
-    return (
-        row.line,
-        uuid7(),
-        row.region_code,
-        *[parts[p] for p in PARTS],
-        json.dumps(row.aliases, ensure_ascii=False),
-        row.lon,
-        row.lat,
-        name,
-        search_text(name, row.aliases),
-        row.key,
-        plate_code,
-    )
 
 
 async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> None:

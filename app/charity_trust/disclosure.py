@@ -10,15 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.charity_trust import parties
 from app.charity_trust.exceptions import TrustNotFound
-from app.charity_trust.repository import TrustRepository
-from app.charity_trust.schemas import (
+from app.charity_trust.published import (
     CharityTrustPublic,
     PublicAnnualReport,
     PublicChange,
     PublicTrustor,
     RegionName,
-    TermRead,
 )
+from app.charity_trust.repository import TrustRepository
+from app.charity_trust.schemas import TermRead
 from app.charity_trust.service import check_operation, supervisor_of
 from app.core.money import from_fen
 from app.region import service as regions

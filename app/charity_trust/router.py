@@ -9,19 +9,19 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.charity_trust import disclosure, history, service, stats
+from app.charity_trust.figures import TrustStats
 from app.charity_trust.filters import TrustFilter
+from app.charity_trust.published import CharityTrustPublic
 from app.charity_trust.schemas import (
     AnnualReportIn,
     AnnualReportRead,
     ChangeIn,
     ChangeRead,
     CharityTrustCreate,
-    CharityTrustPublic,
     CharityTrustRead,
     CharityTrustUpdate,
     FilingIn,
     TerminationIn,
-    TrustStats,
 )
 from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag

@@ -25,8 +25,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.charity_trust import amounts, deadlines
+from app.charity_trust.figures import RegionFigures, TrustFigures, TrustStats
 from app.charity_trust.repository import FigureRow, TrustRepository
-from app.charity_trust.schemas import RegionFigures, TrustFigures, TrustStats
 from app.core.errors import NotFound, Unprocessable
 from app.core.money import from_fen
 from app.core.validators import normalize_region_code

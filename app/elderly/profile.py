@@ -12,7 +12,7 @@ from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
 from app.elderly.exceptions import ProfileNotFound
 from app.elderly.schemas import Benefits, ElderlyProfile
-from app.recipient import service as recipients
+from app.recipient import documents as recipients
 from app.recipient.schemas import HouseholdRead
 from app.security.pii import PiiCipher, mask_id_number
 from app.security.principal import Principal

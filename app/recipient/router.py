@@ -18,7 +18,7 @@ from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.params import RegionQuery
 from app.core.validators import Day, IdNumberFilter, normalize_region_code
-from app.recipient import cases, importer, screening, service
+from app.recipient import cases, documents, importer, screening, service
 from app.recipient.exceptions import DuplicateRegistration
 from app.recipient.schemas import (
     Category,
@@ -100,7 +100,7 @@ async def list_households(
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="Member name contains")] = None,
     id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
 ) -> DocumentResponse:
-    page = await service.list_households(
+    page = await documents.list_households(
         session,
         principal,
         pii,
@@ -205,7 +205,7 @@ async def get_household(
         reveal,
         "recipient_household",
         str(household_id),
-        lambda clear: service.get(session, principal, pii, household_id, reveal=clear),
+        lambda clear: documents.get(session, principal, pii, household_id, reveal=clear),
     )
     return DocumentResponse(household, headers={"ETag": etag(household["version"])})
 
@@ -272,7 +272,7 @@ async def transition_household(
 async def household_history(
     household_id: uuid.UUID, session: ReadSession, principal: Reader
 ) -> list[TransitionRead]:
-    return await service.history(session, principal, household_id)
+    return await documents.history(session, principal, household_id)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.address import bulk
+from app.address import staging
 from app.address.codes import looks_like_plate, split_code
 from tests.address.helpers import BASE, create, unique_road
 from tests.conftest import TokenFactory
@@ -29,7 +29,7 @@ async def test_import_reports_inserted_updated_rejected(
 ) -> None:
     # with batches of two rows, regions first named in a later batch are looked up while the
     # batch before is being copied (PostgreSQL)
-    monkeypatch.setattr(bulk, "COPY_BATCH", copy_batch)
+    monkeypatch.setattr(staging, "COPY_BATCH", copy_batch)
     h = auth("operator", region="330502")
     road = unique_road()
     existing = await create(client, h, {"region_code": "330502001000", "road": road, "house_number": "1"})
@@ -122,7 +122,7 @@ async def test_import_continues_codes_after_existing_ones(
 async def test_a_file_that_turns_out_not_utf8_imports_nothing(
     client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk, "COPY_BATCH", 50)  # batches are being copied when the bad bytes come
+    monkeypatch.setattr(staging, "COPY_BATCH", 50)  # batches are being copied when the bad bytes come
     h = auth("operator", region="330502")
     road = unique_road()
     lines = [f"330502001000,,{road},{n},,,,,,,," for n in range(1, 1001)]
