@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Table, case, func, select, union_all
+from sqlalchemy import BigInteger, Row, Select, Table, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, keyset
 from app.quality.rules import Rule
+from app.quality.sweeps import sweep
 from app.security.scope import scope_range
 
 
@@ -36,6 +37,36 @@ class QualityRepository:
         rows = (await self.session.execute(query)).all()
         return (int(rows[0].total) if rows else 0), [row.key for row in rows]
 
+    async def counts_and_samples(
+        self, table: Table, rules: Sequence[Rule], scope: str, today: date, sample: int
+    ) -> list[tuple[int, list[Any]]]:
+        """:meth:`count_and_sample` of each of ``rules`` from one sweep of ``table``
+        (:mod:`app.quality.sweeps`), in one statement: the failing records in scope are found
+        once, then counted (one row of totals) and the first ``sample`` keys of each rule
+        taken from them."""
+        swept = sweep(table, rules, today).subquery()
+        flags = [swept.c[f"f{i}"] for i in range(len(rules))]
+        failing = (
+            select(swept.c.key, *flags)
+            .where(scope_range(swept.c.region_code, scope), or_(*[flag == 1 for flag in flags]))
+            .cte("failing")
+        )
+        totals = select(
+            literal(-1).label("rule"),
+            cast(null(), failing.c.key.type).label("key"),
+            *[func.coalesce(func.sum(failing.c[f"f{i}"]), 0).label(f"total{i}") for i in range(len(rules))],
+        )
+        firsts = [_first_keys(failing, i, len(rules), sample) for i in range(len(rules))]
+        # The keys' rows first: a compound statement's columns take the types of its first
+        # select (the key's type decoded, as in the rule's own statement).
+        rows = (await self.session.execute(union_all(*firsts, totals))).all()
+        counts = next(row for row in rows if row[0] == -1)
+        keys: list[list[Any]] = [[] for _ in rules]
+        for row in rows:
+            if row[0] >= 0:
+                keys[row[0]].append(row[1])
+        return [(int(counts[2 + i]), sorted(keys[i])) for i in range(len(rules))]
+
     async def page(self, rule: Rule, scope: str, today: date, params: PageParams) -> Sequence[Row[Any]]:
         failing = rule.check(today).subquery()
         query = select(failing).where(scope_range(failing.c.region_code, scope))
@@ -45,17 +76,34 @@ class QualityRepository:
         self, table: Table, rules: Sequence[Rule], scope: str, today: date, child_length: int
     ) -> dict[str, tuple[int, int]]:
         """Per child region: the live records of ``table`` in scope, and how many of them fail
-        any of ``rules`` (each keyed by the table's id) — one scan of the table, the failing
-        ids computed once."""
-        failing = union_all(*[select(rule.check(today).subquery().c.key) for rule in rules])
+        any of ``rules`` — one statement. The failing are counted from the rules' own rows
+        (each keyed by the table's id, with the record's region code, live records only: a
+        record failing two rules counts once), so the table is read once, for the count,
+        rather than matched record by record with the failing ids."""
         child = func.substr(table.c.region_code, 1, child_length)
-        query = (
-            select(
-                child,
-                func.count(),
-                func.coalesce(func.sum(case((table.c.id.in_(failing), 1), else_=0)), 0),
-            )
+        live = (
+            select(child.label("child"), func.count().label("total"), literal(0).label("failing"))
             .where(table.c.deleted_at.is_(None), scope_range(table.c.region_code, scope))
             .group_by(child)
         )
+        found = union_all(
+            *[select((check := rule.check(today).subquery()).c.key, check.c.region_code) for rule in rules]
+        ).subquery("found")
+        found_child = func.substr(found.c.region_code, 1, child_length)
+        failing = (
+            select(found_child, literal(0), func.count(found.c.key.distinct()))
+            .where(scope_range(found.c.region_code, scope))
+            .group_by(found_child)
+        )
+        both = union_all(live, failing).subquery("tally")
+        query = select(both.c.child, func.sum(both.c.total), func.sum(both.c.failing)).group_by(both.c.child)
         return {str(c): (int(n), int(bad)) for c, n, bad in (await self.session.execute(query)).all()}
+
+
+def _first_keys(failing: Any, i: int, rules: int, sample: int) -> Select[Any]:
+    """``(i, key, null…)`` for each of the first ``sample`` keys failing rule ``i``: the keys by
+    their order (a top-N sort of the failing records, not a full one)."""
+    first = (
+        select(failing.c.key).where(failing.c[f"f{i}"] == 1).order_by(failing.c.key).limit(sample).subquery()
+    )
+    return select(literal(i), first.c.key, *[cast(null(), BigInteger) for _ in range(rules)])
