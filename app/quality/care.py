@@ -154,14 +154,28 @@ def overdue_under(facts: Facts, today: date) -> dict[visiting.VisitRule, Any]:
     }
 
 
-def last_visit(matching: Any, today: date) -> Any:
-    """The day of the last visit on or before ``today`` of the visits ``matching`` (a condition
-    on ``care_visit``, correlated with the outer statement): a scalar subquery."""
+# Older than any rule's interval: a visit before every cutoff (see :func:`last_visits`).
+LONG_AGO = date(1, 1, 1)
+
+
+def last_visits(key: Any, today: date, name: str) -> Any:
+    """``(key, last)``: the last visit of each ``key`` (a visit column) among the visits of the
+    longest rule interval up to ``today`` — the only ones whose day a rule compares. Older
+    visits are all before every cutoff: whether there was one matters only to a person not yet
+    under the rule yesterday, and :func:`visited` answers it (see ``sweeps``)."""
+    since = today - timedelta(days=max(rule.interval_days for rule in visiting.RULES))
     return (
-        select(func.max(V.c.visited_on))
-        .where(V.c.deleted_at.is_(None), V.c.visited_on <= today, matching)
-        .scalar_subquery()
+        select(key.label("key"), func.max(V.c.visited_on).label("last"))
+        .where(key.is_not(None), V.c.deleted_at.is_(None), V.c.visited_on <= today, V.c.visited_on >= since)
+        .group_by(key)
+        .subquery(name)
     )
+
+
+def visited(matching: Any, today: date) -> Any:
+    """Any visit on or before ``today`` among those ``matching`` (a condition correlated with
+    the outer statement)."""
+    return exists().where(V.c.deleted_at.is_(None), V.c.visited_on <= today, matching)
 
 
 def _last_visits(key: Any, today: date, name: str) -> Any:

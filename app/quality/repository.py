@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, Select, Table, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import BigInteger, Row, Select, Table, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, keyset
+from app.quality import sweeps
 from app.quality.rules import Rule
-from app.quality.sweeps import sweep
 from app.security.scope import scope_range
 
 
@@ -44,7 +44,7 @@ class QualityRepository:
         (:mod:`app.quality.sweeps`), in one statement: the failing records in scope are found
         once, then counted (one row of totals) and the first ``sample`` keys of each rule
         taken from them."""
-        swept = sweep(table, rules, today).subquery()
+        swept = sweeps.sweep(table, rules, today, sweeps.READING).subquery()
         flags = [swept.c[f"f{i}"] for i in range(len(rules))]
         failing = (
             select(swept.c.key, *flags)
@@ -72,6 +72,21 @@ class QualityRepository:
         query = select(failing).where(scope_range(failing.c.region_code, scope))
         return (await self.session.execute(keyset(query, [failing.c.key], params))).all()
 
+    async def _swept_tallies(
+        self, table: Table, rules: Sequence[Rule], scope: str, today: date, child_length: int
+    ) -> dict[str, tuple[int, int]]:
+        """:meth:`tallies` from one sweep of the table: each record counted, and counted as
+        failing when any rule's flag is up."""
+        swept = sweeps.sweep(table, rules, today, sweeps.COUNTING).subquery()
+        child = func.substr(swept.c.region_code, 1, child_length)
+        failing = or_(*[swept.c[f"f{i}"] == 1 for i in range(len(rules))])
+        query = (
+            select(child, func.count(), func.coalesce(func.sum(case((failing, 1), else_=0)), 0))
+            .where(scope_range(swept.c.region_code, scope))
+            .group_by(child)
+        )
+        return {str(c): (int(n), int(bad)) for c, n, bad in (await self.session.execute(query)).all()}
+
     async def tallies(
         self, table: Table, rules: Sequence[Rule], scope: str, today: date, child_length: int
     ) -> dict[str, tuple[int, int]]:
@@ -80,6 +95,8 @@ class QualityRepository:
         (each keyed by the table's id, with the record's region code, live records only: a
         record failing two rules counts once), so the table is read once, for the count,
         rather than matched record by record with the failing ids."""
+        if sweeps.decides(table, rules, sweeps.COUNTING):
+            return await self._swept_tallies(table, rules, scope, today, child_length)
         child = func.substr(table.c.region_code, 1, child_length)
         live = (
             select(child.label("child"), func.count().label("total"), literal(0).label("failing"))

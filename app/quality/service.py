@@ -47,7 +47,7 @@ def _swept() -> dict[Table, list[Rule]]:
         if entity is None:
             continue
         table: Table = entity.model.__table__  # type: ignore[attr-defined]
-        if sweeps.decides(table, rule):
+        if sweeps.decides(table, [rule], sweeps.READING):
             by_table[table].append(rule)
     return by_table
 

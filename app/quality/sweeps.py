@@ -1,14 +1,14 @@
 """Sweeps: one pass over a dataset's table that decides several of its rules at once.
 
-A sweep selects every live record of the table as ``(key, region_code, f0, f1, …)``, one 0/1
-column per rule: the report counts and samples each column, the score tallies the records with
-any 1. The table is read once for the rules of the sweep instead of once for each.
+A sweep selects records of the table as ``(key, region_code, f0, f1, …)``, one 0/1 column per
+rule: the report counts and samples each column (:data:`READING`), the score tallies every live
+record and those with any 1 (:data:`COUNTING`). The table is read once for the rules of the
+sweep instead of once for each.
 
 A rule's column is its condition on the record joined, once for the sweep, to what the
-conditions share — the region its code names, when in force (every ``…_region_invalid``
-rule); for members, their household, whether their ID hash has a current assessment or a
-recorded death, their latest severe assessment and (for the people under a visit rule only)
-their last visits — or, for a rule without such a condition, ``id IN (the rule's statement)``.
+conditions share: the region its code names, when in force (``…_region_invalid``); for
+members, their household, whether their ID hash has a current assessment or a recorded death,
+their latest severe assessment and their recent visits.
 
 The rules' own statements (:mod:`app.quality.checks`, :mod:`app.quality.care`) still give the
 findings; a test holds every column equal to its rule's statement on both engines.
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import FromClause, Select, Table, and_, case, or_, select
+from sqlalchemy import Date, FromClause, Select, Table, and_, case, literal, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from app.care import visiting
@@ -83,16 +83,47 @@ def _addresses(today: date) -> Shape:
     return _plain(ADDR, today, {"address_without_coordinates": checks.without_coordinates()})
 
 
+def _assessed(today: date) -> Any:
+    """The ID hashes with a current assessment, each once (a join keeps one row a member)."""
+    return (
+        select(A.c.id_number_hash.label("hash")).where(checks.current_assessment(today)).distinct().subquery()
+    )
+
+
+def _died() -> Any:
+    """The ID hashes with a recorded death, each once."""
+    return select(D.c.id_number_hash.label("hash")).where(D.c.deleted_at.is_(None)).distinct().subquery()
+
+
+def _member_records(today: date) -> Shape:
+    """Every live member with their household (if any), whether their ID hash has a current
+    assessment or a recorded death, and their region in force: the member rules of the score."""
+    region, on = _region_in_force(M, today)
+    current, died = _assessed(today), _died()
+    overdue = and_(H.c.id.is_not(None), checks.elderly_of_active_household(today), current.c.hash.is_(None))
+    return Shape(
+        rows=M.outerjoin(H, H.c.id == M.c.household_id)
+        .outerjoin(current, current.c.hash == M.c.id_number_hash)
+        .outerjoin(died, died.c.hash == M.c.id_number_hash)
+        .outerjoin(region, on),
+        key=M.c.id,
+        region_code=M.c.region_code,
+        conditions={
+            "elderly_assessment_overdue": overdue,
+            "tekun_assessment_missing": and_(overdue, H.c.category == "tekun", died.c.hash.is_(None)),
+            "recipient_member_region_invalid": region.c.id.is_(None),
+        },
+        where=[M.c.deleted_at.is_(None)],
+    )
+
+
 def _members(today: date) -> Shape:
     """The members of live, active households — all three rules ask for one — that are 60 or
     over or under a visit rule, with what the rules read, in two steps: each member's facts
     (joins, and the last visits looked up, by index, only for the people under a visit rule),
     then the rules' conditions on those facts. (Their region rule is left to its statement:
     it reads every member, by index.)"""
-    current = (
-        select(A.c.id_number_hash.label("hash")).where(checks.current_assessment(today)).distinct().subquery()
-    )
-    died = select(D.c.id_number_hash.label("hash")).where(D.c.deleted_at.is_(None)).distinct().subquery()
+    current, died = _assessed(today), _died()
     severe = care.latest_severe()
     facts = care.Facts(
         living_alone=M.c.living_alone,
@@ -109,6 +140,40 @@ def _members(today: date) -> Shape:
     )
     under = care.under_a_rule(facts, today)
     elderly = and_(M.c.birth_date <= born_by(today, 60), current.c.hash.is_(None))
+    # The last visits of the longest interval, grouped (few); a visit before them stands for
+    # "visited long ago" (before every cutoff), asked by index only of the people for whom being
+    # visited long ago and never differ: not under the rule before today — registered today or
+    # later, 80 today, assessed today. For everyone else both are overdue.
+    person = care.last_visits(V.c.id_number_hash, today, "recent_person")
+    household = care.last_visits(V.c.household_id, today, "recent_household")
+    registered = H.c.applied_on < today
+    yesterday = today - timedelta(days=1)
+    newly = or_(
+        not_(registered),
+        and_(
+            M.c.living_alone.is_(True),
+            M.c.birth_date <= born_by(today, visiting.ELDERLY_AGE),
+            M.c.birth_date > born_by(yesterday, visiting.ELDERLY_AGE),
+        ),
+        severe.c.assessed_on >= today,
+    )
+    long_ago = literal(care.LONG_AGO, Date)
+    person_last = case(
+        (person.c.last.is_not(None), person.c.last),
+        (and_(under, newly, care.visited(V.c.id_number_hash == M.c.id_number_hash, today)), long_ago),
+    )
+    household_last = case(
+        (household.c.last.is_not(None), household.c.last),
+        (
+            and_(
+                under,
+                not_(registered),
+                M.c.disability_grade.in_(visiting.SEVERE_GRADES),
+                care.visited(V.c.household_id == M.c.household_id, today),
+            ),
+            long_ago,
+        ),
+    )
     member = (
         select(
             M.c.id.label("key"),
@@ -119,21 +184,16 @@ def _members(today: date) -> Shape:
             ),
             case((under, 1), else_=0).label("under_a_rule"),
             *[getattr(facts, name).label(name) for name in _FACT_COLUMNS],
-            case((under, care.last_visit(V.c.id_number_hash == M.c.id_number_hash, today))).label(
-                "person_last"
-            ),
-            case(
-                (
-                    and_(under, M.c.disability_grade.in_(visiting.SEVERE_GRADES)),
-                    care.last_visit(V.c.household_id == M.c.household_id, today),
-                )
-            ).label("household_last"),
+            person_last.label("person_last"),
+            household_last.label("household_last"),
         )
         .select_from(
             M.join(H, H.c.id == M.c.household_id)
             .outerjoin(current, current.c.hash == M.c.id_number_hash)
             .outerjoin(died, died.c.hash == M.c.id_number_hash)
             .outerjoin(severe, severe.c.id_number_hash == M.c.id_number_hash)
+            .outerjoin(person, person.c.key == M.c.id_number_hash)
+            .outerjoin(household, household.c.key == M.c.household_id)
         )
         .where(
             M.c.deleted_at.is_(None),
@@ -142,7 +202,7 @@ def _members(today: date) -> Shape:
             or_(M.c.birth_date <= born_by(today, 60), under),
         )
         # Computed once a member: without OFFSET 0 PostgreSQL would fold this into the outer
-        # select and look the last visits up again for each use in the visit conditions.
+        # select and ask for the visits again at each use in the visit conditions.
         .offset(0)
         .subquery("member_facts")
     )
@@ -175,31 +235,37 @@ _FACT_COLUMNS = (
     "severe_on",
 )
 
-SHAPES: dict[str, Callable[[date], Shape]] = {
+Shapes = dict[str, Callable[[date], Shape]]
+
+READING: Shapes = {
     "recipient_household": _households,
     "recipient_member": _members,
     "address": _addresses,
 }
+"""The report's sweeps: the tables whose rules share their reading. Elsewhere each rule's own
+statement is as cheap — those rules find few records, by index."""
+
+COUNTING: Shapes = {
+    "recipient_household": _households,
+    "recipient_member": _member_records,
+    "address": _addresses,
+}
+"""The score's sweeps: every live record of the table, the dataset's record-based rules."""
 
 
-def shape(table: Table, today: date) -> Shape:
-    """The sweep's rows of ``table`` (a dataset's table: the dataset is named as its table)."""
-    build = SHAPES.get(table.name)
-    return build(today) if build else _plain(table, today, {})
+def decides(table: Table, rules: Sequence[Rule], shapes: Shapes) -> bool:
+    """A sweep of ``table`` among ``shapes`` decides every one of ``rules``."""
+    build = shapes.get(table.name)
+    if build is None:
+        return False
+    conditions = build(date(2000, 1, 1)).conditions
+    return all(rule.code in conditions for rule in rules)
 
 
-def decides(table: Table, rule: Rule) -> bool:
-    """The sweep of ``table`` decides ``rule`` in the report: the tables whose rules share their
-    reading (:data:`SHAPES`), for the rules it has a condition for. Elsewhere each rule's own
-    statement is as cheap: those rules find few records, by index."""
-    build = SHAPES.get(table.name)
-    return build is not None and rule.code in build(date(2000, 1, 1)).conditions
-
-
-def sweep(table: Table, rules: Sequence[Rule], today: date) -> Select[Any]:
-    """The records of ``table`` the sweep reads as ``(key, region_code, f0, f1, …)``: ``fi`` is
-    1 when the record fails ``rules[i]`` on ``today``, else 0 (each a rule it decides)."""
-    found = SHAPES[table.name](today)
+def sweep(table: Table, rules: Sequence[Rule], today: date, shapes: Shapes) -> Select[Any]:
+    """The records of ``table`` its sweep among ``shapes`` reads, as ``(key, region_code, f0,
+    f1, …)``: ``fi`` is 1 when the record fails ``rules[i]`` on ``today``, else 0."""
+    found = shapes[table.name](today)
     flags = [case((found.conditions[rule.code], 1), else_=0).label(f"f{i}") for i, rule in enumerate(rules)]
     return (
         select(found.key.label("key"), found.region_code.label("region_code"), *flags)
