@@ -174,8 +174,10 @@ def last_visits(key: Any, today: date, name: str) -> Any:
 
 def visited(matching: Any, today: date) -> Any:
     """Any visit on or before ``today`` among those ``matching`` (a condition correlated with
-    the outer statement)."""
-    return exists().where(V.c.deleted_at.is_(None), V.c.visited_on <= today, matching)
+    the outer statement). A scalar subquery (the first such visit), not EXISTS: PostgreSQL
+    then looks it up for each record that asks, by index, rather than hashing every visit."""
+    first = select(V.c.id).where(V.c.deleted_at.is_(None), V.c.visited_on <= today, matching).limit(1)
+    return first.scalar_subquery().is_not(None)
 
 
 def _last_visits(key: Any, today: date, name: str) -> Any:

@@ -1,9 +1,9 @@
 """Sweeps: one pass over a dataset's table that decides several of its rules at once.
 
 A sweep selects records of the table as ``(key, region_code, f0, f1, …)``, one 0/1 column per
-rule: the report counts and samples each column (:data:`READING`), the score tallies every live
-record and those with any 1 (:data:`COUNTING`). The table is read once for the rules of the
-sweep instead of once for each.
+rule: the report counts and samples each column (:data:`READING`: the member rules), the score
+tallies every live record and those with any 1 (:data:`COUNTING`). The table is read once for
+the rules of the sweep instead of once for each.
 
 A rule's column is its condition on the record joined, once for the sweep, to what the
 conditions share: the region its code names, when in force (``…_region_invalid``); for
@@ -155,19 +155,20 @@ def _members(today: date) -> Shape:
             M.c.birth_date <= born_by(today, visiting.ELDERLY_AGE),
             M.c.birth_date > born_by(yesterday, visiting.ELDERLY_AGE),
         ),
-        severe.c.assessed_on >= today,
+        and_(severe.c.assessed_on.is_not(None), severe.c.assessed_on >= today),
     )
+    # ``newly`` is never null, and comes first: the look-ups are made for these people only.
     long_ago = literal(care.LONG_AGO, Date)
     person_last = case(
         (person.c.last.is_not(None), person.c.last),
-        (and_(under, newly, care.visited(V.c.id_number_hash == M.c.id_number_hash, today)), long_ago),
+        (and_(newly, under, care.visited(V.c.id_number_hash == M.c.id_number_hash, today)), long_ago),
     )
     household_last = case(
         (household.c.last.is_not(None), household.c.last),
         (
             and_(
-                under,
                 not_(registered),
+                under,
                 M.c.disability_grade.in_(visiting.SEVERE_GRADES),
                 care.visited(V.c.household_id == M.c.household_id, today),
             ),
@@ -237,13 +238,11 @@ _FACT_COLUMNS = (
 
 Shapes = dict[str, Callable[[date], Shape]]
 
-READING: Shapes = {
-    "recipient_household": _households,
-    "recipient_member": _members,
-    "address": _addresses,
-}
-"""The report's sweeps: the tables whose rules share their reading. Elsewhere each rule's own
-statement is as cheap — those rules find few records, by index."""
+READING: Shapes = {"recipient_member": _members}
+"""The report's sweeps: the tables whose rules share a costly reading (members: their
+households, assessments, deaths, visits). Elsewhere each rule's own statement is as cheap, its
+count and sample found by a top-N sort with no table of failing records in between: those
+rules read one table, or find few records by index."""
 
 COUNTING: Shapes = {
     "recipient_household": _households,
