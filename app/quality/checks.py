@@ -25,7 +25,6 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.orm import aliased
 
 from app.address.models import Address
 from app.assessment.models import Assessment
@@ -148,8 +147,14 @@ def payment_after_death(today: date) -> Select[Any]:
     whose head, or only member, died before that month."""
     # Found from the deaths (few) towards the payments, by index (payment.member_id,
     # payment.household_id): each branch selects the payments themselves, so the payments are
-    # not read whole to be matched with the ids found.
-    member = aliased(M)
+    # not read whole to be matched with the ids found. The members who died are found once
+    # for both branches.
+    dead = (
+        select(M.c.id, M.c.household_id, M.c.relation, M.c.deleted_at, D.c.died_month)
+        .join(D, D.c.id_number_hash == M.c.id_number_hash)
+        .where(_live(D))
+        .cte("dead_members")
+    )
     row = (
         P.c.id.label("key"),
         P.c.region_code,
@@ -158,23 +163,18 @@ def payment_after_death(today: date) -> Select[Any]:
         ).label("detail"),
     )
     to_the_dead = (
-        select(*row)
-        .join(member, member.c.id == P.c.member_id)
-        .join(D, D.c.id_number_hash == member.c.id_number_hash)
-        .where(_live(P), _live(D), D.c.died_month < P.c.month)
+        select(*row).join(dead, dead.c.id == P.c.member_id).where(_live(P), dead.c.died_month < P.c.month)
     )
     to_a_dead_household = (
         select(*row)
-        .join(member, member.c.household_id == P.c.household_id)
+        .join(dead, dead.c.household_id == P.c.household_id)
         .join(H, H.c.id == P.c.household_id)
-        .join(D, D.c.id_number_hash == member.c.id_number_hash)
         .where(
             _live(P),
             P.c.member_id.is_(None),
-            member.c.deleted_at.is_(None),
-            or_(member.c.relation == "head", H.c.member_count == 1),
-            _live(D),
-            D.c.died_month < P.c.month,
+            dead.c.deleted_at.is_(None),
+            or_(dead.c.relation == "head", H.c.member_count == 1),
+            dead.c.died_month < P.c.month,
         )
     )
     # UNION, not UNION ALL: a payment found both ways (or through two deaths) counts once.
