@@ -158,15 +158,19 @@ def overdue_under(facts: Facts, today: date) -> dict[visiting.VisitRule, Any]:
 LONG_AGO = date(1, 1, 1)
 
 
-def last_visits(key: Any, today: date, name: str) -> Any:
-    """``(key, last)``: the last visit of each ``key`` (a visit column) among the visits of the
-    longest rule interval up to ``today`` — the only ones whose day a rule compares. Older
-    visits are all before every cutoff: whether there was one matters only to a person not yet
-    under the rule yesterday, and :func:`visited` answers it (see ``sweeps``)."""
+def recent(today: date) -> Any:
+    """The visits of the longest rule interval up to ``today``: the only ones whose day a rule
+    compares. Older visits are all before every cutoff: whether there was one matters only to a
+    person not yet under the rule yesterday, and :func:`visited` answers it (see ``sweeps``)."""
     since = today - timedelta(days=max(rule.interval_days for rule in visiting.RULES))
+    return and_(V.c.deleted_at.is_(None), V.c.visited_on <= today, V.c.visited_on >= since)
+
+
+def last_visits(key: Any, today: date, name: str) -> Any:
+    """``(key, last)``: the last :func:`recent` visit of each ``key`` (a visit column)."""
     return (
         select(key.label("key"), func.max(V.c.visited_on).label("last"))
-        .where(key.is_not(None), V.c.deleted_at.is_(None), V.c.visited_on <= today, V.c.visited_on >= since)
+        .where(key.is_not(None), recent(today))
         .group_by(key)
         .subquery(name)
     )

@@ -21,7 +21,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, FromClause, Select, Table, and_, case, literal, not_, or_, select
+from sqlalchemy import (
+    Date,
+    FromClause,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from app.care import visiting
@@ -117,14 +132,49 @@ def _member_records(today: date) -> Shape:
     )
 
 
+def _people(today: date) -> Any:
+    """Per ID hash, from everything the member rules ask about a person, in one join: whether
+    they have a current assessment (``current`` 1), a recorded death (``died`` 1), the day of
+    their latest assessment when it is severe (``severe_on``, else null), their last recent
+    visit (``last``, :func:`care.recent`)."""
+    day = Date()
+    severe = care.latest_severe()
+    rows = union_all(
+        select(
+            A.c.id_number_hash.label("hash"),
+            literal(1).label("current"),
+            literal(0).label("died"),
+            cast(null(), day).label("severe_on"),
+            cast(null(), day).label("last"),
+        ).where(checks.current_assessment(today)),
+        select(D.c.id_number_hash, literal(0), literal(1), cast(null(), day), cast(null(), day)).where(
+            D.c.deleted_at.is_(None)
+        ),
+        select(severe.c.id_number_hash, literal(0), literal(0), severe.c.assessed_on, cast(null(), day)),
+        select(V.c.id_number_hash, literal(0), literal(0), cast(null(), day), V.c.visited_on).where(
+            care.recent(today)
+        ),
+    ).subquery("person_rows")
+    return (
+        select(
+            rows.c.hash,
+            func.max(rows.c.current).label("current"),
+            func.max(rows.c.died).label("died"),
+            func.max(rows.c.severe_on).label("severe_on"),
+            func.max(rows.c.last).label("last"),
+        )
+        .group_by(rows.c.hash)
+        .subquery("people")
+    )
+
+
 def _members(today: date) -> Shape:
     """The members of live, active households — all three rules ask for one — that are 60 or
     over or under a visit rule, with what the rules read, in two steps: each member's facts
-    (joins, and the last visits looked up, by index, only for the people under a visit rule),
-    then the rules' conditions on those facts. (Their region rule is left to its statement:
-    it reads every member, by index.)"""
-    current, died = _assessed(today), _died()
-    severe = care.latest_severe()
+    (their household, what is known of the person by ID hash in one join, their household's
+    recent visits), then the rules' conditions on those facts. (Their region rule is left to
+    its statement: it reads every member, by index.)"""
+    people = _people(today)
     facts = care.Facts(
         living_alone=M.c.living_alone,
         birth_date=M.c.birth_date,
@@ -133,18 +183,19 @@ def _members(today: date) -> Shape:
         category=H.c.category,
         support_mode=H.c.support_mode,
         applied_on=H.c.applied_on,
-        severe_hash=severe.c.id_number_hash,
-        severe_on=severe.c.assessed_on,
+        severe_hash=people.c.severe_on,  # null check only: null when no severe assessment
+        severe_on=people.c.severe_on,
         person_last=None,
         household_last=None,
     )
     under = care.under_a_rule(facts, today)
-    elderly = and_(M.c.birth_date <= born_by(today, 60), current.c.hash.is_(None))
+    elderly = and_(
+        M.c.birth_date <= born_by(today, 60), or_(people.c.current.is_(None), people.c.current == 0)
+    )
     # The last visits of the longest interval, grouped (few); a visit before them stands for
     # "visited long ago" (before every cutoff), asked by index only of the people for whom being
     # visited long ago and never differ: not under the rule before today — registered today or
     # later, 80 today, assessed today. For everyone else both are overdue.
-    person = care.last_visits(V.c.id_number_hash, today, "recent_person")
     household = care.last_visits(V.c.household_id, today, "recent_household")
     registered = H.c.applied_on < today
     yesterday = today - timedelta(days=1)
@@ -155,12 +206,12 @@ def _members(today: date) -> Shape:
             M.c.birth_date <= born_by(today, visiting.ELDERLY_AGE),
             M.c.birth_date > born_by(yesterday, visiting.ELDERLY_AGE),
         ),
-        and_(severe.c.assessed_on.is_not(None), severe.c.assessed_on >= today),
+        and_(people.c.severe_on.is_not(None), people.c.severe_on >= today),
     )
     # ``newly`` is never null, and comes first: the look-ups are made for these people only.
     long_ago = literal(care.LONG_AGO, Date)
     person_last = case(
-        (person.c.last.is_not(None), person.c.last),
+        (people.c.last.is_not(None), people.c.last),
         (and_(newly, under, care.visited(V.c.id_number_hash == M.c.id_number_hash, today)), long_ago),
     )
     household_last = case(
@@ -180,9 +231,10 @@ def _members(today: date) -> Shape:
             M.c.id.label("key"),
             M.c.region_code,
             case((elderly, 1), else_=0).label("assessment_overdue"),
-            case((and_(elderly, H.c.category == "tekun", died.c.hash.is_(None)), 1), else_=0).label(
-                "tekun_missing"
-            ),
+            case(
+                (and_(elderly, H.c.category == "tekun", or_(people.c.died.is_(None), people.c.died == 0)), 1),
+                else_=0,
+            ).label("tekun_missing"),
             case((under, 1), else_=0).label("under_a_rule"),
             *[getattr(facts, name).label(name) for name in _FACT_COLUMNS],
             person_last.label("person_last"),
@@ -190,10 +242,7 @@ def _members(today: date) -> Shape:
         )
         .select_from(
             M.join(H, H.c.id == M.c.household_id)
-            .outerjoin(current, current.c.hash == M.c.id_number_hash)
-            .outerjoin(died, died.c.hash == M.c.id_number_hash)
-            .outerjoin(severe, severe.c.id_number_hash == M.c.id_number_hash)
-            .outerjoin(person, person.c.key == M.c.id_number_hash)
+            .outerjoin(people, people.c.hash == M.c.id_number_hash)
             .outerjoin(household, household.c.key == M.c.household_id)
         )
         .where(
