@@ -98,48 +98,40 @@ def _addresses(today: date) -> Shape:
     return _plain(ADDR, today, {"address_without_coordinates": checks.without_coordinates()})
 
 
-def _assessed(today: date) -> Any:
-    """The ID hashes with a current assessment, each once (a join keeps one row a member)."""
-    return (
-        select(A.c.id_number_hash.label("hash")).where(checks.current_assessment(today)).distinct().subquery()
-    )
-
-
-def _died() -> Any:
-    """The ID hashes with a recorded death, each once."""
-    return select(D.c.id_number_hash.label("hash")).where(D.c.deleted_at.is_(None)).distinct().subquery()
-
-
 def _member_records(today: date) -> Shape:
     """Every live member with their household (if any), whether their ID hash has a current
     assessment or a recorded death, and their region in force: the member rules of the score."""
     region, on = _region_in_force(M, today)
-    current, died = _assessed(today), _died()
-    overdue = and_(H.c.id.is_not(None), checks.elderly_of_active_household(today), current.c.hash.is_(None))
+    people = _people(today, visits=False)
+    overdue = and_(
+        H.c.id.is_not(None),
+        checks.elderly_of_active_household(today),
+        or_(people.c.current.is_(None), people.c.current == 0),
+    )
     return Shape(
         rows=M.outerjoin(H, H.c.id == M.c.household_id)
-        .outerjoin(current, current.c.hash == M.c.id_number_hash)
-        .outerjoin(died, died.c.hash == M.c.id_number_hash)
+        .outerjoin(people, people.c.hash == M.c.id_number_hash)
         .outerjoin(region, on),
         key=M.c.id,
         region_code=M.c.region_code,
         conditions={
             "elderly_assessment_overdue": overdue,
-            "tekun_assessment_missing": and_(overdue, H.c.category == "tekun", died.c.hash.is_(None)),
+            "tekun_assessment_missing": and_(
+                overdue, H.c.category == "tekun", or_(people.c.died.is_(None), people.c.died == 0)
+            ),
             "recipient_member_region_invalid": region.c.id.is_(None),
         },
         where=[M.c.deleted_at.is_(None)],
     )
 
 
-def _people(today: date) -> Any:
+def _people(today: date, *, visits: bool) -> Any:
     """Per ID hash, from everything the member rules ask about a person, in one join: whether
-    they have a current assessment (``current`` 1), a recorded death (``died`` 1), the day of
-    their latest assessment when it is severe (``severe_on``, else null), their last recent
-    visit (``last``, :func:`care.recent`)."""
+    they have a current assessment (``current`` 1), a recorded death (``died`` 1) and, with
+    ``visits``, the day of their latest assessment when it is severe (``severe_on``, else
+    null) and their last recent visit (``last``, :func:`care.recent`)."""
     day = Date()
-    severe = care.latest_severe()
-    rows = union_all(
+    known = [
         select(
             A.c.id_number_hash.label("hash"),
             literal(1).label("current"),
@@ -150,11 +142,16 @@ def _people(today: date) -> Any:
         select(D.c.id_number_hash, literal(0), literal(1), cast(null(), day), cast(null(), day)).where(
             D.c.deleted_at.is_(None)
         ),
-        select(severe.c.id_number_hash, literal(0), literal(0), severe.c.assessed_on, cast(null(), day)),
-        select(V.c.id_number_hash, literal(0), literal(0), cast(null(), day), V.c.visited_on).where(
-            care.recent(today)
-        ),
-    ).subquery("person_rows")
+    ]
+    if visits:
+        severe = care.latest_severe()
+        known += [
+            select(severe.c.id_number_hash, literal(0), literal(0), severe.c.assessed_on, cast(null(), day)),
+            select(V.c.id_number_hash, literal(0), literal(0), cast(null(), day), V.c.visited_on).where(
+                care.recent(today)
+            ),
+        ]
+    rows = union_all(*known).subquery("person_rows")
     return (
         select(
             rows.c.hash,
@@ -174,7 +171,7 @@ def _members(today: date) -> Shape:
     (their household, what is known of the person by ID hash in one join, their household's
     recent visits), then the rules' conditions on those facts. (Their region rule is left to
     its statement: it reads every member, by index.)"""
-    people = _people(today)
+    people = _people(today, visits=True)
     facts = care.Facts(
         living_alone=M.c.living_alone,
         birth_date=M.c.birth_date,
