@@ -277,3 +277,21 @@ async def test_findings_page_through_the_swept_rules(drawn: Database) -> None:
         )
     assert sorted(r.key for r in page) == keys
     assert len(keys) > 5
+
+
+async def test_rules_counted_together_count_as_each_alone(drawn: Database) -> None:
+    swept = {rule.code for rules in _swept().values() for rule in rules}
+    uuid_keyed = [
+        r for r in all_rules().values() if r.code not in swept and r.code != "indicator_report_missing"
+    ]
+    for scope in SCOPES:
+        async with drawn.reader() as session:
+            repo = QualityRepository(session)
+            together = await repo.each_count_and_sample(uuid_keyed, scope, TODAY, 5)
+            alone = [await repo.count_and_sample(rule, scope, TODAY, 5) for rule in uuid_keyed]
+            codes = [all_rules()["indicator_report_missing"]]
+            assert await repo.each_count_and_sample(codes, scope, TODAY, 5) == [
+                await repo.count_and_sample(codes[0], scope, TODAY, 5)
+            ]
+        assert together == alone, scope
+    assert sum(count for count, _ in together) > 0
