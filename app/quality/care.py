@@ -9,6 +9,7 @@ they came under the rule before today.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ def _overdue(last: Any, rule: visiting.VisitRule, today: date, came_under_before
     )
 
 
-def _latest_severe() -> Any:
+def latest_severe() -> Any:
     """(ID hash, assessed on) of the people whose latest current assessment is level 3 or 4."""
     later = aliased(A)
     newer = exists().where(
@@ -71,6 +72,118 @@ def _latest_severe() -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The columns the visit rules read about a member: their own, their household's, their
+    latest severe assessment (null when none) and their last visits (null when never)."""
+
+    living_alone: Any
+    birth_date: Any
+    parents_absent: Any
+    disability_grade: Any
+    category: Any
+    support_mode: Any
+    applied_on: Any
+    severe_hash: Any
+    severe_on: Any
+    person_last: Any
+    household_last: Any
+
+
+def under_a_rule(facts: Facts, today: date) -> Any:
+    """The member comes under at least one visit rule (whether overdue or not)."""
+    return or_(
+        and_(facts.living_alone.is_(True), facts.birth_date <= born_by(today, visiting.ELDERLY_AGE)),
+        and_(facts.category == "tekun", facts.support_mode == "home"),
+        facts.severe_hash.is_not(None),
+        facts.disability_grade.in_(visiting.SEVERE_GRADES),
+        and_(facts.parents_absent.is_(True), facts.birth_date > born_by(today, visiting.CHILD_AGE)),
+    )
+
+
+def overdue_under(facts: Facts, today: date) -> dict[visiting.VisitRule, Any]:
+    """Each visit rule's condition: the member is under the rule and overdue on ``today``."""
+    yesterday = today - timedelta(days=1)
+    registered = facts.applied_on < today
+    person = facts.person_last
+    household = facts.household_last
+    rule = visiting.SEVERE_DISABILITY_HOUSEHOLD
+    cutoff = today - timedelta(days=rule.interval_days)
+    return {
+        visiting.ELDERLY_LIVING_ALONE: and_(
+            facts.living_alone.is_(True),
+            facts.birth_date <= born_by(today, visiting.ELDERLY_AGE),
+            _overdue(
+                person,
+                visiting.ELDERLY_LIVING_ALONE,
+                today,
+                and_(registered, facts.birth_date <= born_by(yesterday, visiting.ELDERLY_AGE)),
+            ),
+        ),
+        visiting.TEKUN_AT_HOME: and_(
+            facts.category == "tekun",
+            facts.support_mode == "home",
+            _overdue(person, visiting.TEKUN_AT_HOME, today, registered),
+        ),
+        visiting.SEVERE_DISABILITY_ASSESSED: and_(
+            facts.severe_hash.is_not(None),
+            _overdue(
+                person,
+                visiting.SEVERE_DISABILITY_ASSESSED,
+                today,
+                and_(registered, facts.severe_on < today),
+            ),
+        ),
+        # A visit to the person or to anyone of the household counts, whichever is later.
+        rule: and_(
+            facts.disability_grade.in_(visiting.SEVERE_GRADES),
+            or_(
+                and_(person.is_(None), household.is_(None), registered),
+                and_(
+                    or_(person.is_not(None), household.is_not(None)),
+                    or_(person.is_(None), person < cutoff),
+                    or_(household.is_(None), household < cutoff),
+                ),
+            ),
+        ),
+        visiting.CHILDREN_PARENTS_ABSENT: and_(
+            facts.parents_absent.is_(True),
+            facts.birth_date > born_by(today, visiting.CHILD_AGE),
+            _overdue(person, visiting.CHILDREN_PARENTS_ABSENT, today, registered),
+        ),
+    }
+
+
+# Older than any rule's interval: a visit before every cutoff (see :func:`last_visits`).
+LONG_AGO = date(1, 1, 1)
+
+
+def recent(today: date) -> Any:
+    """The visits of the longest rule interval up to ``today``: the only ones whose day a rule
+    compares. Older visits are all before every cutoff: whether there was one matters only to a
+    person not yet under the rule yesterday, and :func:`visited` answers it (see ``sweeps``)."""
+    since = today - timedelta(days=max(rule.interval_days for rule in visiting.RULES))
+    return and_(V.c.deleted_at.is_(None), V.c.visited_on <= today, V.c.visited_on >= since)
+
+
+def last_visits(key: Any, today: date, name: str) -> Any:
+    """``(key, last)``: the last :func:`recent` visit of each ``key`` (a visit column)."""
+    return (
+        select(key.label("key"), func.max(V.c.visited_on).label("last"))
+        .where(key.is_not(None), recent(today))
+        .group_by(key)
+        .subquery(name)
+    )
+
+
+def visited(matching: Any, today: date) -> Any:
+    """Any visit on or before ``today`` among those ``matching`` (a condition correlated with
+    the outer statement). A scalar subquery (the first such visit), not EXISTS: PostgreSQL
+    then looks it up for each record that asks, by index, rather than hashing every visit."""
+    first = select(V.c.id).where(V.c.deleted_at.is_(None), V.c.visited_on <= today, matching).limit(1)
+    return first.scalar_subquery().is_not(None)
+
+
 def _last_visits(key: Any, today: date, name: str) -> Any:
     return (
         select(key.label("key"), func.max(V.c.visited_on).label("last"))
@@ -83,56 +196,23 @@ def _last_visits(key: Any, today: date, name: str) -> Any:
 def visit_overdue(today: date) -> Select[Any]:
     # Each person's and each household's last visit, and the people assessed level 3–4, are
     # grouped once and joined, rather than looked up again for every member.
-    yesterday = today - timedelta(days=1)
-    registered = H.c.applied_on < today
     person = _last_visits(V.c.id_number_hash, today, "last_person")
     household = _last_visits(V.c.household_id, today, "last_household")
-    severe = _latest_severe()
-    rule = visiting.SEVERE_DISABILITY_HOUSEHOLD
-    cutoff = today - timedelta(days=rule.interval_days)
-    rules = {
-        visiting.ELDERLY_LIVING_ALONE: and_(
-            M.c.living_alone.is_(True),
-            M.c.birth_date <= born_by(today, visiting.ELDERLY_AGE),
-            _overdue(
-                person.c.last,
-                visiting.ELDERLY_LIVING_ALONE,
-                today,
-                and_(registered, M.c.birth_date <= born_by(yesterday, visiting.ELDERLY_AGE)),
-            ),
-        ),
-        visiting.TEKUN_AT_HOME: and_(
-            H.c.category == "tekun",
-            H.c.support_mode == "home",
-            _overdue(person.c.last, visiting.TEKUN_AT_HOME, today, registered),
-        ),
-        visiting.SEVERE_DISABILITY_ASSESSED: and_(
-            severe.c.id_number_hash.is_not(None),
-            _overdue(
-                person.c.last,
-                visiting.SEVERE_DISABILITY_ASSESSED,
-                today,
-                and_(registered, severe.c.assessed_on < today),
-            ),
-        ),
-        # A visit to the person or to anyone of the household counts, whichever is later.
-        rule: and_(
-            M.c.disability_grade.in_(visiting.SEVERE_GRADES),
-            or_(
-                and_(person.c.last.is_(None), household.c.last.is_(None), registered),
-                and_(
-                    or_(person.c.last.is_not(None), household.c.last.is_not(None)),
-                    or_(person.c.last.is_(None), person.c.last < cutoff),
-                    or_(household.c.last.is_(None), household.c.last < cutoff),
-                ),
-            ),
-        ),
-        visiting.CHILDREN_PARENTS_ABSENT: and_(
-            M.c.parents_absent.is_(True),
-            M.c.birth_date > born_by(today, visiting.CHILD_AGE),
-            _overdue(person.c.last, visiting.CHILDREN_PARENTS_ABSENT, today, registered),
-        ),
-    }
+    severe = latest_severe()
+    facts = Facts(
+        living_alone=M.c.living_alone,
+        birth_date=M.c.birth_date,
+        parents_absent=M.c.parents_absent,
+        disability_grade=M.c.disability_grade,
+        category=H.c.category,
+        support_mode=H.c.support_mode,
+        applied_on=H.c.applied_on,
+        severe_hash=severe.c.id_number_hash,
+        severe_on=severe.c.assessed_on,
+        person_last=person.c.last,
+        household_last=household.c.last,
+    )
+    rules = overdue_under(facts, today)
     detail = case(
         *[
             (condition, literal(f"visit overdue under {r.code} (every {r.interval_days} days)"))

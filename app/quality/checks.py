@@ -11,8 +11,20 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, Table, exists, literal, not_, or_, select, true, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union,
+)
 
 from app.address.models import Address
 from app.assessment.models import Assessment
@@ -44,40 +56,61 @@ def _live(table: Table) -> Any:
     return table.c.deleted_at.is_(None)
 
 
-def household_without_address(today: date) -> Select[Any]:
-    return select(
-        H.c.id.label("key"), H.c.region_code, literal("no standard address linked").label("detail")
-    ).where(_live(H), H.c.status.in_(ACTIVE_STATUSES), H.c.address_id.is_(None))
+# The conditions the rules' statements and the sweeps (app.quality.sweeps) share.
 
 
-def address_without_coordinates(today: date) -> Select[Any]:
-    return select(
-        ADDR.c.id.label("key"), ADDR.c.region_code, literal("no coordinates").label("detail")
-    ).where(_live(ADDR), ADDR.c.status == "active", or_(ADDR.c.lon.is_(None), ADDR.c.lat.is_(None)))
+def without_address() -> ColumnElement[bool]:
+    """An active household with no standard address (on the household)."""
+    return and_(H.c.status.in_(ACTIVE_STATUSES), H.c.address_id.is_(None))
 
 
-def dibao_review_overdue(today: date) -> Select[Any]:
+def review_overdue(today: date) -> ColumnElement[bool]:
+    """An approved dibao household last reviewed more than 12 months ago, or never."""
     limit = months_before(today, 12)
-    return select(
-        H.c.id.label("key"),
-        H.c.region_code,
-        literal("approved dibao household not reviewed within 12 months").label("detail"),
-    ).where(
-        _live(H),
+    return and_(
         H.c.status == "approved",
         H.c.category == "dibao",
         or_(H.c.last_reviewed_on.is_(None), H.c.last_reviewed_on < limit),
     )
 
 
+def without_coordinates() -> ColumnElement[bool]:
+    """An active address with no longitude or no latitude."""
+    return and_(ADDR.c.status == "active", or_(ADDR.c.lon.is_(None), ADDR.c.lat.is_(None)))
+
+
+def current_assessment(today: date) -> ColumnElement[bool]:
+    """An assessment (row of ``assessment``) still in force on ``today``."""
+    return and_(_live(A), A.c.superseded_by.is_(None), A.c.next_due_on > today)
+
+
+def elderly_of_active_household(today: date) -> ColumnElement[bool]:
+    """A member aged 60 or more of a live, active household (member joined to household)."""
+    return and_(_live(H), H.c.status.in_(ACTIVE_STATUSES), M.c.birth_date <= born_by(today, 60))
+
+
+def household_without_address(today: date) -> Select[Any]:
+    return select(
+        H.c.id.label("key"), H.c.region_code, literal("no standard address linked").label("detail")
+    ).where(_live(H), without_address())
+
+
+def address_without_coordinates(today: date) -> Select[Any]:
+    return select(
+        ADDR.c.id.label("key"), ADDR.c.region_code, literal("no coordinates").label("detail")
+    ).where(_live(ADDR), without_coordinates())
+
+
+def dibao_review_overdue(today: date) -> Select[Any]:
+    return select(
+        H.c.id.label("key"),
+        H.c.region_code,
+        literal("approved dibao household not reviewed within 12 months").label("detail"),
+    ).where(_live(H), review_overdue(today))
+
+
 def elderly_assessment_overdue(today: date) -> Select[Any]:
-    sixty = born_by(today, 60)
-    current = exists().where(
-        A.c.id_number_hash == M.c.id_number_hash,
-        _live(A),
-        A.c.superseded_by.is_(None),
-        A.c.next_due_on > today,
-    )
+    current = exists().where(A.c.id_number_hash == M.c.id_number_hash, current_assessment(today))
     return (
         select(
             M.c.id.label("key"),
@@ -85,20 +118,14 @@ def elderly_assessment_overdue(today: date) -> Select[Any]:
             literal("member aged 60+ without a current capability assessment").label("detail"),
         )
         .join(H, H.c.id == M.c.household_id)
-        .where(_live(M), _live(H), H.c.status.in_(ACTIVE_STATUSES), M.c.birth_date <= sixty, not_(current))
+        .where(_live(M), elderly_of_active_household(today), not_(current))
     )
 
 
 def tekun_assessment_missing(today: date) -> Select[Any]:
     """Tekun members aged 60+ with no current capability assessment: their care-allowance tier
     is unknown, so payment runs pay them no care allowance."""
-    sixty = born_by(today, 60)
-    current = exists().where(
-        A.c.id_number_hash == M.c.id_number_hash,
-        _live(A),
-        A.c.superseded_by.is_(None),
-        A.c.next_due_on > today,
-    )
+    current = exists().where(A.c.id_number_hash == M.c.id_number_hash, current_assessment(today))
     died = exists().where(D.c.id_number_hash == M.c.id_number_hash, _live(D))
     return (
         select(
@@ -110,13 +137,7 @@ def tekun_assessment_missing(today: date) -> Select[Any]:
         )
         .join(H, H.c.id == M.c.household_id)
         .where(
-            _live(M),
-            _live(H),
-            H.c.category == "tekun",
-            H.c.status.in_(ACTIVE_STATUSES),
-            M.c.birth_date <= sixty,
-            not_(current),
-            not_(died),
+            _live(M), elderly_of_active_household(today), H.c.category == "tekun", not_(current), not_(died)
         )
     )
 
@@ -124,35 +145,41 @@ def tekun_assessment_missing(today: date) -> Select[Any]:
 def payment_after_death(today: date) -> Select[Any]:
     """Payments for a month after a recorded death: to the member who died, or to a household
     whose head, or only member, died before that month."""
-    # Found from the deaths (few) towards the payments, one set of payment ids the database
-    # computes once, rather than two look-ups for every payment.
-    member, paid = aliased(M), aliased(P)
-    to_the_dead = (
-        select(paid.c.id)
-        .join(member, member.c.id == paid.c.member_id)
-        .join(D, D.c.id_number_hash == member.c.id_number_hash)
-        .where(_live(D), D.c.died_month < paid.c.month)
+    # Found from the deaths (few) towards the payments, by index (payment.member_id,
+    # payment.household_id): each branch selects the payments themselves, so the payments are
+    # not read whole to be matched with the ids found. The members who died are found once
+    # for both branches.
+    dead = (
+        select(M.c.id, M.c.household_id, M.c.relation, M.c.deleted_at, D.c.died_month)
+        .join(D, D.c.id_number_hash == M.c.id_number_hash)
+        .where(_live(D))
+        .cte("dead_members")
     )
-    to_a_dead_household = (
-        select(paid.c.id)
-        .join(member, member.c.household_id == paid.c.household_id)
-        .join(H, H.c.id == paid.c.household_id)
-        .join(D, D.c.id_number_hash == member.c.id_number_hash)
-        .where(
-            paid.c.member_id.is_(None),
-            member.c.deleted_at.is_(None),
-            or_(member.c.relation == "head", H.c.member_count == 1),
-            _live(D),
-            D.c.died_month < paid.c.month,
-        )
-    )
-    return select(
+    row = (
         P.c.id.label("key"),
         P.c.region_code,
         (
             literal("paid for ") + P.c.month + literal(" (") + P.c.kind + literal(") after a recorded death")
         ).label("detail"),
-    ).where(_live(P), P.c.id.in_(union(to_the_dead, to_a_dead_household)))
+    )
+    to_the_dead = (
+        select(*row).join(dead, dead.c.id == P.c.member_id).where(_live(P), dead.c.died_month < P.c.month)
+    )
+    to_a_dead_household = (
+        select(*row)
+        .join(dead, dead.c.household_id == P.c.household_id)
+        .join(H, H.c.id == P.c.household_id)
+        .where(
+            _live(P),
+            P.c.member_id.is_(None),
+            dead.c.deleted_at.is_(None),
+            or_(dead.c.relation == "head", H.c.member_count == 1),
+            dead.c.died_month < P.c.month,
+        )
+    )
+    # UNION, not UNION ALL: a payment found both ways (or through two deaths) counts once.
+    found = union(to_the_dead, to_a_dead_household).subquery("after_death")
+    return select(found.c.key, found.c.region_code, found.c.detail)
 
 
 def indicator_report_missing(today: date) -> Select[Any]:
@@ -210,14 +237,21 @@ def region_invalid(spec: EntitySpec) -> Check:
     table = _t(spec.model)
 
     def check(today: date) -> Select[Any]:
+        # The distinct codes of the table (few), walked on its region_code index one after the
+        # other (each the least code above the last), rather than every record matched with the
+        # regions: the records under the codes not in force are then found by the same index.
+        first = select(func.min(table.c.region_code).label("code")).cte(f"{table.name}_codes", recursive=True)
+        following = select(func.min(table.c.region_code)).where(table.c.region_code > first.c.code)
+        codes = first.union_all(select(following.scalar_subquery()).where(first.c.code.is_not(None)))
         valid = exists().where(
-            R.c.code == table.c.region_code, _live(R), or_(R.c.valid_to.is_(None), R.c.valid_to >= today)
+            R.c.code == codes.c.code, _live(R), or_(R.c.valid_to.is_(None), R.c.valid_to >= today)
         )
+        unknown = select(codes.c.code).where(codes.c.code.is_not(None), not_(valid))
         return select(
             table.c.id.label("key"),
             table.c.region_code,
             literal("region code unknown or retired").label("detail"),
-        ).where(_live(table), not_(valid))
+        ).where(_live(table), table.c.region_code.in_(unknown))
 
     return check
 

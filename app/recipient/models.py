@@ -132,7 +132,7 @@ class Payment(SyncRecord, table=True):
         sa_column=Column(ForeignKey("recipient_household.id"), nullable=False, index=True)
     )
     member_id: uuid.UUID | None = Field(
-        default=None, sa_column=Column(ForeignKey("recipient_member.id"), nullable=True)
+        default=None, sa_column=Column(ForeignKey("recipient_member.id"), nullable=True, index=True)
     )
     month: str = Field(max_length=7)
     category: str = Field(max_length=20)
