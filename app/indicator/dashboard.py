@@ -9,12 +9,13 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.indicator.figures import figure_text, rounded_text
-from app.indicator.outlook import Outlook, outlooks_of, rank_regions, shortfall_order
+from app.indicator.headline import shown_outlooks
+from app.indicator.outlook import Outlook, rank_regions, shortfall_order
 from app.indicator.period import elapsed_share
-from app.indicator.progress import bases_for, evaluate, figures_for, region_tree, source_of, targets_for, when
+from app.indicator.progress import bases_for, figures_for, region_tree, source_of, targets_for, when
 from app.indicator.repository import IndicatorRepository
 from app.indicator.schemas import Dashboard, DashboardItem, DashboardOrder, StatusCounts
-from app.indicator.status import lag_order
+from app.indicator.status import completion_rate, lag_order, status_of
 from app.security.principal import Principal
 
 
@@ -47,31 +48,23 @@ async def dashboard(
     views: dict[str, dict[str, Outlook]] = {}
     for indicator in definitions:
         is_computed = indicator.code in computed
-        evaluation = evaluate(
-            indicator,
-            tree.root,
-            figures[indicator.code],
-            targets[indicator.code],
-            elapsed,
-            computed=is_computed,
-            judge=None if every else (root,),
-        )
-        judged = evaluation.nodes[root]
-        views[indicator.code] = outlooks_of(
+        # Only the lines shown are rolled up: the region's, and its children's when ranked.
+        views[indicator.code] = shown_outlooks(
             indicator,
             tree.root,
             figures[indicator.code],
             targets[indicator.code],
             span,
             computed=is_computed,
+            children=every,
             bases=bases.get(indicator.code),
-            rolled=(evaluation.actuals, evaluation.goals),
         )
         outlook = views[indicator.code][root]
+        actual, target = outlook.actual, outlook.target
+        rate = completion_rate(indicator.comparator, actual.value, target)
+        status = status_of(indicator.aggregation, indicator.comparator, actual.value, target, elapsed)
         sort_keys[indicator.code] = (
-            shortfall_order(indicator.code, outlook)
-            if every
-            else lag_order(judged.status, judged.rate, indicator.code)
+            shortfall_order(indicator.code, outlook) if every else lag_order(status, rate, indicator.code)
         )
         items.append(
             DashboardItem(
@@ -82,12 +75,12 @@ async def dashboard(
                 unit=indicator.unit,
                 aggregation=indicator.aggregation,
                 comparator=indicator.comparator,
-                target=figure_text(judged.target.value) if judged.target.value is not None else None,
-                actual=rounded_text(judged.actual.value),
-                completion_rate=rounded_text(judged.rate),
-                status=judged.status,
-                source=source_of(judged.actual, is_computed),
-                reported_children=judged.actual.reported_children,
+                target=figure_text(target) if target is not None else None,
+                actual=rounded_text(actual.value),
+                completion_rate=rounded_text(rate),
+                status=status,
+                source=source_of(actual, is_computed),
+                reported_children=actual.reported_children,
                 children=len(tree.root.children),
                 projected=rounded_text(outlook.projected),
                 will_meet=outlook.will_meet,

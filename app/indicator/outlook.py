@@ -80,6 +80,17 @@ def shortfall(comparator: str, projected: Decimal, target: Decimal) -> Decimal:
     return max(target - projected, Decimal(0))
 
 
+def outlook(
+    comparator: str, method: Method, actual: Actual, target: Decimal | None, projected: Decimal | None
+) -> Outlook:
+    """One region's outlook from its actual, its target and its projected value."""
+    if projected is None or target is None:
+        return Outlook(actual, target, projected, None, None, None, method)
+    short = shortfall(comparator, projected, target)
+    rate = short / target if target != 0 else None
+    return Outlook(actual, target, projected, is_met(comparator, projected, target), short, rate, method)
+
+
 def outlooks(
     aggregation: str,
     comparator: str,
@@ -108,17 +119,10 @@ def outlooks(
     }
     projections = roll_up(aggregation, tree, projected_figures, scale=scale, prefer_own=computed)
     method = method_of(aggregation)
-    out: dict[str, Outlook] = {}
-    for code, actual in actuals.items():
-        target = goals[code].value
-        value = projections[code].value
-        if value is None or target is None:
-            out[code] = Outlook(actual, target, value, None, None, None, method)
-            continue
-        short = shortfall(comparator, value, target)
-        rate = short / target if target != 0 else None
-        out[code] = Outlook(actual, target, value, is_met(comparator, value, target), short, rate, method)
-    return out
+    return {
+        code: outlook(comparator, method, actual, goals[code].value, projections[code].value)
+        for code, actual in actuals.items()
+    }
 
 
 def shortfall_order(code: str, outlook: Outlook) -> tuple[int, Decimal, Decimal, str]:
