@@ -125,3 +125,29 @@ async def test_dashboard_lines_are_the_roots_of_progress_and_forecast(
             ranked = {r["region_code"]: set(r["missing"]) & set(codes) for r in board["regions"]}
             assert len(ranked) == expected[codes[0]]["children"]
             assert ranked == {child: misses.get(child, set()) for child in ranked}, depth
+
+
+async def test_the_latest_report_counts_and_the_last_written_wins_a_tie(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    admin, op = auth("admin", region="330500"), auth("operator", region="330503")
+    code = (await define(client, admin, "sum"))["code"]
+    await set_target(client, admin, code, NANXUN, "100")
+    await report(client, op, code, NANXUN, "2022-03-31", value="1")
+    await report(client, op, code, NANXUN, "2022-06-30", value="5")
+    await report(client, op, code, NANXUN, "2022-06-30", value="7")
+    await report(client, op, code, NANXUN, "2022-08-20", value="9")
+    await report(client, op, code, NANXUN, "2022-06-30", period="2022Q2", value="11")
+    viewer = auth("viewer", region="330500")
+    for as_of, period, actual in (
+        ("2022-03-30", "2022", None),
+        ("2022-06-29", "2022", "1"),
+        ("2022-06-30", "2022", "7"),
+        ("2022-08-19", "2022", "7"),
+        ("2022-12-31", "2022", "9"),
+        ("2022-06-30", "2022Q2", "11"),
+    ):
+        params = {"period": period, "as_of": as_of, "region_code": "330503"}
+        r = await client.get(f"{BASE}/dashboard", params=params, headers=viewer)
+        item = next(i for i in r.json()["items"] if i["code"] == code)
+        assert item["actual"] == actual, (as_of, period)
