@@ -4,8 +4,8 @@ children are ranked too, to each child — each with its target and its projecti
 The rules are those of :mod:`app.indicator.rollup` and :mod:`app.indicator.outlook`, which give
 every region of a tree (the progress tree, the forecast). Here only the shown regions get an
 :class:`~app.indicator.rollup.Actual` and an :class:`~app.indicator.outlook.Outlook`; the regions
-below them are rolled up as plain tuples in one walk. The sums are taken over the same children
-in the same order, so every figure is the same to the last digit. Exact shortcuts:
+below them are rolled up as plain tuples in one walk per indicator. The sums are taken over the
+same children in the same order, so every figure is the same to the last digit. Exact shortcuts:
 
 - A carried figure (``ratio``, ``min``, ``none``) projects to itself, so its projection is its
   actual; a linear projection (``sum``) keeps a figure's presence, so a region combines the same
@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.indicator.models import Indicator
-from app.indicator.outlook import Outlook, method_of, outlook, project
+from app.indicator.outlook import Outlook, linear_value, method_of, outlook
 from app.indicator.period import Period
 from app.indicator.rollup import AGGREGATIONS, INHERITED_TARGETS, Actual, Figure, RegionNode, ratio_value
 from app.security.scope import ancestors
@@ -35,36 +35,95 @@ _Line = tuple[
 ]
 _EMPTY: _Line = (None, None, None, None, 0, None)
 _Projector = Callable[[str, Figure], Decimal | None]
+_Walk = Callable[[RegionNode, bool], _Line]
 
 
-def _own(aggregation: str, code: str, figure: Figure | None, projector: _Projector | None) -> _Line:
-    if figure is None:
+def _sum_walk(
+    figures: Mapping[str, Figure], prefer_own: bool, project: _Projector | None, out: dict[str, _Line]
+) -> _Walk:
+    def visit(node: RegionNode, shown_below: bool) -> _Line:
+        figure = figures.get(node.code)
+        own = figure.value if figure is not None else None
+        stands = prefer_own and own is not None
+        if stands and not shown_below:
+            return _own_value(node.code, figure, project)
+        total = projected = Decimal(0)
+        count = 0
+        for child in node.children:
+            line = visit(child, False)
+            if shown_below:
+                out[child.code] = line
+            if line[0] is not None:
+                # A projection is present exactly where the figure is (see the docstring).
+                total, count = total + line[0], count + 1
+                projected = projected + line[5] if line[5] is not None else projected
+        if count and not stands:
+            return (total, None, None, "children", count, projected)
+        return _own_value(node.code, figure, project)
+
+    return visit
+
+
+def _min_walk(figures: Mapping[str, Figure], prefer_own: bool, out: dict[str, _Line]) -> _Walk:
+    def visit(node: RegionNode, shown_below: bool) -> _Line:
+        figure = figures.get(node.code)
+        own = figure.value if figure is not None else None
+        stands = prefer_own and own is not None
+        if stands and not shown_below:
+            return _own_value(node.code, figure, None)
+        values = []
+        for child in node.children:
+            line = visit(child, False)
+            if shown_below:
+                out[child.code] = line
+            if line[0] is not None:
+                values.append(line[0])
+        if values and not stands:
+            return (min(values), None, None, "children", len(values), None)
+        return _own_value(node.code, figure, None)
+
+    return visit
+
+
+def _ratio_walk(figures: Mapping[str, Figure], prefer_own: bool, out: dict[str, _Line]) -> _Walk:
+    def visit(node: RegionNode, shown_below: bool) -> _Line:
+        figure = figures.get(node.code)
+        if figure is not None and figure.numerator is not None and figure.denominator is not None:
+            own: _Line = (None, figure.numerator, figure.denominator, "own", 0, None)
+        else:
+            own = _own_value(node.code, figure, None)
+        stands = prefer_own and (own[0] is not None or own[2] is not None)
+        if stands and not shown_below:
+            return own
+        numerator = denominator = Decimal(0)
+        count = 0
+        for child in node.children:
+            line = visit(child, False)
+            if shown_below:
+                out[child.code] = line
+            if line[1] is not None and line[2] is not None:
+                numerator, denominator, count = numerator + line[1], denominator + line[2], count + 1
+        if count and not stands:
+            return (None, numerator, denominator, "children", count, None)
+        return own
+
+    return visit
+
+
+def _own_walk(figures: Mapping[str, Figure], out: dict[str, _Line]) -> _Walk:
+    def visit(node: RegionNode, shown_below: bool) -> _Line:
+        if shown_below:
+            for child in node.children:
+                out[child.code] = visit(child, False)
+        return _own_value(node.code, figures.get(node.code), None)
+
+    return visit
+
+
+def _own_value(code: str, figure: Figure | None, project: _Projector | None) -> _Line:
+    if figure is None or figure.value is None:
         return _EMPTY
-    if aggregation == "ratio" and figure.numerator is not None and figure.denominator is not None:
-        return (None, figure.numerator, figure.denominator, "own", 0, None)
-    if figure.value is None:
-        return _EMPTY
-    projected = projector(code, figure) if projector is not None else None
-    return (figure.value, None, None, "own", 0, projected)
-
-
-def _combine(aggregation: str, lines: list[_Line]) -> _Line | None:
-    if aggregation == "ratio":
-        parts = [line for line in lines if line[1] is not None and line[2] is not None]
-        if not parts:
-            return None
-        numerator = sum((line[1] for line in parts if line[1] is not None), Decimal(0))
-        denominator = sum((line[2] for line in parts if line[2] is not None), Decimal(0))
-        return (None, numerator, denominator, "children", len(parts), None)
-    valued = [line for line in lines if line[0] is not None]
-    if not valued:
-        return None
-    values = [line[0] for line in valued if line[0] is not None]
-    if aggregation != "sum":
-        return (min(values), None, None, "children", len(values), None)
-    # A projection is present exactly where the figure is (see the module's docstring).
-    projected = [line[5] for line in valued if line[5] is not None]
-    return (sum(values, Decimal(0)), None, None, "children", len(values), sum(projected, Decimal(0)))
+    return (figure.value, None, None, "own", 0, project(code, figure) if project is not None else None)
 
 
 def _shown(line: _Line, scale: int, linear: bool) -> tuple[Actual, Decimal | None]:
@@ -90,21 +149,19 @@ def shown_lines(
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {aggregation!r}")
     linear = method_of(aggregation) == "linear"
-    project_own = projector if linear else None
-    out: dict[str, tuple[Actual, Decimal | None]] = {}
-
-    def visit(node: RegionNode, shown_below: bool) -> _Line:
-        own = _own(aggregation, node.code, figures.get(node.code), project_own)
-        stands = aggregation == "none" or (prefer_own and (own[0] is not None or own[2] is not None))
-        if stands and not shown_below:
-            return own
-        lines = [visit(child, False) for child in node.children]
-        if shown_below:
-            for child, line in zip(node.children, lines, strict=True):
-                out[child.code] = _shown(line, scale, linear)
-        return own if stands else (_combine(aggregation, lines) or own)
-
-    out[tree.code] = _shown(visit(tree, children), scale, linear)
+    lines: dict[str, _Line] = {}
+    if aggregation == "sum":
+        visit = _sum_walk(figures, prefer_own, projector, lines)
+    elif aggregation == "ratio":
+        visit = _ratio_walk(figures, prefer_own, lines)
+    elif aggregation == "min":
+        visit = _min_walk(figures, prefer_own, lines)
+    else:
+        visit = _own_walk(figures, lines)
+    root = visit(tree, children)
+    out = {tree.code: _shown(root, scale, linear)}
+    for code, line in lines.items():
+        out[code] = _shown(line, scale, linear)
     return out
 
 
@@ -121,13 +178,18 @@ def shown_outlooks(
 ) -> dict[str, Outlook]:
     """The outlook of the tree's root (and of its ``children``), as
     :func:`~app.indicator.outlook.outlooks_of` gives it for those regions."""
-    aggregation, start = indicator.aggregation, bases or {}
+    start, end = period.start, period.end
+    base_of = (bases or {}).get
 
     def projector(code: str, figure: Figure) -> Decimal | None:
-        return project(aggregation, figure, period, start.get(code)).value
+        # outlook.project, for a figure with a value: extrapolated when dated inside the period.
+        on = figure.on
+        if on is None or on >= end or on < start or figure.value is None:
+            return figure.value
+        return linear_value(figure.value, on, period, base_of(code))
 
     lines = shown_lines(
-        aggregation,
+        indicator.aggregation,
         tree,
         figures,
         scale=indicator.scale,
@@ -135,10 +197,10 @@ def shown_outlooks(
         children=children,
         projector=projector,
     )
-    inherits = aggregation in INHERITED_TARGETS
+    inherits = indicator.aggregation in INHERITED_TARGETS
     above = next((targets[c] for c in reversed(ancestors(tree.code)) if c in targets), None)
     root_target = targets.get(tree.code, above if inherits else None)
-    method = method_of(aggregation)
+    method = method_of(indicator.aggregation)
     out: dict[str, Outlook] = {}
     for code, (actual, projected) in lines.items():
         target = root_target if code == tree.code else targets.get(code, root_target if inherits else None)

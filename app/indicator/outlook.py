@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -65,9 +66,15 @@ def project(aggregation: str, figure: Figure, period: Period, base: Figure | Non
         return figure
     if figure.on >= period.end or figure.on < period.start:
         return figure
-    elapsed = (figure.on - period.start).days + 1
+    return Figure(value=linear_value(figure.value, figure.on, period, base), on=period.end)
+
+
+def linear_value(value: Decimal, on: date, period: Period, base: Figure | None = None) -> Decimal:
+    """``value`` as of ``on`` (inside the period, before its last day) kept at its pace to the
+    period's last day: the linear projection's value."""
+    elapsed = (on - period.start).days + 1
     start = base.value if base is not None and base.value is not None else Decimal(0)
-    return Figure(value=start + (figure.value - start) * period.days / elapsed, on=period.end)
+    return start + (value - start) * period.days / elapsed
 
 
 def shortfall(comparator: str, projected: Decimal, target: Decimal) -> Decimal:
