@@ -9,7 +9,7 @@ indicators ask their computation once per region shown (the dashboard shows one 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,7 +19,7 @@ from app.core.clock import clock
 from app.core.validators import normalize_region_code
 from app.indicator import service as indicators
 from app.indicator.computed import COVERS_SUBTREE, Computation, computation
-from app.indicator.figures import figure_text, rounded_text, stored
+from app.indicator.figures import figure_text, rounded_text
 from app.indicator.models import Indicator
 from app.indicator.outlook import needs_base
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
@@ -112,7 +112,7 @@ async def _computed(
     out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
     if value is not None:
-        out[node.code] = replace(value, on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
+        out[node.code] = value._replace(on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
     if (every and value is not None) or (value is None and not subtree):
         for child in node.children:
             out.update(await _computed(session, compute, child, period, on, every=every, subtree=subtree))
@@ -150,7 +150,13 @@ async def figures_for(
         )
     if reported:
         for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
-            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]), on=row[5])
+            value, numerator, denominator = row[2], row[3], row[4]
+            out[row[0]][row[1]] = Figure(
+                Decimal(value) if value else None,
+                Decimal(numerator) if numerator else None,
+                Decimal(denominator) if denominator else None,
+                row[5],
+            )
     return out, computed
 
 
