@@ -187,8 +187,8 @@ async def targets_for(
     out: dict[str, dict[str, Decimal]] = {d.code: {} for d in definitions}
     regions_needed = [*ancestors(tree.root.code), *(tree.codes if every else [tree.root.code])]
     rows = await TargetRepository(session).for_regions(list(out), period.text, regions_needed)
-    for indicator_code, region_code, target in rows:
-        out[indicator_code][region_code] = Decimal(target)
+    for row in rows:
+        out[row[0]][row[1]] = Decimal(row[2])
     return out
 
 

@@ -35,9 +35,8 @@ def _visible(column: Any, scope: str) -> ColumnElement[bool]:
     return or_(col(column).in_([*ancestors(scope), scope]), scope_filter(col(column), scope))
 
 
-class LatestReport(Protocol):
-    """A row of :meth:`ReportRepository.latest` by position: a SQLAlchemy row or the driver's
-    record."""
+class Positional(Protocol):
+    """A result row read by position: a SQLAlchemy row or the driver's record."""
 
     def __getitem__(self, index: int, /) -> Any: ...
 
@@ -92,6 +91,32 @@ LATEST_REPORTS_SQL = str(
 )
 """The latest reports as PostgreSQL text: ``$1`` the period, ``$2`` the indicator codes, ``$3``
 the region codes (arrays), ``$4`` the day."""
+
+
+_TARGETS: Table = IndicatorTarget.__table__  # type: ignore[attr-defined]
+
+
+def _region_targets(indicator_codes: ColumnElement[bool], regions: ColumnElement[bool]) -> Select[Any]:
+    return select(_TARGETS.c.indicator_code, _TARGETS.c.region_code, _TARGETS.c.target).where(
+        indicator_codes,
+        _TARGETS.c.period == bindparam("period"),
+        regions,
+        _TARGETS.c.deleted_at.is_(None),
+    )
+
+
+_REGION_TARGETS = _region_targets(
+    _TARGETS.c.indicator_code.in_(bindparam("indicator_codes", expanding=True)),
+    _TARGETS.c.region_code.in_(bindparam("regions", expanding=True)),
+)
+REGION_TARGETS_SQL = str(
+    _region_targets(
+        _TARGETS.c.indicator_code == any_(bindparam("indicator_codes", type_=ARRAY(String))),
+        _TARGETS.c.region_code == any_(bindparam("regions", type_=ARRAY(String))),
+    ).compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+)
+"""Targets of some indicators in some regions as PostgreSQL text: ``$1`` the indicator codes,
+``$2`` the period, ``$3`` the region codes."""
 
 
 class IndicatorRepository:
@@ -193,17 +218,15 @@ class TargetRepository:
 
     async def for_regions(
         self, indicator_codes: Collection[str], period: str, regions: Collection[str]
-    ) -> Sequence[Row[str, str, str]]:
-        """(indicator_code, region_code, target) for the given indicators, period and regions."""
-        query = select(
-            col(IndicatorTarget.indicator_code), col(IndicatorTarget.region_code), col(IndicatorTarget.target)
-        ).where(
-            col(IndicatorTarget.indicator_code).in_(sorted(indicator_codes)),
-            col(IndicatorTarget.period) == period,
-            col(IndicatorTarget.region_code).in_(sorted(regions)),
-            col(IndicatorTarget.deleted_at).is_(None),
-        )
-        return (await self.session.execute(query)).all()
+    ) -> Sequence[Positional]:
+        """(indicator_code, region_code, target) for the given indicators, period and regions
+        (on PostgreSQL run by the driver)."""
+        codes, places = sorted(indicator_codes), sorted(regions)
+        if dialect_of(self.session) == "postgresql":
+            return await fetch_driver_rows(self.session, REGION_TARGETS_SQL, codes, period, places)
+        params = {"indicator_codes": codes, "period": period, "regions": places}
+        rows: Sequence[Positional] = (await self.session.execute(_REGION_TARGETS, params)).all()
+        return rows
 
 
 class ReportRepository:
@@ -212,7 +235,7 @@ class ReportRepository:
 
     async def latest(
         self, indicator_codes: Collection[str], period: str, regions: Collection[str], as_of: date
-    ) -> Sequence[LatestReport]:
+    ) -> Sequence[Positional]:
         """The latest report on or before ``as_of`` of each indicator and region, in one query:
         ``(indicator, region, value, numerator, denominator, the report's as_of)``.
 
@@ -223,7 +246,7 @@ class ReportRepository:
         if dialect_of(self.session) == "postgresql":
             return await fetch_driver_rows(self.session, LATEST_REPORTS_SQL, period, codes, places, as_of)
         params = {"period": period, "indicator_codes": codes, "regions": places, "as_of": as_of}
-        rows: Sequence[LatestReport] = (await self.session.execute(_LATEST_REPORTS, params)).all()
+        rows: Sequence[Positional] = (await self.session.execute(_LATEST_REPORTS, params)).all()
         return rows
 
     async def history(
