@@ -6,15 +6,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.charity_trust.filters import TrustFilter
 from app.charity_trust.models import CharityTrust, TrustAnnualReport, TrustChange, TrustParty
 from app.core.pagination import PageParams, keyset
-from app.security.scope import scope_filter
+from app.security.scope import scope_filter, scope_pattern
 
 
 def _live_trust() -> Select[CharityTrust]:
@@ -31,6 +32,56 @@ class FigureRow:
     filed_in_year_fen: int
     in_force_count: int
     in_force_fen: int
+
+
+def _figures() -> Select[Any]:
+    """The statement of :meth:`TrustRepository.figures`, built once: parameters ``key_length``,
+    ``year_start`` and ``year_end`` (the year filed in), ``as_of`` and ``scope`` (the region's
+    LIKE pattern)."""
+    as_of = bindparam("as_of", type_=Date)
+    delta = (
+        select(
+            col(TrustChange.trust_id).label("trust_id"),
+            func.sum(col(TrustChange.amount_fen)).label("delta"),
+        )
+        .where(
+            col(TrustChange.change_type) == "property",
+            col(TrustChange.effective_on) <= as_of,
+            col(TrustChange.deleted_at).is_(None),
+        )
+        .group_by(col(TrustChange.trust_id))
+        .subquery()
+    )
+    filed_on = col(CharityTrust.filed_on)
+    terminated_on = col(CharityTrust.terminated_on)
+    in_year = and_(
+        filed_on >= bindparam("year_start", type_=Date), filed_on <= bindparam("year_end", type_=Date)
+    )
+    in_force = or_(terminated_on.is_(None), terminated_on > as_of)
+    amount = col(CharityTrust.initial_amount_fen) + func.coalesce(delta.c.delta, 0)
+    key = func.substr(col(CharityTrust.region_code), 1, bindparam("key_length", type_=Integer)).label("key")
+    return (
+        select(
+            key,
+            func.count(),
+            func.sum(case((in_year, 1), else_=0)),
+            func.sum(case((in_year, col(CharityTrust.initial_amount_fen)), else_=0)),
+            func.sum(case((in_force, 1), else_=0)),
+            func.sum(case((in_force, amount), else_=0)),
+        )
+        .select_from(CharityTrust)
+        .outerjoin(delta, delta.c.trust_id == col(CharityTrust.id))
+        .where(
+            col(CharityTrust.deleted_at).is_(None),
+            col(CharityTrust.status).in_(("filed", "terminated")),
+            filed_on <= as_of,
+            col(CharityTrust.region_code).like(bindparam("scope")),
+        )
+        .group_by(key)
+    )
+
+
+_FIGURES = _figures()
 
 
 class TrustRepository:
@@ -152,45 +203,14 @@ class TrustRepository:
     async def figures(self, region: str, key_length: int, year: int, as_of: date) -> list[FigureRow]:
         """Trust figures inside ``region``, grouped by the first ``key_length`` characters of the
         region code (see :mod:`app.charity_trust.amounts` for the rules these mirror)."""
-        delta = (
-            select(
-                col(TrustChange.trust_id).label("trust_id"),
-                func.sum(col(TrustChange.amount_fen)).label("delta"),
-            )
-            .where(
-                col(TrustChange.change_type) == "property",
-                col(TrustChange.effective_on) <= as_of,
-                col(TrustChange.deleted_at).is_(None),
-            )
-            .group_by(col(TrustChange.trust_id))
-            .subquery()
-        )
-        filed_on = col(CharityTrust.filed_on)
-        terminated_on = col(CharityTrust.terminated_on)
-        in_year = and_(filed_on >= date(year, 1, 1), filed_on <= date(year, 12, 31))
-        in_force = or_(terminated_on.is_(None), terminated_on > as_of)
-        amount = col(CharityTrust.initial_amount_fen) + func.coalesce(delta.c.delta, 0)
-        key = func.substr(col(CharityTrust.region_code), 1, key_length).label("key")
-        query = (
-            select(
-                key,
-                func.count(),
-                func.sum(case((in_year, 1), else_=0)),
-                func.sum(case((in_year, col(CharityTrust.initial_amount_fen)), else_=0)),
-                func.sum(case((in_force, 1), else_=0)),
-                func.sum(case((in_force, amount), else_=0)),
-            )
-            .select_from(CharityTrust)
-            .outerjoin(delta, delta.c.trust_id == col(CharityTrust.id))
-            .where(
-                col(CharityTrust.deleted_at).is_(None),
-                col(CharityTrust.status).in_(("filed", "terminated")),
-                filed_on <= as_of,
-                scope_filter(col(CharityTrust.region_code), region),
-            )
-            .group_by(key)
-        )
-        rows = (await self.session.execute(query)).all()
+        params = {
+            "key_length": key_length,
+            "year_start": date(year, 1, 1),
+            "year_end": date(year, 12, 31),
+            "as_of": as_of,
+            "scope": scope_pattern(region),
+        }
+        rows = (await self.session.execute(_FIGURES, params)).all()
         return [FigureRow(str(r[0]), *(int(v or 0) for v in r[1:])) for r in rows]
 
     async def count_missing_reports(self, region: str, year: int) -> int:

@@ -186,10 +186,21 @@ async def fetch_driver_row(session: AsyncSession, statement: str, *args: Any) ->
     """One row of a statement run by asyncpg itself on the session's connection (PostgreSQL
     reads that skip SQLAlchemy's execution context). A lost connection is invalidated and
     raised as :class:`ConnectionError`, which answers 503 like any other outage."""
+    return await _by_driver(session, "fetchrow", statement, args)
+
+
+async def fetch_driver_rows(session: AsyncSession, statement: str, *args: Any) -> list[Any]:
+    """Every row of a statement run by asyncpg itself, as :func:`fetch_driver_row` runs one:
+    the driver's records, read by position or by column name."""
+    rows: list[Any] = await _by_driver(session, "fetch", statement, args)
+    return rows
+
+
+async def _by_driver(session: AsyncSession, method: str, statement: str, args: tuple[Any, ...]) -> Any:
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection
     try:
-        return await driver.fetchrow(statement, *args)
+        return await getattr(driver, method)(statement, *args)
     except _DRIVER_CONNECTION_ERRORS as exc:
         await connection.invalidate(exc)
         raise ConnectionError("the database connection was lost") from exc

@@ -57,10 +57,6 @@ def rounded_text(number: Decimal | None, places: int = SHOWN_PLACES) -> str | No
     return figure_text(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
-def stored(text: str | None) -> Decimal | None:
-    return Decimal(text) if text not in (None, "") else None
-
-
 Figure = Annotated[
     Decimal,
     BeforeValidator(parse_figure),

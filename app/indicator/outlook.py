@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -65,9 +66,15 @@ def project(aggregation: str, figure: Figure, period: Period, base: Figure | Non
         return figure
     if figure.on >= period.end or figure.on < period.start:
         return figure
-    elapsed = (figure.on - period.start).days + 1
+    return Figure(value=linear_value(figure.value, figure.on, period, base), on=period.end)
+
+
+def linear_value(value: Decimal, on: date, period: Period, base: Figure | None = None) -> Decimal:
+    """``value`` as of ``on`` (inside the period, before its last day) kept at its pace to the
+    period's last day: the linear projection's value."""
+    elapsed = (on - period.start).days + 1
     start = base.value if base is not None and base.value is not None else Decimal(0)
-    return Figure(value=start + (figure.value - start) * period.days / elapsed, on=period.end)
+    return start + (value - start) * period.days / elapsed
 
 
 def shortfall(comparator: str, projected: Decimal, target: Decimal) -> Decimal:
@@ -78,6 +85,17 @@ def shortfall(comparator: str, projected: Decimal, target: Decimal) -> Decimal:
     if comparator == "eq":
         return abs(target - projected)
     return max(target - projected, Decimal(0))
+
+
+def outlook(
+    comparator: str, method: Method, actual: Actual, target: Decimal | None, projected: Decimal | None
+) -> Outlook:
+    """One region's outlook from its actual, its target and its projected value."""
+    if projected is None or target is None:
+        return Outlook(actual, target, projected, None, None, None, method)
+    short = shortfall(comparator, projected, target)
+    rate = short / target if target != 0 else None
+    return Outlook(actual, target, projected, is_met(comparator, projected, target), short, rate, method)
 
 
 def outlooks(
@@ -108,17 +126,10 @@ def outlooks(
     }
     projections = roll_up(aggregation, tree, projected_figures, scale=scale, prefer_own=computed)
     method = method_of(aggregation)
-    out: dict[str, Outlook] = {}
-    for code, actual in actuals.items():
-        target = goals[code].value
-        value = projections[code].value
-        if value is None or target is None:
-            out[code] = Outlook(actual, target, value, None, None, None, method)
-            continue
-        short = shortfall(comparator, value, target)
-        rate = short / target if target != 0 else None
-        out[code] = Outlook(actual, target, value, is_met(comparator, value, target), short, rate, method)
-    return out
+    return {
+        code: outlook(comparator, method, actual, goals[code].value, projections[code].value)
+        for code, actual in actuals.items()
+    }
 
 
 def shortfall_order(code: str, outlook: Outlook) -> tuple[int, Decimal, Decimal, str]:

@@ -1,4 +1,4 @@
-"""Progress trees and the dashboard.
+"""Progress trees, and the loading they share with the dashboard and the forecast.
 
 Everything a request needs is loaded with a few set-based queries — the region tree level by
 level, every target of the tree and of the regions above it, the latest report of every
@@ -9,7 +9,7 @@ indicators ask their computation once per region shown (the dashboard shows one 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,22 +19,18 @@ from app.core.clock import clock
 from app.core.validators import normalize_region_code
 from app.indicator import service as indicators
 from app.indicator.computed import COVERS_SUBTREE, Computation, computation
-from app.indicator.figures import figure_text, rounded_text, stored
+from app.indicator.figures import figure_text, rounded_text
 from app.indicator.models import Indicator
-from app.indicator.outlook import Outlook, needs_base, outlooks_of, rank_regions, shortfall_order
+from app.indicator.outlook import needs_base
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
-from app.indicator.repository import IndicatorRepository, ReportRepository, TargetRepository
+from app.indicator.repository import ReportRepository, TargetRepository
 from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
 from app.indicator.schemas import (
-    Dashboard,
-    DashboardItem,
-    DashboardOrder,
     Progress,
     ProgressNode,
     Source,
-    StatusCounts,
 )
-from app.indicator.status import Status, completion_rate, lag_order, status_of
+from app.indicator.status import Status, completion_rate, status_of
 from app.indicator.targets import check_period
 from app.region import service as regions
 from app.security.principal import Principal
@@ -116,7 +112,7 @@ async def _computed(
     out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
     if value is not None:
-        out[node.code] = replace(value, on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
+        out[node.code] = value._replace(on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
     if (every and value is not None) or (value is None and not subtree):
         for child in node.children:
             out.update(await _computed(session, compute, child, period, on, every=every, subtree=subtree))
@@ -154,7 +150,13 @@ async def figures_for(
         )
     if reported:
         for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
-            out[row[0]][row[1]] = Figure(stored(row[2]), stored(row[3]), stored(row[4]), on=row[5])
+            value, numerator, denominator = row[2], row[3], row[4]
+            out[row[0]][row[1]] = Figure(
+                Decimal(value) if value else None,
+                Decimal(numerator) if numerator else None,
+                Decimal(denominator) if denominator else None,
+                row[5],
+            )
     return out, computed
 
 
@@ -185,8 +187,8 @@ async def targets_for(
     out: dict[str, dict[str, Decimal]] = {d.code: {} for d in definitions}
     regions_needed = [*ancestors(tree.root.code), *(tree.codes if every else [tree.root.code])]
     rows = await TargetRepository(session).for_regions(list(out), period.text, regions_needed)
-    for indicator_code, region_code, target in rows:
-        out[indicator_code][region_code] = Decimal(target)
+    for row in rows:
+        out[row[0]][row[1]] = Decimal(row[2])
     return out
 
 
@@ -219,7 +221,7 @@ def evaluate(
     return result
 
 
-def _source(actual: Actual, computed: bool) -> Source | None:
+def source_of(actual: Actual, computed: bool) -> Source | None:
     if actual.source == "own":
         return "computed" if computed else "report"
     return "children" if actual.source == "children" else None
@@ -241,13 +243,13 @@ def _progress_node(node: RegionNode, tree: Tree, evaluation: Evaluation) -> Prog
         denominator=figure_text(actual.denominator) if ratio and actual.denominator is not None else None,
         completion_rate=rounded_text(judged.rate),
         status=judged.status,
-        source=_source(actual, evaluation.computed),
+        source=source_of(actual, evaluation.computed),
         reported_children=actual.reported_children,
         children=[_progress_node(child, tree, evaluation) for child in node.children],
     )
 
 
-def _when(period: str | None, as_of: date | None) -> tuple[Period, date]:
+def when(period: str | None, as_of: date | None) -> tuple[Period, date]:
     day = as_of or clock.today()
     text = period or str(day.year)
     check_period(text, ("query", "period"))
@@ -265,7 +267,7 @@ async def progress(
     depth: str | None,
 ) -> Progress:
     indicator = await indicators.require_visible(session, principal, code)
-    span, day = _when(period, as_of)
+    span, day = when(period, as_of)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
     figures, computed = await figures_for(session, [indicator], tree, span, day, every=True)
     targets = await targets_for(session, [indicator], tree, span, every=True)
@@ -284,104 +286,4 @@ async def progress(
         elapsed_share=rounded_text(elapsed) or "0",
         computed_by=indicator.computed_by if code in computed else None,
         tree=_progress_node(tree.root, tree, evaluation),
-    )
-
-
-async def dashboard(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    period: str | None,
-    region_code: str | None,
-    as_of: date | None,
-    depth: str | None,
-    order: DashboardOrder = "lag",
-) -> Dashboard:
-    """Every indicator of the region with its traffic light and its projection to the period's
-    end; ``order="shortfall"`` puts the projected misses first and ranks the region's children
-    by projected shortfall (``regions``)."""
-    span, day = _when(period, as_of)
-    tree = await region_tree(session, principal, region_code or principal.region, depth)
-    root = tree.root.code
-    definitions = await IndicatorRepository(session).applicable(root)
-    # Only the region's own line is shown: computations below it are asked only as a fallback,
-    # unless the children are ranked too.
-    every = order == "shortfall"
-    figures, computed = await figures_for(session, definitions, tree, span, day, every=every)
-    targets = await targets_for(session, definitions, tree, span, every=every)
-    bases = await bases_for(session, definitions, computed, tree, span, every=every)
-    elapsed = elapsed_share(span, day)
-    items: list[DashboardItem] = []
-    sort_keys: dict[str, tuple[int, int | Decimal, Decimal, str]] = {}
-    views: dict[str, dict[str, Outlook]] = {}
-    for indicator in definitions:
-        is_computed = indicator.code in computed
-        evaluation = evaluate(
-            indicator,
-            tree.root,
-            figures[indicator.code],
-            targets[indicator.code],
-            elapsed,
-            computed=is_computed,
-            judge=None if every else (root,),
-        )
-        judged = evaluation.nodes[root]
-        views[indicator.code] = outlooks_of(
-            indicator,
-            tree.root,
-            figures[indicator.code],
-            targets[indicator.code],
-            span,
-            computed=is_computed,
-            bases=bases.get(indicator.code),
-            rolled=(evaluation.actuals, evaluation.goals),
-        )
-        outlook = views[indicator.code][root]
-        sort_keys[indicator.code] = (
-            shortfall_order(indicator.code, outlook)
-            if every
-            else lag_order(judged.status, judged.rate, indicator.code)
-        )
-        items.append(
-            DashboardItem(
-                code=indicator.code,
-                name_zh=indicator.name_zh,
-                name_en=indicator.name_en,
-                domain=indicator.domain,
-                unit=indicator.unit,
-                aggregation=indicator.aggregation,
-                comparator=indicator.comparator,
-                target=figure_text(judged.target.value) if judged.target.value is not None else None,
-                actual=rounded_text(judged.actual.value),
-                completion_rate=rounded_text(judged.rate),
-                status=judged.status,
-                source=_source(judged.actual, is_computed),
-                reported_children=judged.actual.reported_children,
-                children=len(tree.root.children),
-                projected=rounded_text(outlook.projected),
-                will_meet=outlook.will_meet,
-                shortfall=rounded_text(outlook.shortfall),
-                shortfall_rate=rounded_text(outlook.shortfall_rate),
-                forecast_method=outlook.method,
-            )
-        )
-    items.sort(key=lambda item: sort_keys[item.code])
-    counts = StatusCounts()
-    for item in items:
-        setattr(counts, item.status, getattr(counts, item.status) + 1)
-    return Dashboard(
-        region_code=root,
-        name=tree.names.get(root, ""),
-        period=span.text,
-        as_of=day,
-        elapsed_share=rounded_text(elapsed) or "0",
-        counts=counts,
-        items=items,
-        order=order,
-        regions=rank_regions(
-            [(c.code, tree.names.get(c.code, ""), tree.levels.get(c.code, "")) for c in tree.root.children],
-            views,
-        )
-        if every
-        else [],
     )

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.db import dialect_of, fetch_driver_rows
 from app.core.pagination import PageParams, keyset
 from app.indicator.models import Indicator, IndicatorReport, IndicatorTarget
 from app.security.scope import ancestors, scope_filter
@@ -18,6 +33,90 @@ from app.security.scope import ancestors, scope_filter
 def _visible(column: Any, scope: str) -> ColumnElement[bool]:
     """Reference data of the scope's own region, the regions above it and the regions inside it."""
     return or_(col(column).in_([*ancestors(scope), scope]), scope_filter(col(column), scope))
+
+
+class Positional(Protocol):
+    """A result row read by position: a SQLAlchemy row or the driver's record."""
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
+_REPORTS: Table = IndicatorReport.__table__  # type: ignore[attr-defined]
+_LATER = _REPORTS.alias("later")
+
+
+def _latest_reports(indicator_codes: ColumnElement[bool], regions: ColumnElement[bool]) -> Select[Any]:
+    """Each live report of the period up to ``:as_of`` for which no later one exists (later:
+    a later ``as_of``, then written later, then a larger id) — the latest of each indicator
+    and region, found by an anti-join rather than by ranking every report."""
+    mine, later = _REPORTS.c, _LATER.c
+    newer = exists().where(
+        later.period == mine.period,
+        later.indicator_code == mine.indicator_code,
+        later.region_code == mine.region_code,
+        later.as_of <= bindparam("as_of"),
+        later.deleted_at.is_(None),
+        or_(
+            later.as_of > mine.as_of,
+            and_(
+                later.as_of == mine.as_of,
+                or_(
+                    later.created_at > mine.created_at,
+                    and_(later.created_at == mine.created_at, later.id > mine.id),
+                ),
+            ),
+        ),
+    )
+    return select(
+        mine.indicator_code, mine.region_code, mine.value, mine.numerator, mine.denominator, mine.as_of
+    ).where(
+        mine.period == bindparam("period"),
+        indicator_codes,
+        regions,
+        mine.as_of <= bindparam("as_of"),
+        mine.deleted_at.is_(None),
+        ~newer,
+    )
+
+
+_LATEST_REPORTS = _latest_reports(
+    _REPORTS.c.indicator_code.in_(bindparam("indicator_codes", expanding=True)),
+    _REPORTS.c.region_code.in_(bindparam("regions", expanding=True)),
+)
+LATEST_REPORTS_SQL = str(
+    _latest_reports(
+        _REPORTS.c.indicator_code == any_(bindparam("indicator_codes", type_=ARRAY(String))),
+        _REPORTS.c.region_code == any_(bindparam("regions", type_=ARRAY(String))),
+    ).compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+)
+"""The latest reports as PostgreSQL text: ``$1`` the period, ``$2`` the indicator codes, ``$3``
+the region codes (arrays), ``$4`` the day."""
+
+
+_TARGETS: Table = IndicatorTarget.__table__  # type: ignore[attr-defined]
+
+
+def _region_targets(indicator_codes: ColumnElement[bool], regions: ColumnElement[bool]) -> Select[Any]:
+    return select(_TARGETS.c.indicator_code, _TARGETS.c.region_code, _TARGETS.c.target).where(
+        indicator_codes,
+        _TARGETS.c.period == bindparam("period"),
+        regions,
+        _TARGETS.c.deleted_at.is_(None),
+    )
+
+
+_REGION_TARGETS = _region_targets(
+    _TARGETS.c.indicator_code.in_(bindparam("indicator_codes", expanding=True)),
+    _TARGETS.c.region_code.in_(bindparam("regions", expanding=True)),
+)
+REGION_TARGETS_SQL = str(
+    _region_targets(
+        _TARGETS.c.indicator_code == any_(bindparam("indicator_codes", type_=ARRAY(String))),
+        _TARGETS.c.region_code == any_(bindparam("regions", type_=ARRAY(String))),
+    ).compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+)
+"""Targets of some indicators in some regions as PostgreSQL text: ``$1`` the indicator codes,
+``$2`` the period, ``$3`` the region codes."""
 
 
 class IndicatorRepository:
@@ -119,17 +218,15 @@ class TargetRepository:
 
     async def for_regions(
         self, indicator_codes: Collection[str], period: str, regions: Collection[str]
-    ) -> Sequence[Row[str, str, str]]:
-        """(indicator_code, region_code, target) for the given indicators, period and regions."""
-        query = select(
-            col(IndicatorTarget.indicator_code), col(IndicatorTarget.region_code), col(IndicatorTarget.target)
-        ).where(
-            col(IndicatorTarget.indicator_code).in_(sorted(indicator_codes)),
-            col(IndicatorTarget.period) == period,
-            col(IndicatorTarget.region_code).in_(sorted(regions)),
-            col(IndicatorTarget.deleted_at).is_(None),
-        )
-        return (await self.session.execute(query)).all()
+    ) -> Sequence[Positional]:
+        """(indicator_code, region_code, target) for the given indicators, period and regions
+        (on PostgreSQL run by the driver)."""
+        codes, places = sorted(indicator_codes), sorted(regions)
+        if dialect_of(self.session) == "postgresql":
+            return await fetch_driver_rows(self.session, REGION_TARGETS_SQL, codes, period, places)
+        params = {"indicator_codes": codes, "period": period, "regions": places}
+        rows: Sequence[Positional] = (await self.session.execute(_REGION_TARGETS, params)).all()
+        return rows
 
 
 class ReportRepository:
@@ -138,52 +235,19 @@ class ReportRepository:
 
     async def latest(
         self, indicator_codes: Collection[str], period: str, regions: Collection[str], as_of: date
-    ) -> list[tuple[str, str, str | None, str | None, str | None, date]]:
+    ) -> Sequence[Positional]:
         """The latest report on or before ``as_of`` of each indicator and region, in one query:
         ``(indicator, region, value, numerator, denominator, the report's as_of)``.
 
-        Ties on ``as_of`` go to the report written last (ids are time-ordered).
+        Ties on ``as_of`` go to the report written last (ids are time-ordered). On PostgreSQL
+        the statement is run by the driver (prepared once per connection).
         """
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(col(IndicatorReport.indicator_code), col(IndicatorReport.region_code)),
-                order_by=(
-                    col(IndicatorReport.as_of).desc(),
-                    col(IndicatorReport.created_at).desc(),
-                    col(IndicatorReport.id).desc(),
-                ),
-            )
-            .label("rank")
-        )
-        ranked = (
-            select(
-                col(IndicatorReport.indicator_code),
-                col(IndicatorReport.region_code),
-                col(IndicatorReport.value),
-                col(IndicatorReport.numerator),
-                col(IndicatorReport.denominator),
-                col(IndicatorReport.as_of),
-                rank,
-            )
-            .where(
-                col(IndicatorReport.period) == period,
-                col(IndicatorReport.indicator_code).in_(sorted(indicator_codes)),
-                col(IndicatorReport.region_code).in_(sorted(regions)),
-                col(IndicatorReport.as_of) <= as_of,
-                col(IndicatorReport.deleted_at).is_(None),
-            )
-            .subquery()
-        )
-        query = select(
-            ranked.c.indicator_code,
-            ranked.c.region_code,
-            ranked.c.value,
-            ranked.c.numerator,
-            ranked.c.denominator,
-            ranked.c.as_of,
-        ).where(ranked.c.rank == 1)
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in await self.session.execute(query)]
+        codes, places = sorted(indicator_codes), sorted(regions)
+        if dialect_of(self.session) == "postgresql":
+            return await fetch_driver_rows(self.session, LATEST_REPORTS_SQL, period, codes, places, as_of)
+        params = {"period": period, "indicator_codes": codes, "regions": places, "as_of": as_of}
+        rows: Sequence[Positional] = (await self.session.execute(_LATEST_REPORTS, params)).all()
+        return rows
 
     async def history(
         self,

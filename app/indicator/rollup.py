@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Aggregation = Literal["sum", "ratio", "min", "none"]
 AGGREGATIONS: tuple[Aggregation, ...] = ("sum", "ratio", "min", "none")
@@ -45,10 +45,10 @@ class RegionNode:
             yield from child.walk()
 
 
-@dataclass(frozen=True, slots=True)
-class Figure:
+class Figure(NamedTuple):
     """A region's own figure: the latest report, or a computed value, and the day it describes
-    (``on``: the report's ``as_of``; the day computed for)."""
+    (``on``: the report's ``as_of``; the day computed for). A named tuple: one is made for every
+    report a progress tree or a dashboard reads."""
 
     value: Decimal | None = None
     numerator: Decimal | None = None

@@ -16,6 +16,7 @@ from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
 from app.core.params import RegionQuery
 from app.core.validators import Day, normalize_region_code
+from app.indicator import dashboard as dashboards
 from app.indicator import export, forecast, progress, reports, service, targets
 from app.indicator.period import PERIOD_PATTERN
 from app.indicator.rollup import Aggregation
@@ -98,7 +99,7 @@ def _file(media_type: str) -> dict[int | str, dict[str, Any]]:
 async def _board(
     session: ReadSession, principal: Principal, query: DashboardQuery, order: DashboardOrder = "lag"
 ) -> Dashboard:
-    return await progress.dashboard(
+    return await dashboards.dashboard(
         session,
         principal,
         period=query.period,

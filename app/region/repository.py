@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -41,21 +41,20 @@ class RegionRepository:
         )
         return (await self.session.execute(query)).scalars().all()
 
-    async def descendants(self, code: str, levels: Sequence[str]) -> Sequence[Region]:
-        """The live regions of the given levels inside ``code``, by code, in one query (a tree
-        is then linked by ``parent_code``)."""
-        if not levels:
-            return []
+    async def subtree(self, code: str, levels: Sequence[str]) -> Sequence[Row[str, str, str, str | None]]:
+        """``(code, name, level, parent_code)`` of the live region ``code`` and of its live
+        descendants of the given levels, by code, in one query (a tree is then linked by
+        ``parent_code``); no row for ``code`` when it is not a live region."""
+        below = and_(scope_range(col(Region.code), code), col(Region.level).in_(levels)) if levels else None
         query = (
-            select(Region)
+            select(col(Region.code), col(Region.name), col(Region.level), col(Region.parent_code))
             .where(
-                scope_range(col(Region.code), code),
-                col(Region.level).in_(levels),
                 col(Region.deleted_at).is_(None),
+                or_(col(Region.code) == code, below) if below is not None else col(Region.code) == code,
             )
             .order_by(col(Region.code))
         )
-        return (await self.session.execute(query)).scalars().all()
+        return (await self.session.execute(query)).all()
 
     def _filtered(
         self, scope: str, parent: str | None, level: str | None, q: str | None, valid_on: date | None

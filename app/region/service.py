@@ -123,16 +123,20 @@ async def subtree(
     session: AsyncSession, principal: Principal, code: str, levels: Sequence[str]
 ) -> tuple[RegionRef, dict[str, list[RegionRef]]]:
     """A region in scope and its descendants of the given levels, each region's children by
-    code — the tree :func:`get` and :func:`children_of` give a level at a time, in two queries."""
-    repo = RegionRepository(session)
-    region = await repo.get(code)
-    if region is None or not principal.covers(code):
+    code — the tree :func:`get` and :func:`children_of` give a level at a time, in one query."""
+    if not principal.covers(code):
         raise RegionNotFound(code)
+    root: RegionRef | None = None
     below: dict[str, list[RegionRef]] = {}
-    for found in await repo.descendants(region.code, levels):
-        if found.parent_code is not None:
-            below.setdefault(found.parent_code, []).append(_ref(found))
-    return _ref(region), below
+    for found_code, name, level, parent in await RegionRepository(session).subtree(code, levels):
+        ref = RegionRef(code=found_code, name=name, level=level)
+        if found_code == code:
+            root = ref
+        elif parent is not None:
+            below.setdefault(parent, []).append(ref)
+    if root is None:
+        raise RegionNotFound(code)
+    return root, below
 
 
 async def children_of(session: AsyncSession, code: str) -> list[RegionRef]:
