@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assessment import service
@@ -44,3 +46,9 @@ async def latest_levels(session: AsyncSession, id_hashes: Sequence[str]) -> dict
         for digest, (code, day) in found.items()
         if code in LEVEL_OF_CODE
     }
+
+
+def latest_at_levels(levels: Sequence[int]) -> Select[Any]:
+    """The ID hashes of the people whose latest assessment is at one of ``levels`` (0–4), as a
+    selection another domain's statement embeds: the people are never read into memory."""
+    return service.latest_at_levels([code for code, level in LEVEL_OF_CODE.items() if level in levels])

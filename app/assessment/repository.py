@@ -142,6 +142,14 @@ class AssessmentRepository:
         )
         return (await self.session.execute(query)).scalars().all()
 
+    @staticmethod
+    def latest_at_levels(level_codes: Sequence[str]) -> Select[Any]:
+        """A selection (not run) of the ID hashes whose latest assessment has one of
+        ``level_codes``: other domains embed it in their own statement."""
+        return select(col(Assessment.id_number_hash)).where(
+            *_current(), col(Assessment.level_code).in_(sorted(set(level_codes))), _no_later_assessment()
+        )
+
     async def latest_of(self, id_hashes: Sequence[str]) -> dict[str, tuple[str, date]]:
         """``{ID hash: (level code, assessed on)}`` of each person's latest assessment."""
         if not id_hashes:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assessment import scoring
@@ -305,6 +307,12 @@ async def latest_levels(session: AsyncSession, id_hashes: list[str]) -> dict[str
     """``{ID hash: (level code, assessed on)}`` of each person's latest assessment on this node
     (the recipients' discovery rules read it)."""
     return await AssessmentRepository(session).latest_of(id_hashes)
+
+
+def latest_at_levels(level_codes: Sequence[str]) -> Select[Any]:
+    """The ID hashes whose latest assessment has one of ``level_codes``, as a selection that
+    other domains embed in their statements (the roster of visits reads the severe ones)."""
+    return AssessmentRepository.latest_at_levels(level_codes)
 
 
 async def latest_capabilities(

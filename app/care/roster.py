@@ -26,11 +26,13 @@ class Entry:
 
 
 def criteria(on: date) -> recipients.PeopleCriteria:
-    """Everyone who may fall under a visit rule on ``on`` (the rules then decide)."""
+    """Everyone who may fall under a visit rule on ``on`` (the rules then decide): of the people
+    of assessable age only those whose latest assessment is severe, chosen in the database."""
     return recipients.PeopleCriteria(
         living_alone_born_by=born_by(on, visiting.ELDERLY_AGE),
         tekun_at_home=True,
         born_by=born_by(on, visiting.ASSESSABLE_AGE),
+        born_by_among=assessments.latest_at_levels(visiting.SEVERE_LEVELS),
         disability_grades=visiting.SEVERE_GRADES,
         parents_absent_born_after=born_by(on, visiting.CHILD_AGE),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.recipient.person_repository import PersonRepository
@@ -45,6 +45,9 @@ class PeopleCriteria:
     living_alone_born_by: date | None = None
     tekun_at_home: bool = False
     born_by: date | None = None
+    born_by_among: Select[Any] | None = None
+    """With ``born_by``: only members whose ID number's blind index this selection of ID hashes
+    (from another domain's port, e.g. the severely assessed) holds."""
     disability_grades: tuple[int, ...] = ()
     parents_absent_born_after: date | None = None
 
@@ -89,6 +92,7 @@ async def people(
         living_alone_born_by=criteria.living_alone_born_by,
         tekun_at_home=criteria.tekun_at_home,
         born_by=criteria.born_by,
+        born_by_among=criteria.born_by_among,
         disability_grades=criteria.disability_grades,
         parents_absent_born_after=criteria.parents_absent_born_after,
         batch=batch,

@@ -71,6 +71,7 @@ class PersonRepository:
         living_alone_born_by: date | None,
         tekun_at_home: bool,
         born_by: date | None,
+        born_by_among: Select[Any] | None = None,
         disability_grades: tuple[int, ...],
         parents_absent_born_after: date | None,
         batch: int = 2000,
@@ -83,7 +84,10 @@ class PersonRepository:
         if tekun_at_home:
             conditions.append(and_(_H.c.category == "tekun", _H.c.support_mode == "home"))
         if born_by is not None:
-            conditions.append(_M.c.birth_date <= born_by)
+            born = _M.c.birth_date <= born_by
+            conditions.append(
+                born if born_by_among is None else and_(born, _M.c.id_number_hash.in_(born_by_among))
+            )
         if disability_grades:
             conditions.append(_M.c.disability_grade.in_(disability_grades))
         if parents_absent_born_after is not None:

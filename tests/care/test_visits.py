@@ -345,3 +345,26 @@ async def test_a_visit_before_registration_counts(client: httpx.AsyncClient, aut
             )
         ).json()["items"]
         assert item["member_id"] in {d["member_id"] for d in found}
+
+
+async def test_only_the_latest_assessment_puts_a_person_under_the_level_rule(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    """The roster takes the severely assessed from the database: a person whose latest
+    assessment is severe is due, one assessed severe and later found mild is not."""
+    op = auth("operator", region="330502")
+    viewer = auth("viewer", region=TOWN)
+    recovered = member(born=date(1945, 4, 4), name="好转")
+    worsened = member(born=date(1946, 5, 5), name="加重")
+    with clock.frozen(noon(DAY)):
+        await household(client, op, TOWN, [recovered])
+        await household(client, op, TOWN, [worsened])
+    for person, totals in ((recovered, (20, 90)), (worsened, (90, 20))):
+        for day, total in zip((date(2026, 5, 1), date(2026, 9, 1)), totals, strict=True):
+            data = assessment_body(region=TOWN, person=person["id_number"], total=total, assessed_on=day)
+            await record_assessment(client, op, data)
+    with clock.frozen(noon(DAY)):
+        due = await _due(client, viewer)
+        assert _masked(worsened["id_number"]) in due
+        assert due[_masked(worsened["id_number"])]["rule"] == "severe_disability_assessed"
+        assert _masked(recovered["id_number"]) not in due
