@@ -396,9 +396,7 @@ async def main(args: argparse.Namespace) -> int:
             # The same service with the loop-lag and pool-wait instruments of bench.probe.
             env["MZ_BENCH_PROBE_FILE"] = str(probe_file)
             serve = [
-                sys.executable, "-m", "uvicorn", "bench.probe:probed_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                "--no-access-log", "--log-level", "warning",
+                sys.executable, "-m", "bench.probe", "--port", str(port), "--workers", str(args.workers),
             ]  # fmt: skip
         server_log = Path(tempfile.mkstemp(prefix="mzbench-load-", suffix=".log")[1])
         with started_process(serve, env, port, ready_path="/readyz", keep_log=server_log) as (base, proc):
@@ -423,9 +421,8 @@ async def main(args: argparse.Namespace) -> int:
                     for _ in range(CLIENTS)
                 ]
                 work = Workload(clients, ids, texts, terms, codes)
-                # The workers share one listening socket and the one that wakes first accepts
-                # every connection waiting: open the connections one at a time, so that they
-                # spread over the workers (the clients are used in turn).
+                # Connections opened one at a time, as a proxy's pool grows (each worker
+                # listens on its own socket: the kernel spreads them).
                 for client in clients:
                     await client.get("/healthz")
                     await asyncio.sleep(0.02)

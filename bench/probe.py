@@ -6,10 +6,12 @@ named by ``MZ_BENCH_PROBE_FILE``:
   blocks the event loop (synchronous work in a handler) shows here;
 - **pool wait**: the time each checkout waits for a database connection of the pool.
 
-Used only by the benchmark (a uvicorn factory in a process of its own); never served."""
+Used only by the benchmark (``python -m bench.probe --port P --workers N``: the workers of
+``serve``, each with its own listening socket, running this factory); never served."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -17,9 +19,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 
 from app.cli.serve import worker_app
+from app.cli.workers import Supervisor
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -74,3 +78,20 @@ def probed_app() -> FastAPI:
     probe = Probe(os.environ["MZ_BENCH_PROBE_FILE"])
     probe.wrap_pool(app.state.db.engine.sync_engine.pool)
     return app
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="the service with the probe, as bench.load runs it")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    config = uvicorn.Config(
+        "bench.probe:probed_app",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        log_level="warning",
+    )
+    raise SystemExit(Supervisor(config, args.workers).run())

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from app.cli.workers import Supervisor
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logs import configure_logging
@@ -87,18 +88,21 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     prepare(migrate=settings.auto_migrate and not args.no_migrate)
-    uvicorn.run(
-        "app.cli.serve:worker_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_keep_alive=settings.keep_alive_s,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+        "timeout_keep_alive": settings.keep_alive_s,
         **forwarded_options(settings),
-    )
+    }
+    workers = args.workers or settings.workers
+    if workers > 1:
+        # Each worker on its own SO_REUSEPORT socket: connections spread evenly (app.cli.workers).
+        return Supervisor(uvicorn.Config("app.cli.serve:worker_app", **options), workers).run()
+    uvicorn.run("app.cli.serve:worker_app", **options)
     return 0
 
 

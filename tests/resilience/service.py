@@ -147,10 +147,9 @@ async def pinned_clients(
     """HTTP clients of one keep-alive connection each, ``per_worker`` of them on every worker
     (interleaved): requests spread over them reach every worker.
 
-    The workers share one listening socket, and the worker that wakes first accepts every
-    connection waiting in the backlog, so a burst of new connections tends to land on one
-    worker. Connections opened one at a time are owned by the worker whose count of
-    established connections went up."""
+    Each worker listens on its own socket and the kernel hashes each new connection to one of
+    them, so which worker gets a connection is chance. Connections opened one at a time are
+    owned by the worker whose count of established connections went up."""
     workers = [p.pid for p in service.workers()]
     pinned: dict[int, list[httpx.AsyncClient]] = {pid: [] for pid in workers}
     opened: list[httpx.AsyncClient] = []
