@@ -347,19 +347,25 @@ def server_messages(path: Path) -> Counter[str]:
 
 
 def probe_report(path: Path) -> str:
-    """The worst 10 s windows of event-loop lag and pool wait that ``bench.probe`` wrote;
-    removes the file."""
+    """The worst 10 s windows of event-loop lag, pool wait and generation-2 collector pauses
+    that ``bench.probe`` wrote; removes the file."""
     lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     path.unlink(missing_ok=True)
     if not lines:
         return "  probe: nothing written"
     out = [f"  probe: {len(lines)} windows of 10 s over the workers"]
-    for key in ("loop_lag", "pool_wait"):
-        worst = sorted(lines, key=lambda w: w[key].get("max_ms", 0.0), reverse=True)[:3]
-        p99s = sorted(w[key].get("p99_ms", 0.0) for w in lines)
+    for key in ("loop_lag", "pool_wait", "gc2_pause"):
+        worst = sorted(lines, key=lambda w: w.get(key, {}).get("max_ms", 0.0), reverse=True)[:3]
+        p99s = sorted(w.get(key, {}).get("p99_ms", 0.0) for w in lines)
+        count = sum(w.get(key, {}).get("n", 0) for w in lines)
         out.append(
-            f"  {key}: median window p99 {p99s[len(p99s) // 2]:.1f} ms; worst windows "
-            + ", ".join(f"p99 {w[key].get('p99_ms', 0)} / max {w[key].get('max_ms', 0)} ms" for w in worst)
+            f"  {key}: {count} in all, median window p99 {p99s[len(p99s) // 2]:.1f} ms; worst windows "
+            + ", ".join(
+                f"p99 {w[key].get('p99_ms', 0)} / max {w[key].get('max_ms', 0)} ms"
+                f" (pid {w['pid']} at {w.get('at', '?')})"
+                for w in worst
+                if key in w
+            )
         )
     return "\n".join(out)
 

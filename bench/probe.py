@@ -4,7 +4,9 @@ named by ``MZ_BENCH_PROBE_FILE``:
 
 - **loop lag**: a task that sleeps 5 ms and measures how late it wakes — a callback that
   blocks the event loop (synchronous work in a handler) shows here;
-- **pool wait**: the time each checkout waits for a database connection of the pool.
+- **pool wait**: the time each checkout waits for a database connection of the pool;
+- **collector pauses**: how long each garbage collection of generation 2 (the full ones, whose
+  cost grows with the heap) held the process, timed by ``gc.callbacks``.
 
 Used only by the benchmark (``python -m bench.probe --port P --workers N``: the workers of
 ``serve``, each with its own listening socket, running this factory); never served."""
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import time
@@ -42,7 +45,19 @@ class Probe:
         self.path = path
         self.lags: list[float] = []
         self.waits: list[float] = []
+        self.pauses: list[float] = []
+        self.collecting: float | None = None
         self.task: asyncio.Task[None] | None = None
+        gc.callbacks.append(self.on_collect)
+
+    def on_collect(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self.collecting = time.perf_counter()
+        elif self.collecting is not None:
+            self.pauses.append(time.perf_counter() - self.collecting)
+            self.collecting = None
 
     def wrap_pool(self, pool: Any) -> None:
         get: Callable[[], Any] = pool._do_get
@@ -66,9 +81,15 @@ class Probe:
             self.lags.append(time.perf_counter() - started - 0.005)
             if time.monotonic() - written >= 10:
                 written = time.monotonic()
-                lags, waits = _summary(self.lags), _summary(self.waits)
-                line = {"pid": os.getpid(), "loop_lag": lags, "pool_wait": waits}
-                self.lags, self.waits = [], []
+                lags, waits, pauses = _summary(self.lags), _summary(self.waits), _summary(self.pauses)
+                line = {
+                    "pid": os.getpid(),
+                    "at": round(time.time(), 1),
+                    "loop_lag": lags,
+                    "pool_wait": waits,
+                    "gc2_pause": pauses,
+                }
+                self.lags, self.waits, self.pauses = [], [], []
                 with open(self.path, "a") as out:  # noqa: ASYNC230 - a line every 10 s, measured itself
                     out.write(json.dumps(line) + "\n")
 

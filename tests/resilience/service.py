@@ -26,6 +26,17 @@ from tests.factories import id_number
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def listening_inodes(port: int) -> set[int]:
+    """Inodes of the sockets listening on ``port`` (IPv4), from /proc/net/tcp."""
+    out = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], int(fields[9])
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            out.add(inode)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -123,7 +134,9 @@ async def _wait_ready(service: Service, workers: int, timeout_s: float = 60) -> 
                 raise AssertionError(f"the service exited:\n{service.output()}")
             with contextlib.suppress(httpx.HTTPError):
                 ready = (await client.get("/readyz")).status_code == 200
-                if ready and len(service.workers()) == workers:
+                # Every worker listening: one that is still starting has not joined the port yet.
+                listening = workers == 1 or len(listening_inodes(service.port)) == workers
+                if ready and len(service.workers()) == workers and listening:
                     return
             await asyncio.sleep(0.2)
     raise AssertionError(f"the service did not become ready:\n{service.output()}")

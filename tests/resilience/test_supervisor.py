@@ -11,14 +11,13 @@ import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import psutil
 import pytest
 
 from tests.databases import TestDatabase
-from tests.resilience.service import Service, serving
+from tests.resilience.service import Service, listening_inodes, serving
 
 pytestmark = pytest.mark.slow
 
@@ -47,17 +46,6 @@ async def _burst(service: Service) -> tuple[list[httpx.AsyncClient], dict[int, i
     return clients, service.connections_per_worker()
 
 
-def _listening_inodes(port: int) -> set[int]:
-    """Inodes of the sockets listening on ``port`` (IPv4), from /proc/net/tcp."""
-    out = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, state, inode = fields[1], fields[3], int(fields[9])
-        if state == "0A" and int(local.split(":")[1], 16) == port:
-            out.add(inode)
-    return out
-
-
 def _socket_inodes(pid: int) -> set[int]:
     out = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
@@ -70,7 +58,7 @@ def _socket_inodes(pid: int) -> set[int]:
 
 async def test_each_worker_listens_on_its_own_socket(database_url: str) -> None:
     async with serving(database_url, workers=2) as service:
-        listening = _listening_inodes(service.port)
+        listening = listening_inodes(service.port)
         owned = {w.pid: _socket_inodes(w.pid) & listening for w in service.workers()}
         assert len(owned) == 2, owned
         assert all(len(s) == 1 for s in owned.values()), owned
