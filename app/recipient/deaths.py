@@ -26,6 +26,7 @@ from app.recipient.repository import RecipientRepository
 from app.recipient.schemas import DeathCreate, DeathMatch, DeathRead
 from app.security.pii import PiiCipher, mask_id_number
 from app.security.principal import Principal
+from app.security.scope import in_scope
 
 
 class DeathNotFound(NotFound):
@@ -34,9 +35,15 @@ class DeathNotFound(NotFound):
 
 
 class DeathExists(Conflict):
-    def __init__(self, existing: DeathRecord | None) -> None:
+    """A death is recorded once per person. Inside the caller's scope the answer names the
+    record; outside it, it names nothing (no record, date or region)."""
+
+    def __init__(self, existing: DeathRecord | None, principal: Principal | None = None) -> None:
         if existing is None:
             super().__init__("a death is already recorded for this ID number")
+            return
+        if principal is not None and not in_scope(principal.region, existing.region_code):
+            super().__init__("a death is already recorded for this ID number outside your scope")
             return
         super().__init__(
             f"a death is already recorded for this ID number (died on {existing.died_on}); "
@@ -90,7 +97,7 @@ async def record(uow: UnitOfWork, principal: Principal, pii: PiiCipher, data: De
     repo = DeathRepository(uow.session)
     existing = await repo.by_hash(id_hash)
     if existing is not None:
-        raise DeathExists(existing)
+        raise DeathExists(existing, principal)
     matches = await _matches(uow.session, principal, id_hash)
     death = DeathRecord(
         region_code=matches[0].region_code if matches else principal.region,
@@ -114,7 +121,7 @@ async def record(uow: UnitOfWork, principal: Principal, pii: PiiCipher, data: De
             )
     except IntegrityError:
         # Another request recorded the same person in the meantime.
-        raise DeathExists(await repo.by_hash(id_hash)) from None
+        raise DeathExists(await repo.by_hash(id_hash), principal) from None
     return _read(death, matches)
 
 

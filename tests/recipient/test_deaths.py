@@ -189,3 +189,29 @@ async def test_import_deaths_over_http(client: httpx.AsyncClient, auth: TokenFac
     assert (r.json()["inserted"], [x["line"] for x in r.json()["rejected"]]) == (1, [3])
     listed = (await client.get(DEATHS, params={"id_number": known}, headers=h)).json()["items"]
     assert [d["died_on"] for d in listed] == ["2026-03-01"]
+
+
+async def test_a_death_recorded_in_another_county_is_refused_without_naming_it(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    person = id_number("330523")
+    recorded = await _death(client, auth("operator", region="330523"), person, "2026-03-02")
+    again = await client.post(
+        DEATHS,
+        json={"id_number": person, "died_on": "2026-03-04", "source": "funeral"},
+        headers=auth("operator", region="330522"),
+    )
+    assert again.status_code == 409
+    body = again.json()
+    assert body["status"] == 409
+    assert "outside your scope" in body["detail"]
+    assert not {"death_id", "died_on"} & set(body)
+    for secret in (recorded["id"], "2026-03-02", "330523"):
+        assert secret not in again.text
+    # Inside its scope the answer names the record.
+    mine = await client.post(
+        DEATHS,
+        json={"id_number": person, "died_on": "2026-03-04", "source": "funeral"},
+        headers=auth("operator", region="330523"),
+    )
+    assert (mine.status_code, mine.json()["death_id"]) == (409, recorded["id"])
