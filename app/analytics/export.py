@@ -14,17 +14,10 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.core.tabular import xlsx_cell
+from app.core.tabular import csv_cell, xlsx_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
-_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
-        return "'" + value
-    return value
 
 
 def filename(answer: dict[str, Any], extension: str) -> str:
@@ -43,7 +36,7 @@ def to_csv(answer: dict[str, Any]) -> bytes:
     columns: list[str] = answer["columns"]
     writer.writerow(columns)
     for row in answer["rows"]:
-        writer.writerow(["" if row[c] is None else safe_text(row[c]) for c in columns])
+        writer.writerow(["" if row[c] is None else csv_cell(row[c]) for c in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -52,7 +45,7 @@ def _cell(value: Any, money: bool) -> Any:
         return None
     if money:
         return Decimal(value)
-    return xlsx_cell(safe_text(value))
+    return xlsx_cell(value)
 
 
 def to_xlsx(answer: dict[str, Any], money_measures: set[str]) -> bytes:
@@ -80,7 +73,7 @@ def to_xlsx(answer: dict[str, Any], money_measures: set[str]) -> bytes:
         ("起 from", answer.get("from") or ""),
         ("止 to", answer.get("to") or ""),
     ):
-        totals.append([label, xlsx_cell(safe_text(value))])
+        totals.append([label, xlsx_cell(value)])
     for name, value in answer["totals"].items():
         totals.append([name, _cell(value, name in money_measures)])
     totals.column_dimensions["A"].width = 24

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from openpyxl import Workbook
 
 from app.care.schemas import DueVisit, NeedRead, ResourceRead
-from app.core.tabular import xlsx_cell
+from app.core.tabular import neutralise, xlsx_cell
 from app.security.pii import mask_name
 
 Format = Literal["csv", "xlsx"]
@@ -25,7 +25,6 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutral(value: Any) -> Any:
@@ -38,8 +37,7 @@ def neutral(value: Any) -> Any:
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return neutralise(str(value))
 
 
 def need_rows(items: Sequence[NeedRead]) -> tuple[list[str], list[list[Any]]]:

@@ -222,8 +222,9 @@ def test_leap_day_birthdays() -> None:
 
 
 def test_export_cells_never_carry_formulas() -> None:
-    for text in ("=1+1", "+86 138", "-2", "@SUM(A1)", "\tx", "\rx"):
+    for text in ("=1+1", "+86 138", "-2+A1", "@SUM(A1)", "\tx", "\rx"):
         assert export.neutral(text) == "'" + text
+    assert export.neutral("-2.50") == "-2.50"  # a plain number written as text (the shared rule)
     assert export.neutral("张三") == "张三"
     assert export.neutral(-2) == -2
     assert export.neutral(3.5) == 3.5
