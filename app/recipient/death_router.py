@@ -13,7 +13,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import Day
+from app.core.validators import Day, IdNumberFilter
 from app.recipient import death_import, deaths
 from app.recipient.schemas import DeathCreate, DeathImportReport, DeathRead
 from app.security.dependencies import Pii, Writer, require
@@ -72,7 +72,7 @@ async def list_deaths(
     principal: Reader,
     pii: Pii,
     paging: Paging,
-    id_number: Annotated[str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number")] = None,
+    id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
     died_from: Day | None = None,
     died_to: Day | None = None,
 ) -> Page[DeathRead]:
@@ -81,7 +81,7 @@ async def list_deaths(
         principal,
         pii,
         paging,
-        id_number=id_number.upper() if id_number else None,
+        id_number=id_number,
         died_from=died_from,
         died_to=died_to,
     )
