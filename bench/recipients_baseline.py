@@ -24,6 +24,7 @@ import asyncpg
 from fastapi import FastAPI, HTTPException
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
+from app.recipient.filters import HouseholdFilter
 from app.recipient.repository import VIEW_WITH_MEMBERS_SQL, filtered_households
 
 DSN = os.environ.get("BENCH_DSN", "")
@@ -34,10 +35,7 @@ SCOPE = "3305"  # the benchmark's token is scoped to the city 330500
 
 _list = filtered_households(
     "330500000000",
-    region_code="330502001000",
-    category="dibao",
-    status="approved",
-    q=None,
+    HouseholdFilter(region_code="330502001000", category="dibao", status="approved"),
     id_hash=None,
     with_members=True,
 )

@@ -31,5 +31,14 @@ def uscc(dept: str = "5", kind: str = "3", region: str = "330500", rng: random.R
     return first17 + uscc_check_char(first17)
 
 
+def full_width(text: str) -> str:
+    """``text`` with its ASCII letters and digits typed full-width (``３３０５``)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+"""ASCII digits to Arabic-Indic ones (``str.translate``): digits of another script."""
+
+
 def unique_suffix() -> str:
     return f"{next(_seq):06d}"

@@ -11,24 +11,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from app.care.taxonomy import NeedStatus, NeedType, ProviderKind, ReferralStatus, Source, Urgency
 from app.care.visiting import RuleCode
 from app.core.params import RegionFilter
-from app.core.validators import Day
-
-
-def _upper(value: str | None) -> str | None:
-    return value.upper() if value else value
-
+from app.core.validators import Day, IdNumberFilter
 
 IdNumberMatch = Annotated[
-    str | None,
-    Field(pattern=r"^\d{17}[\dXx]$", description="Exact ID number (found by its blind index)", repr=False),
-    AfterValidator(_upper),
+    IdNumberFilter | None, Field(description="Exact ID number (found by its blind index)", repr=False)
 ]
-"""An ID number to find a person by (upper-cased; looked up by its blind index)."""
+"""An ID number to find a person by (normalised; looked up by its blind index)."""
 
 
 class NeedFilter(BaseModel):

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from app.core.pagination import PageParams, keyset
 from app.recipient.death_models import DeathRecord
+from app.recipient.filters import DeathFilter
 from app.security.scope import scope_filter
 
 
@@ -53,19 +54,20 @@ class DeathRepository:
         self,
         scope: str,
         params: PageParams,
+        f: DeathFilter,
         *,
         id_hash: str | None,
-        died_from: date | None,
-        died_to: date | None,
     ) -> Sequence[DeathRecord]:
+        """A page of the death records in scope matching ``f``, newest first; ``id_hash`` is
+        the blind index of ``f.id_number``."""
         query = select(DeathRecord).where(
             col(DeathRecord.deleted_at).is_(None), scope_filter(col(DeathRecord.region_code), scope)
         )
         if id_hash:
             query = query.where(col(DeathRecord.id_number_hash) == id_hash)
-        if died_from:
-            query = query.where(col(DeathRecord.died_on) >= died_from)
-        if died_to:
-            query = query.where(col(DeathRecord.died_on) <= died_to)
+        if f.died_from:
+            query = query.where(col(DeathRecord.died_on) >= f.died_from)
+        if f.died_to:
+            query = query.where(col(DeathRecord.died_on) <= f.died_to)
         query = keyset(query, [col(DeathRecord.id)], params, descending=True)
         return (await self.session.execute(query)).scalars().all()

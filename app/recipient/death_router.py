@@ -13,8 +13,8 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.validators import Day
 from app.recipient import death_import, deaths
+from app.recipient.filters import DeathFilter
 from app.recipient.schemas import DeathCreate, DeathImportReport, DeathRead
 from app.security.dependencies import Pii, Writer, require
 from app.security.principal import Principal
@@ -72,19 +72,9 @@ async def list_deaths(
     principal: Reader,
     pii: Pii,
     paging: Paging,
-    id_number: Annotated[str | None, Query(pattern=r"^\d{17}[\dXx]$", description="Exact ID number")] = None,
-    died_from: Day | None = None,
-    died_to: Day | None = None,
+    filters: Annotated[DeathFilter, Query()],
 ) -> Page[DeathRead]:
-    return await deaths.list_deaths(
-        session,
-        principal,
-        pii,
-        paging,
-        id_number=id_number.upper() if id_number else None,
-        died_from=died_from,
-        died_to=died_to,
-    )
+    return await deaths.list_deaths(session, principal, pii, paging, filters)
 
 
 @router.get("/{death_id}", name="death-get", response_model=DeathRead, responses=error_responses(404))

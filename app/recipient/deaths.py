@@ -22,6 +22,7 @@ from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import members
 from app.recipient.death_models import DeathRecord
 from app.recipient.death_repository import DeathRepository
+from app.recipient.filters import DeathFilter
 from app.recipient.repository import RecipientRepository
 from app.recipient.schemas import DeathCreate, DeathMatch, DeathRead
 from app.security.pii import PiiCipher, mask_id_number
@@ -137,18 +138,10 @@ async def list_deaths(
     principal: Principal,
     pii: PiiCipher,
     params: PageParams,
-    *,
-    id_number: str | None = None,
-    died_from: date | None = None,
-    died_to: date | None = None,
+    filters: DeathFilter,
 ) -> Page[DeathRead]:
-    rows = await DeathRepository(session).search(
-        principal.region,
-        params,
-        id_hash=members.id_hash(pii, id_number) if id_number else None,
-        died_from=died_from,
-        died_to=died_to,
-    )
+    id_hash = members.id_hash(pii, filters.id_number) if filters.id_number else None
+    rows = await DeathRepository(session).search(principal.region, params, filters, id_hash=id_hash)
     return build_page(rows, params, lambda d: [d.id], lambda d: _read(d, []))
 
 

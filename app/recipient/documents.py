@@ -15,6 +15,7 @@ from app.core.money import from_fen
 from app.core.pagination import PageDocument, PageParams, page_document
 from app.recipient import eligibility, members
 from app.recipient.exceptions import HouseholdNotFound
+from app.recipient.filters import HouseholdFilter
 from app.recipient.models import Household, Member
 from app.recipient.repository import HouseholdView, MemberView, RecipientRepository
 from app.recipient.schemas import HouseholdDocument, HouseholdRead, MemberRead, TransitionRead
@@ -108,23 +109,11 @@ async def list_households(
     principal: Principal,
     pii: PiiCipher,
     params: PageParams,
-    *,
-    region_code: str | None = None,
-    category: str | None = None,
-    status: str | None = None,
-    q: str | None = None,
-    id_number: str | None = None,
+    filters: HouseholdFilter,
 ) -> PageDocument[HouseholdDocument]:
     repo = RecipientRepository(session)
-    rows, total = await repo.search(
-        principal.region,
-        params,
-        region_code=region_code,
-        category=category,
-        status=status,
-        q=q,
-        id_hash=members.id_hash(pii, id_number) if id_number else None,
-    )
+    id_hash = members.id_hash(pii, filters.id_number) if filters.id_number else None
+    rows, total = await repo.search(principal.region, params, filters, id_hash=id_hash)
     if rows and "members" in rows[0]._fields:
         by_household = {h.id: h.members for h in rows}
     else:

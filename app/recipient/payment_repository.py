@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from app.core.db import dialect_of
 from app.core.pagination import PageParams, keyset
+from app.recipient.filters import PaymentFilter, PaymentStatsFilter
 from app.recipient.models import Household, Member, Payment, PaymentRun, PaymentSkip
 from app.security.scope import scope_filter
 
@@ -88,23 +89,20 @@ class PaymentRepository:
         self,
         scope: str,
         params: PageParams,
-        *,
-        region_code: str | None,
-        month: str | None,
-        kind: str | None,
-        run_id: uuid.UUID | None,
+        f: PaymentFilter,
     ) -> Sequence[Payment]:
+        """A page of the live payments in scope matching ``f``, newest first."""
         query = select(Payment).where(
             col(Payment.deleted_at).is_(None), scope_filter(col(Payment.region_code), scope)
         )
-        if region_code:
-            query = query.where(scope_filter(col(Payment.region_code), region_code))
-        if month:
-            query = query.where(col(Payment.month) == month)
-        if kind:
-            query = query.where(col(Payment.kind) == kind)
-        if run_id:
-            query = query.where(col(Payment.run_id) == run_id)
+        if f.region_code:
+            query = query.where(scope_filter(col(Payment.region_code), f.region_code))
+        if f.month:
+            query = query.where(col(Payment.month) == f.month)
+        if f.kind:
+            query = query.where(col(Payment.kind) == f.kind)
+        if f.run_id:
+            query = query.where(col(Payment.run_id) == f.run_id)
         return (
             (await self.session.execute(keyset(query, [col(Payment.id)], params, descending=True)))
             .scalars()
@@ -133,10 +131,10 @@ class PaymentRepository:
         )
         return {str(kind): int(total or 0) for kind, total in (await self.session.execute(query)).all()}
 
-    async def totals(
-        self, scope: str, region_code: str | None, month_from: str | None, month_to: str | None
-    ) -> list[Any]:
-        """(month, kind, category, count, amount in fen) of live payments in scope."""
+    async def totals(self, scope: str, f: PaymentStatsFilter) -> list[Any]:
+        """(month, kind, category, count, amount in fen) of live payments in scope within the
+        months of ``f``. The service settles the region into ``scope`` (``f.region_code`` when
+        the caller covers it, else the caller's scope), so ``f.region_code`` is not read here."""
         query = select(
             col(Payment.month),
             col(Payment.kind),
@@ -144,12 +142,10 @@ class PaymentRepository:
             func.count().label("payments"),
             func.sum(col(Payment.amount_fen)).label("amount_fen"),
         ).where(col(Payment.deleted_at).is_(None), scope_filter(col(Payment.region_code), scope))
-        if region_code:
-            query = query.where(scope_filter(col(Payment.region_code), region_code))
-        if month_from:
-            query = query.where(col(Payment.month) >= month_from)
-        if month_to:
-            query = query.where(col(Payment.month) <= month_to)
+        if f.month_from:
+            query = query.where(col(Payment.month) >= f.month_from)
+        if f.month_to:
+            query = query.where(col(Payment.month) <= f.month_to)
         query = query.group_by(col(Payment.month), col(Payment.kind), col(Payment.category)).order_by(
             col(Payment.month), col(Payment.kind), col(Payment.category)
         )

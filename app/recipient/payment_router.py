@@ -13,13 +13,10 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.params import RegionQuery
-from app.core.validators import normalize_region_code
 from app.recipient import grants, payment_views, payments
+from app.recipient.filters import PaymentFilter, PaymentStatsFilter
 from app.recipient.payment_schemas import (
-    MONTH_PATTERN,
     GrantCreate,
-    PaymentKind,
     PaymentRead,
     PaymentRunCreate,
     PaymentRunRead,
@@ -33,11 +30,6 @@ router = APIRouter(prefix="/api/v1", tags=["recipients"], responses=error_respon
 
 Reader = Annotated[Principal, require("recipient:read")]
 Operator = Annotated[Principal, require("recipient:write")]
-MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
-
-
-def _region(value: str | None) -> str | None:
-    return normalize_region_code(value) if value else None
 
 
 @router.post(
@@ -102,14 +94,9 @@ async def list_payments(
     session: ReadSession,
     principal: Reader,
     paging: Paging,
-    region_code: RegionQuery = None,
-    month: MonthQuery = None,
-    kind: PaymentKind | None = None,
-    run_id: uuid.UUID | None = None,
+    filters: Annotated[PaymentFilter, Query()],
 ) -> Page[PaymentRead]:
-    return await payment_views.list_payments(
-        session, principal, paging, region_code=_region(region_code), month=month, kind=kind, run_id=run_id
-    )
+    return await payment_views.list_payments(session, principal, paging, filters)
 
 
 @router.get(
@@ -118,14 +105,10 @@ async def list_payments(
 async def payment_stats(
     session: ReadSession,
     principal: Reader,
-    region_code: RegionQuery = None,
-    month_from: MonthQuery = None,
-    month_to: MonthQuery = None,
+    filters: Annotated[PaymentStatsFilter, Query()],
 ) -> PaymentStats:
     """Payments counted and summed by month, kind and category (grants included)."""
-    return await payment_views.stats(
-        session, principal, region_code=_region(region_code), month_from=month_from, month_to=month_to
-    )
+    return await payment_views.stats(session, principal, filters)
 
 
 @router.post(

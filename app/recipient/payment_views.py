@@ -11,6 +11,7 @@ from app.core.errors import Unprocessable
 from app.core.money import from_fen
 from app.core.pagination import Page, PageParams, build_page
 from app.recipient.exceptions import HouseholdNotFound, PaymentRunNotFound
+from app.recipient.filters import PaymentFilter, PaymentStatsFilter
 from app.recipient.models import Payment, PaymentSkip
 from app.recipient.payment_repository import PaymentRepository
 from app.recipient.payment_schemas import PaymentRead, PaymentSkipRead, PaymentStats, PaymentTotal
@@ -39,15 +40,9 @@ async def list_payments(
     session: AsyncSession,
     principal: Principal,
     params: PageParams,
-    *,
-    region_code: str | None = None,
-    month: str | None = None,
-    kind: str | None = None,
-    run_id: uuid.UUID | None = None,
+    filters: PaymentFilter,
 ) -> Page[PaymentRead]:
-    rows = await PaymentRepository(session).search(
-        principal.region, params, region_code=region_code, month=month, kind=kind, run_id=run_id
-    )
+    rows = await PaymentRepository(session).search(principal.region, params, filters)
     return build_page(rows, params, lambda p: [p.id], payment_read)
 
 
@@ -60,19 +55,13 @@ async def skips_of(
     return build_page(await repo.skips_of(run_id, params), params, lambda s: [s.id], skip_read)
 
 
-async def stats(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    region_code: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-) -> PaymentStats:
+async def stats(session: AsyncSession, principal: Principal, filters: PaymentStatsFilter) -> PaymentStats:
     """Payments (monthly and grants) counted and summed by month, kind and category."""
+    region_code, month_from, month_to = filters.region_code, filters.month_from, filters.month_to
     if month_from and month_to and month_from > month_to:
         raise Unprocessable.at(("query", "month_to"), "month_to lies before month_from")
     scope = region_code if region_code and principal.covers(region_code) else principal.region
-    rows = await PaymentRepository(session).totals(scope, None, month_from, month_to)
+    rows = await PaymentRepository(session).totals(scope, filters)
     items = [
         PaymentTotal(month=m, kind=k, category=c, payments=int(n), amount=from_fen(int(fen or 0)))
         for m, k, c, n, fen in rows

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from app.core.db import dialect_of, fetch_driver_row
 from app.core.pagination import PageParams, keyset
+from app.recipient.filters import HouseholdFilter
 from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
 from app.recipient.workflow import ACTIVE_STATUSES
 from app.security.scope import scope_filter, scope_pattern
@@ -120,34 +121,27 @@ PostgreSQL as JSON values: ids and dates as text)."""
 
 
 def filtered_households(
-    scope: str,
-    *,
-    region_code: str | None,
-    category: str | None,
-    status: str | None,
-    q: str | None,
-    id_hash: str | None,
-    with_members: bool = False,
+    scope: str, f: HouseholdFilter, *, id_hash: str | None, with_members: bool = False
 ) -> Select[Any]:
-    """Live households inside ``scope`` matching the filters; ``with_members`` adds each
-    household's members as a JSON array (PostgreSQL only). The recipients benchmark's
-    baseline runs the same statement."""
+    """Live households inside ``scope`` matching ``f``; ``id_hash`` is the blind index of
+    ``f.id_number``; ``with_members`` adds each household's members as a JSON array
+    (PostgreSQL only). The recipients benchmark's baseline runs the same statement."""
     columns = (_HOUSEHOLDS, _MEMBERS_JSON) if with_members else (_HOUSEHOLDS,)
     query = select(*columns).where(
         _HOUSEHOLDS.c.deleted_at.is_(None), scope_filter(_HOUSEHOLDS.c.region_code, scope)
     )
-    if region_code:
-        query = query.where(scope_filter(col(Household.region_code), region_code))
-    if category:
-        query = query.where(col(Household.category) == category)
-    if status:
-        query = query.where(col(Household.status) == status)
-    if q:
+    if f.region_code:
+        query = query.where(scope_filter(col(Household.region_code), f.region_code))
+    if f.category:
+        query = query.where(col(Household.category) == f.category)
+    if f.status:
+        query = query.where(col(Household.status) == f.status)
+    if f.q:
         query = query.where(
             exists().where(
                 col(Member.household_id) == col(Household.id),
                 col(Member.deleted_at).is_(None),
-                col(Member.name).contains(q, autoescape=True),
+                col(Member.name).contains(f.q, autoescape=True),
             )
         )
     if id_hash:
@@ -220,28 +214,19 @@ class RecipientRepository:
         self,
         scope: str,
         params: PageParams,
+        f: HouseholdFilter,
         *,
-        region_code: str | None,
-        category: str | None,
-        status: str | None,
-        q: str | None,
         id_hash: str | None,
     ) -> tuple[Sequence[Row[Any]], int | None]:
-        """A page of live households inside ``scope`` matching the filters, newest first; on
-        PostgreSQL each row also carries its members (``members``, as in :meth:`view_with_members`)."""
-        filters: dict[str, Any] = {
-            "region_code": region_code,
-            "category": category,
-            "status": status,
-            "q": q,
-            "id_hash": id_hash,
-        }
+        """A page of live households inside ``scope`` matching ``f``, newest first (``id_hash``
+        is the blind index of ``f.id_number``); on PostgreSQL each row also carries its members
+        (``members``, as in :meth:`view_with_members`)."""
         with_members = dialect_of(self.session) == "postgresql"
-        page = filtered_households(scope, with_members=with_members, **filters)
+        page = filtered_households(scope, f, id_hash=id_hash, with_members=with_members)
         rows = (await self.session.execute(keyset(page, [_HOUSEHOLDS.c.id], params, descending=True))).all()
         total = None
         if params.count:
-            base = filtered_households(scope, **filters)
+            base = filtered_households(scope, f, id_hash=id_hash)
             total = int(
                 (await self.session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
             )

@@ -16,12 +16,11 @@ from app.core.documents import DocumentResponse
 from app.core.errors import error_responses, render_domain_error
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.params import RegionQuery
-from app.core.validators import Day, IdNumberFilter, normalize_region_code
+from app.core.validators import Day
 from app.recipient import cases, documents, importer, screening, service
 from app.recipient.exceptions import DuplicateRegistration
+from app.recipient.filters import DiscoveryFilter, HouseholdFilter
 from app.recipient.schemas import (
-    Category,
     Discovery,
     DuplicateCaseRead,
     DuplicateMember,
@@ -30,7 +29,6 @@ from app.recipient.schemas import (
     HouseholdRead,
     HouseholdUpdate,
     ImportReport,
-    StatusName,
     TransitionIn,
     TransitionRead,
 )
@@ -53,10 +51,6 @@ async def on_duplicate(request: Request, exc: Exception) -> JSONResponse:
     ):
         exc = exc.without_case()
     return await render_domain_error(request, exc)
-
-
-def _region(value: str | None) -> str | None:
-    return normalize_region_code(value) if value else None
 
 
 @router.post(
@@ -94,23 +88,9 @@ async def list_households(
     principal: Reader,
     pii: Pii,
     paging: Paging,
-    region_code: RegionQuery = None,
-    category: Category | None = None,
-    status_: Annotated[StatusName | None, Query(alias="status")] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=50, description="Member name contains")] = None,
-    id_number: Annotated[IdNumberFilter | None, Query(description="Exact ID number")] = None,
+    filters: Annotated[HouseholdFilter, Query()],
 ) -> DocumentResponse:
-    page = await documents.list_households(
-        session,
-        principal,
-        pii,
-        paging,
-        region_code=_region(region_code),
-        category=category,
-        status=status_,
-        q=q,
-        id_number=id_number,
-    )
+    page = await documents.list_households(session, principal, pii, paging, filters)
     return DocumentResponse(page)
 
 
@@ -151,23 +131,9 @@ async def get_duplicate_case(
     responses=error_responses(400, 422),
 )
 async def list_discoveries(
-    session: ReadSession,
-    principal: Reader,
-    paging: Paging,
-    rule: Annotated[
-        str | None,
-        Query(
-            pattern=r"^[a-z][a-z0-9_]{0,59}$",
-            description="A rule code: the built-in disability_living_subsidy_missing, "
-            "disability_nursing_subsidy_missing, elderly_care_missing, elderly_assessment_missing, "
-            "or one registered by another domain (visit_overdue); unknown codes are 422.",
-        ),
-    ] = None,
-    region_code: RegionQuery = None,
+    session: ReadSession, principal: Reader, paging: Paging, filters: Annotated[DiscoveryFilter, Query()]
 ) -> Page[Discovery]:
-    return await screening.discoveries(
-        session, principal, paging, rule=rule, region_code=_region(region_code)
-    )
+    return await screening.discoveries(session, principal, paging, filters)
 
 
 @router.post(

@@ -13,6 +13,7 @@ from app.core.clock import clock
 from app.core.errors import Unprocessable
 from app.core.pagination import Page, PageParams
 from app.recipient import capabilities, deaths, discovery, people
+from app.recipient.filters import DiscoveryFilter
 from app.recipient.models import Household, Member
 from app.recipient.repository import RecipientRepository
 from app.recipient.schemas import Discovery, DuplicateMember
@@ -155,12 +156,12 @@ async def discoveries(
     session: AsyncSession,
     principal: Principal,
     params: PageParams,
+    filters: DiscoveryFilter,
     *,
-    rule: str | None = None,
-    region_code: str | None = None,
     on: date | None = None,
 ) -> Page[Discovery]:
     """Rule hits in scope, in member order; the cursor is the last (member id, rule) served."""
+    rule, region_code = filters.rule, filters.region_code
     check_rule(rule)
     today = on or clock.today()
     titles = rule_titles()

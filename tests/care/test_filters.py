@@ -25,7 +25,7 @@ from tests.care.helpers import (
     visit,
 )
 from tests.conftest import TokenFactory
-from tests.factories import id_number
+from tests.factories import ARABIC_INDIC, full_width, id_number
 
 EAST = "330502104000"  # 埭溪镇: no other test writes here
 WEST = "330502105000"  # 东林镇: nor here
@@ -97,6 +97,21 @@ async def test_need_filters_combine_in_the_list_and_the_export(
     assert _errors(await client.get(f"{NEEDS}/export", params={"status": "lost"}, headers=op)) == [
         ["query", "status"]
     ]
+
+
+async def test_needs_are_found_by_any_spelling_of_the_number(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    op = auth("operator", region="330502")
+    person = id_number("330502")
+    mine = await need(client, op, EAST, person=person)
+
+    for spelling in (full_width(person), f"{person[:6]} {person[6:]}"):
+        assert await _ids(client, NEEDS, op, {mine["id"]}, id_number=spelling) == [mine["id"]]
+
+    refused = await client.get(NEEDS, params={"id_number": person.translate(ARABIC_INDIC)}, headers=op)
+    assert _errors(refused) == [["query", "id_number"]]
+    assert "digits must be 0-9" in refused.json()["errors"][0]["msg"]
 
 
 async def test_referral_filters_combine(client: httpx.AsyncClient, auth: TokenFactory) -> None:

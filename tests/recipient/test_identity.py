@@ -9,17 +9,10 @@ from datetime import date
 import httpx
 
 from tests.conftest import TokenFactory
-from tests.factories import id_number, uscc
+from tests.factories import ARABIC_INDIC, full_width, id_number, uscc
 from tests.recipient.helpers import create, household
 
 BASE = "/api/v1/recipients"
-
-
-def full_width(text: str) -> str:
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
-
-
-ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def _one(name: str, number: str, **extra: str) -> dict[str, object]:
@@ -102,3 +95,28 @@ async def test_assessments_take_the_same_numbers(client: httpx.AsyncClient, auth
     assert by_path.status_code == by_ascii.status_code
     refused = await client.get(f"/api/v1/elderly/{person.translate(ARABIC_INDIC)}/profile", headers=h)
     assert refused.status_code == 422
+
+
+async def test_deaths_are_found_by_any_spelling_of_the_number(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("operator", region="330502")
+    person = id_number("330502")
+    r = await client.post(
+        "/api/v1/deaths",
+        json={"id_number": person, "died_on": "2026-01-10", "source": "public_security"},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+
+    for query in (full_width(person), f"{person[:6]}-{person[6:14]} {person[14:]}"):
+        found = await client.get("/api/v1/deaths", params={"id_number": query}, headers=h)
+        assert found.status_code == 200, found.text
+        assert [d["id"] for d in found.json()["items"]] == [r.json()["id"]]
+
+    refused = await client.get(
+        "/api/v1/deaths", params={"id_number": person.translate(ARABIC_INDIC)}, headers=h
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["query", "id_number"]
+    assert "digits must be 0-9" in refused.json()["errors"][0]["msg"]
