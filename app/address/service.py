@@ -56,6 +56,8 @@ ADDRESS_LEVELS = ("township", "village")
 
 
 def shape(address: Address, path: Sequence[RegionStep]) -> AddressRead:
+    """The row with its region path, which comes from the gazetteer, not the row; built field by
+    field, as the list of the register does for every row of a page."""
     return AddressRead(
         id=address.id,
         version=address.version,
@@ -85,14 +87,7 @@ def shape(address: Address, path: Sequence[RegionStep]) -> AddressRead:
 
 
 def summary(address: Address) -> AddressSummary:
-    return AddressSummary(
-        id=address.id,
-        address_code=address.address_code,
-        plate_code=address.plate_code,
-        region_code=address.region_code,
-        full_name=address.full_name,
-        status=address.status,
-    )
+    return AddressSummary.model_validate(address, from_attributes=True)
 
 
 async def read(session: AsyncSession, address: Address) -> AddressRead:
