@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from fastapi.responses import JSONResponse
 
 from app.address import importer, plate, service
+from app.address.filters import AddressFilter
 from app.address.schemas import (
     AddressCreate,
     AddressImportReport,
@@ -21,15 +22,12 @@ from app.address.schemas import (
     ParseIn,
     ParseResult,
     RetireIn,
-    StatusName,
 )
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.params import RegionQuery
-from app.core.validators import normalize_region_code
 from app.security.dependencies import AppSettings, Writer, require
 from app.security.principal import Principal
 
@@ -64,37 +62,9 @@ async def create_address(
 
 @router.get("", name="address-list", response_model=Page[AddressRead], responses=error_responses(400, 422))
 async def list_addresses(
-    session: ReadSession,
-    principal: Reader,
-    paging: Paging,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=100,
-            description="Words that must all occur in the full name or an alias (normalised like "
-            "the register: 三单元 finds 3单元).",
-        ),
-    ] = None,
-    region_code: RegionQuery = None,
-    road: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    compound: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    status_: Annotated[StatusName | None, Query(alias="status")] = None,
-    code: Annotated[
-        str | None, Query(min_length=10, max_length=30, description="Address or plate code")
-    ] = None,
+    session: ReadSession, principal: Reader, paging: Paging, filters: Annotated[AddressFilter, Query()]
 ) -> Page[AddressRead]:
-    return await service.list_addresses(
-        session,
-        principal,
-        paging,
-        q=q,
-        region_code=normalize_region_code(region_code) if region_code else None,
-        road=road,
-        compound=compound,
-        status=status_,
-        code=code,
-    )
+    return await service.list_addresses(session, principal, paging, filters)
 
 
 @router.post("/parse", name="address-parse", response_model=ParseResult, responses=error_responses(422))

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, column, func, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.address.filters import AddressFilter
 from app.address.models import Address
 from app.address.repository import live
 from app.core.db import dialect_of
@@ -50,53 +51,28 @@ class AddressSearch:
         matching = select(FTS.c.address_id).where(FTS.c.search_text.op("MATCH")(_fts_phrase(term)))
         return col(Address.id).in_(matching)
 
-    def _filtered(
-        self,
-        scope: str,
-        *,
-        terms: Sequence[str],
-        region_code: str | None,
-        road: str | None,
-        compound: str | None,
-        status: str | None,
-        code: str | None,
-    ) -> Select[Address]:
+    def _filtered(self, scope: str, f: AddressFilter, terms: Sequence[str]) -> Select[Address]:
         query = live().where(scope_filter(col(Address.region_code), scope))
         for term in terms:
             query = query.where(self.contains(term))
-        if region_code:
-            query = query.where(scope_filter(col(Address.region_code), region_code))
-        if road:
-            query = query.where(col(Address.road) == road)
-        if compound:
-            query = query.where(col(Address.compound) == compound)
-        if status:
-            query = query.where(col(Address.status) == status)
-        if code:
-            query = query.where(or_(col(Address.address_code) == code, col(Address.plate_code) == code))
+        if f.region_code:
+            query = query.where(scope_filter(col(Address.region_code), f.region_code))
+        if f.road:
+            query = query.where(col(Address.road) == f.road)
+        if f.compound:
+            query = query.where(col(Address.compound) == f.compound)
+        if f.status:
+            query = query.where(col(Address.status) == f.status)
+        if f.code:
+            query = query.where(or_(col(Address.address_code) == f.code, col(Address.plate_code) == f.code))
         return query
 
     async def page(
-        self,
-        scope: str,
-        params: PageParams,
-        *,
-        terms: Sequence[str] = (),
-        region_code: str | None = None,
-        road: str | None = None,
-        compound: str | None = None,
-        status: str | None = None,
-        code: str | None = None,
+        self, scope: str, params: PageParams, filters: AddressFilter, *, terms: Sequence[str] = ()
     ) -> tuple[Sequence[Address], int | None]:
-        base = self._filtered(
-            scope,
-            terms=terms,
-            region_code=region_code,
-            road=road,
-            compound=compound,
-            status=status,
-            code=code,
-        )
+        """A page of the live addresses inside ``scope`` matching ``filters`` and containing
+        every one of ``terms`` (already normalised)."""
+        base = self._filtered(scope, filters, terms)
         rows = (await self.session.execute(keyset(base, [col(Address.id)], params))).scalars().all()
         total = None
         if params.count:

@@ -25,6 +25,7 @@ from app.address.components import (
     with_changes,
 )
 from app.address.exceptions import AddressNotFound, AddressRetired, CodesExhausted, DuplicateAddress
+from app.address.filters import AddressFilter
 from app.address.matcher import Matcher, Ranked, is_matched
 from app.address.models import Address
 from app.address.names import touch as renew_place_names
@@ -55,6 +56,8 @@ ADDRESS_LEVELS = ("township", "village")
 
 
 def shape(address: Address, path: Sequence[RegionStep]) -> AddressRead:
+    """The row with its region path, which comes from the gazetteer, not the row; built field by
+    field, as the list of the register does for every row of a page."""
     return AddressRead(
         id=address.id,
         version=address.version,
@@ -84,14 +87,7 @@ def shape(address: Address, path: Sequence[RegionStep]) -> AddressRead:
 
 
 def summary(address: Address) -> AddressSummary:
-    return AddressSummary(
-        id=address.id,
-        address_code=address.address_code,
-        plate_code=address.plate_code,
-        region_code=address.region_code,
-        full_name=address.full_name,
-        status=address.status,
-    )
+    return AddressSummary.model_validate(address, from_attributes=True)
 
 
 async def read(session: AsyncSession, address: Address) -> AddressRead:
@@ -277,33 +273,16 @@ async def retire(
 
 
 async def list_addresses(
-    session: AsyncSession,
-    principal: Principal,
-    params: PageParams,
-    *,
-    q: str | None = None,
-    region_code: str | None = None,
-    road: str | None = None,
-    compound: str | None = None,
-    status: str | None = None,
-    code: str | None = None,
+    session: AsyncSession, principal: Principal, params: PageParams, filters: AddressFilter
 ) -> Page[AddressRead]:
     """``q`` is split on spaces; every part, normalised like the register, must occur in the
     full name or an alias. A ``q``, ``road`` or ``compound`` with nothing left after
     normalisation (punctuation only, such as ``%``) matches nothing, not everything."""
+    q = filters.q
     terms = [t for t in (normalize_text(part) for part in (q or "").split()) if t]
-    if (q and q.strip() and not terms) or any(v and not normalize_text(v) for v in (road, compound)):
+    if (q and q.strip() and not terms) or "" in (filters.road, filters.compound):
         return Page[AddressRead](items=[], total=0 if params.count else None)
-    rows, total = await AddressSearch(session).page(
-        principal.region,
-        params,
-        terms=terms,
-        region_code=region_code,
-        road=normalize_text(road) if road else None,
-        compound=normalize_text(compound) if compound else None,
-        status=status,
-        code=code.strip().upper() if code else None,
-    )
+    rows, total = await AddressSearch(session).page(principal.region, params, filters, terms=terms)
     shown = rows[: params.limit]
     path_of = await places.paths(session, [a.region_code for a in shown])
     return build_page(rows, params, lambda a: [a.id], lambda a: shape(a, path_of[a.region_code]), total)

@@ -60,6 +60,8 @@ def _in_table_order(values: Mapping[str, int], order: Sequence[str]) -> dict[str
 
 
 def shape(pii: PiiCipher, record: Assessment, *, reveal: bool = False) -> AssessmentRead:
+    """The subject's ID number masked unless revealed, the age on the day derived, the items and
+    dimensions put in the order of the standard's table."""
     id_number = pii.decrypt("id_number", record.id_number_enc) if reveal else record.id_number_masked
     table = TABLES.get(record.standard)
     item_order = [i.code for i in table.items] if table else []
@@ -78,12 +80,7 @@ def shape(pii: PiiCipher, record: Assessment, *, reveal: bool = False) -> Assess
         assessor=record.assessor,
         standard=record.standard,
         items=_in_table_order(record.items, item_order),
-        conditions=ConditionsRead(
-            coma=record.coma,
-            dementia=record.dementia,
-            psychiatric_disorder=record.psychiatric_disorder,
-            care_risk_events_30d=record.care_risk_events_30d,
-        ),
+        conditions=ConditionsRead.model_validate(record, from_attributes=True),
         total_score=record.total_score,
         dimension_scores=_in_table_order(record.dimension_scores, dimension_order),
         base_level=record.base_level,

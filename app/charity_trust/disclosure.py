@@ -20,7 +20,6 @@ from app.charity_trust.published import (
 from app.charity_trust.repository import TrustRepository
 from app.charity_trust.schemas import TermRead
 from app.charity_trust.service import check_operation, supervisor_of
-from app.core.money import from_fen
 from app.region import service as regions
 from app.security.principal import Principal
 
@@ -49,32 +48,15 @@ async def public(session: AsyncSession, principal: Principal, trust_id: uuid.UUI
         supervisor=supervisor_of(trust),
         custodian_bank=trust.custodian_bank,
         property_type=trust.property_type,
-        initial_amount=from_fen(trust.initial_amount_fen),
-        current_amount=from_fen(trust.current_amount_fen),
+        initial_amount_fen=trust.initial_amount_fen,
+        current_amount_fen=trust.current_amount_fen,
         signed_on=trust.signed_on,
         term=TermRead(perpetual=trust.perpetual, end_on=trust.end_on),
         status=trust.status,
         terminated_on=trust.terminated_on,
         termination_reason=trust.termination_reason,
-        changes=[
-            PublicChange(
-                type=c.change_type,
-                effective_on=c.effective_on,
-                filed_on=c.filed_on,
-                amount=from_fen(c.amount_fen) if c.amount_fen is not None else None,
-            )
-            for c in await repo.changes(trust.id)
-        ],
+        changes=[PublicChange.model_validate(c, from_attributes=True) for c in await repo.changes(trust.id)],
         annual_reports=[
-            PublicAnnualReport(
-                year=r.year,
-                income=from_fen(r.income_fen),
-                expenditure=from_fen(r.expenditure_fen),
-                charitable_spending=from_fen(r.charitable_spending_fen),
-                fees=from_fen(r.fees_fen),
-                year_end_balance=from_fen(r.year_end_balance_fen),
-                submitted_on=r.submitted_on,
-            )
-            for r in await repo.reports(trust.id)
+            PublicAnnualReport.model_validate(r, from_attributes=True) for r in await repo.reports(trust.id)
         ],
     )

@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from app.charity_trust.schemas import SupervisorRead, TermRead, TrusteeRead
-from app.core.money import Money
+from app.core.money import FenMoney, fen_column
 
 
 class RegionName(BaseModel):
@@ -23,19 +23,19 @@ class PublicTrustor(BaseModel):
 
 
 class PublicChange(BaseModel):
-    type: str
+    type: str = Field(validation_alias=AliasChoices("change_type", "type"))
     effective_on: date
     filed_on: date
-    amount: Money | None
+    amount: FenMoney | None = fen_column("amount")
 
 
 class PublicAnnualReport(BaseModel):
     year: int
-    income: Money
-    expenditure: Money
-    charitable_spending: Money
-    fees: Money
-    year_end_balance: Money
+    income: FenMoney = fen_column("income")
+    expenditure: FenMoney = fen_column("expenditure")
+    charitable_spending: FenMoney = fen_column("charitable_spending")
+    fees: FenMoney = fen_column("fees")
+    year_end_balance: FenMoney = fen_column("year_end_balance")
     submitted_on: date
 
 
@@ -54,8 +54,8 @@ class CharityTrustPublic(BaseModel):
     supervisor: SupervisorRead | None
     custodian_bank: str
     property_type: str
-    initial_amount: Money
-    current_amount: Money
+    initial_amount: FenMoney = fen_column("initial_amount")
+    current_amount: FenMoney = fen_column("current_amount")
     signed_on: date
     term: TermRead
     status: str

@@ -224,8 +224,8 @@ class CharityTrustRead(BaseModel):
     supervisor: SupervisorRead | None
     custodian_bank: str
     property_type: str
-    initial_amount: Money
-    current_amount: Money
+    initial_amount: FenMoney = fen_column("initial_amount")
+    current_amount: FenMoney = fen_column("current_amount")
     signed_on: date
     term: TermRead
     status: str

@@ -28,7 +28,7 @@ from app.charity_trust.schemas import (
 )
 from app.core.clock import clock
 from app.core.errors import Forbidden, Unprocessable
-from app.core.money import from_fen, to_fen
+from app.core.money import to_fen
 from app.core.pagination import Page, PageParams, build_page
 from app.ledger.unit_of_work import UnitOfWork
 from app.region import service as regions
@@ -64,6 +64,8 @@ def supervisor_of(trust: CharityTrust) -> SupervisorRead | None:
 def shape(
     pii: PiiCipher, trust: CharityTrust, people: Sequence[TrustParty], *, reveal: bool = False
 ) -> CharityTrustRead:
+    """The trust with its parties, read from their own table (a trustor's ID number masked unless
+    revealed), the term and the filing deadline derived from the row."""
     return CharityTrustRead(
         id=trust.id,
         version=trust.version,
@@ -76,8 +78,8 @@ def shape(
         supervisor=supervisor_of(trust),
         custodian_bank=trust.custodian_bank,
         property_type=trust.property_type,
-        initial_amount=from_fen(trust.initial_amount_fen),
-        current_amount=from_fen(trust.current_amount_fen),
+        initial_amount_fen=trust.initial_amount_fen,
+        current_amount_fen=trust.current_amount_fen,
         signed_on=trust.signed_on,
         term=TermRead(perpetual=trust.perpetual, end_on=trust.end_on),
         status=trust.status,

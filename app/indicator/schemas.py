@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from app.core.validators import RegionCode
+from app.indicator.computed import computation
 from app.indicator.figures import Figure
 from app.indicator.period import PERIOD_PATTERN
 from app.indicator.rollup import Aggregation
@@ -89,11 +90,22 @@ class IndicatorRead(BaseModel):
     comparator: str
     source_clause: str
     computed_by: str | None
-    computed: bool = Field(description="True when computed_by names a computation this node has.")
+    computed: bool = Field(
+        validation_alias=AliasChoices("computed", "computed_by"),
+        description="True when computed_by names a computation this node has.",
+    )
     region_code: str
     origin: str
     version: int
     updated_at: datetime
+
+    @field_validator("computed", mode="before")
+    @classmethod
+    def _has_computation(cls, value: object) -> object:
+        """From a row, ``computed`` is read off ``computed_by``: whether this node has it."""
+        if value is None or isinstance(value, str):
+            return computation(value) is not None
+        return value
 
 
 class TargetIn(BaseModel):

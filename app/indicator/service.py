@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Forbidden, Unprocessable
 from app.core.pagination import Page, PageParams, build_page
-from app.indicator.computed import COMPUTATIONS, computation
+from app.indicator.computed import COMPUTATIONS
 from app.indicator.exceptions import IndicatorExists, IndicatorNotFound
 from app.indicator.models import Indicator
 from app.indicator.repository import IndicatorRepository
@@ -19,24 +19,7 @@ _NOT_NULL = frozenset({"name_zh", "name_en", "domain", "unit", "scale", "compara
 
 
 def shape(indicator: Indicator) -> IndicatorRead:
-    return IndicatorRead(
-        id=indicator.id,
-        code=indicator.code,
-        name_zh=indicator.name_zh,
-        name_en=indicator.name_en,
-        domain=indicator.domain,
-        unit=indicator.unit,
-        aggregation=indicator.aggregation,
-        scale=indicator.scale,
-        comparator=indicator.comparator,
-        source_clause=indicator.source_clause,
-        computed_by=indicator.computed_by,
-        computed=computation(indicator.computed_by) is not None,
-        region_code=indicator.region_code,
-        origin=indicator.origin,
-        version=indicator.version,
-        updated_at=indicator.updated_at,
-    )
+    return IndicatorRead.model_validate(indicator, from_attributes=True)
 
 
 def _check_computation(name: str | None) -> None:

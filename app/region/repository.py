@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from sqlmodel import col
 
 from app.core.pagination import PageParams, keyset
 from app.region.models import Region
+from app.region.schemas import RegionListFilter
 from app.security.scope import scope_filter, scope_range
 
 
@@ -56,39 +56,31 @@ class RegionRepository:
         )
         return (await self.session.execute(query)).all()
 
-    def _filtered(
-        self, scope: str, parent: str | None, level: str | None, q: str | None, valid_on: date | None
-    ) -> Select[Region]:
+    def _filtered(self, scope: str, f: RegionListFilter) -> Select[Region]:
         query = select(Region).where(col(Region.deleted_at).is_(None), scope_filter(col(Region.code), scope))
-        if parent:
-            query = query.where(col(Region.parent_code) == parent)
-        if level:
-            query = query.where(col(Region.level) == level)
-        if q:
+        if f.parent:
+            query = query.where(col(Region.parent_code) == f.parent)
+        if f.level:
+            query = query.where(col(Region.level) == f.level)
+        if f.q:
             query = query.where(
                 or_(
-                    col(Region.name).contains(q, autoescape=True),
-                    col(Region.code).startswith(q, autoescape=True),
+                    col(Region.name).contains(f.q, autoescape=True),
+                    col(Region.code).startswith(f.q, autoescape=True),
                 )
             )
-        if valid_on:
+        if f.valid_on:
             query = query.where(
-                or_(col(Region.valid_from).is_(None), col(Region.valid_from) <= valid_on),
-                or_(col(Region.valid_to).is_(None), col(Region.valid_to) >= valid_on),
+                or_(col(Region.valid_from).is_(None), col(Region.valid_from) <= f.valid_on),
+                or_(col(Region.valid_to).is_(None), col(Region.valid_to) >= f.valid_on),
             )
         return query
 
     async def search(
-        self,
-        scope: str,
-        params: PageParams,
-        *,
-        parent: str | None,
-        level: str | None,
-        q: str | None,
-        valid_on: date | None,
+        self, scope: str, params: PageParams, filters: RegionListFilter
     ) -> tuple[Sequence[Region], int | None]:
-        base = self._filtered(scope, parent, level, q, valid_on)
+        """A page of the live regions inside ``scope`` matching ``filters``."""
+        base = self._filtered(scope, filters)
         rows = (await self.session.execute(keyset(base, [col(Region.code)], params))).scalars().all()
         total = None
         if params.count:

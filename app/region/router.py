@@ -10,9 +10,9 @@ from app.core.concurrency import IfMatch, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.pagination import Page, Paging
-from app.core.validators import Day, normalize_region_code
+from app.core.validators import normalize_region_code
 from app.region import service
-from app.region.schemas import Level, RegionCreate, RegionDetail, RegionRead, RegionUpdate
+from app.region.schemas import RegionCreate, RegionDetail, RegionListFilter, RegionRead, RegionUpdate
 from app.security.dependencies import Writer, require
 from app.security.principal import Principal
 
@@ -25,25 +25,9 @@ Admin = Annotated[Principal, require("region:write")]
 
 @router.get("", name="region-list", response_model=Page[RegionRead], responses=error_responses(400, 422))
 async def list_regions(
-    session: ReadSession,
-    principal: Reader,
-    paging: Paging,
-    parent: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
-    level: Level | None = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=50, description="Name contains, or code starts with")
-    ] = None,
-    valid_on: Day | None = None,
+    session: ReadSession, principal: Reader, paging: Paging, filters: Annotated[RegionListFilter, Query()]
 ) -> Page[RegionRead]:
-    return await service.list_regions(
-        session,
-        principal,
-        paging,
-        parent=normalize_region_code(parent) if parent else None,
-        level=level,
-        q=q,
-        valid_on=valid_on,
-    )
+    return await service.list_regions(session, principal, paging, filters)
 
 
 @router.get("/{code}", name="region-get", response_model=RegionDetail, responses=error_responses(404, 422))

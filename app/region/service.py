@@ -14,7 +14,14 @@ from app.ledger.unit_of_work import UnitOfWork
 from app.region.exceptions import RegionExists, RegionNotFound, UnknownRegion
 from app.region.models import Region
 from app.region.repository import RegionRepository
-from app.region.schemas import RegionCreate, RegionDetail, RegionRead, RegionRef, RegionUpdate
+from app.region.schemas import (
+    RegionCreate,
+    RegionDetail,
+    RegionListFilter,
+    RegionRead,
+    RegionRef,
+    RegionUpdate,
+)
 from app.security.principal import Principal
 from app.security.scope import ancestors, parent_code, region_level
 
@@ -38,18 +45,9 @@ async def get(session: AsyncSession, principal: Principal, code: str) -> RegionD
 
 
 async def list_regions(
-    session: AsyncSession,
-    principal: Principal,
-    params: PageParams,
-    *,
-    parent: str | None = None,
-    level: str | None = None,
-    q: str | None = None,
-    valid_on: date | None = None,
+    session: AsyncSession, principal: Principal, params: PageParams, filters: RegionListFilter
 ) -> Page[RegionRead]:
-    rows, total = await RegionRepository(session).search(
-        principal.region, params, parent=parent, level=level, q=q, valid_on=valid_on
-    )
+    rows, total = await RegionRepository(session).search(principal.region, params, filters)
     return build_page(rows, params, lambda r: [r.code], RegionRead.model_validate, total)
 
 
