@@ -17,7 +17,7 @@ from app.core.validators import normalize_region_code
 
 
 class SyncPeer(BaseModel):
-    """A node this node pulls from (DESIGN.md §7)."""
+    """A node this node pulls from (``MZ_SYNC_PEERS``; see docs/sync.md, "Running a node's pulls")."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     base_url: str

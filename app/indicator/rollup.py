@@ -1,4 +1,4 @@
-"""Rolling figures and targets up the region tree (DESIGN.md §5).
+"""Rolling figures and targets up the region tree (see docs/indicators.md, "Task indicators").
 
 A region's actual:
 

@@ -1,4 +1,5 @@
-"""The change log: one row per committed change of a syncable record (DESIGN.md §6)."""
+"""The change log: one row per committed change of a syncable record, which the sync feed reads
+(see docs/sync.md)."""
 
 from __future__ import annotations
 

@@ -43,11 +43,11 @@ SETTINGS = ("MZ_JWT_SECRET", "MZ_PII_KEYS", "MZ_PII_INDEX_KEY", "MZ_CURSOR_SECRE
 def strong() -> dict[str, str]:
     """Settings production accepts, generated the way the README says."""
     return {
-        "MZ_JWT_SECRET": secrets.token_urlsafe(32),
+        "MZ_JWT_SECRET": secrets.token_urlsafe(48),
         "MZ_PII_KEYS": '{"k2026": "' + base64.b64encode(os.urandom(32)).decode() + '"}',
         "MZ_PII_ACTIVE_KEY": "k2026",
-        "MZ_PII_INDEX_KEY": secrets.token_urlsafe(32),
-        "MZ_CURSOR_SECRET": secrets.token_urlsafe(32),
+        "MZ_PII_INDEX_KEY": secrets.token_urlsafe(48),
+        "MZ_CURSOR_SECRET": secrets.token_urlsafe(48),
     }
 
 

@@ -1,18 +1,30 @@
 """Four real nodes over real HTTP on 127.0.0.1: province 330000 ← city 330500 ← counties 330502
 and 330503. Records written at the counties reach the province with their versions, deletes
-follow, reference data set at the city reaches both counties, and the digests of the nodes agree.
+follow, reference data set at the city (standards, targets, place-name aliases) reaches the
+counties read-only, a care need reaches the city with its ID number sealed under the city's own
+key, and the digests of the nodes agree.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from app.address.models import PlaceAlias
+from app.care.models import Need
+from app.core.errors import Conflict
+from app.core.validators import normalize_region_code
+from app.ledger.actor import Actor
+from app.ledger.unit_of_work import UnitOfWork
+from app.models import import_all_models
 from tests.assessment.helpers import body as assessment_body
+from tests.care.helpers import NEEDS, need
 from tests.factories import id_number
 from tests.recipient.helpers import household
 from tests.sync.cluster import Cluster, ClusterNode
@@ -23,6 +35,8 @@ RECIPIENTS = ["recipient_household", "recipient_member", "recipient_transition"]
 BUSINESS = [*RECIPIENTS, "assessment"]
 REFERENCE = ["policy_standard", "indicator_target"]
 INDICATOR = "assistance_service_items"
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +231,124 @@ async def test_reference_data_set_at_the_city_reaches_both_counties(cluster: dic
         assert at_city
         assert await wuxing.digest(["indicator_target"], region) == at_city
         assert await nanxun.digest(["indicator_target"], region) == at_city
+
+
+async def _in_database(node: ClusterNode, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``work(session)`` in one transaction on the node's own database, beside its server."""
+    import_all_models()
+    engine = create_async_engine(node.database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def _uow(session: AsyncSession, node: ClusterNode) -> UnitOfWork:
+    region = normalize_region_code(node.region)
+    actor = Actor(sub=f"admin-{node.name}", roles=("admin",), region=region)
+    has_parent = any(peer.relation == "parent" for peer in node.peers)
+    return UnitOfWork(session, actor, node_region=region, owns_shipped=not has_parent)
+
+
+async def test_a_place_alias_set_at_the_city_reaches_the_county_read_only(
+    cluster: dict[str, ClusterNode],
+) -> None:
+    city, wuxing = cluster["huzhou"], cluster["wuxing"]
+    # No endpoint edits the alias table; the city's own unit of work sets one, as a loader would.
+    alias_id = uuid.uuid4()
+
+    async def set_alias(session: AsyncSession) -> PlaceAlias:
+        record = PlaceAlias(
+            id=alias_id, name="小西街片区", region_code="330502001000", kind="zone", note="月河街道的历史街区"
+        )
+        created = await _uow(session, city).create(record)
+        assert isinstance(created, PlaceAlias)
+        return created
+
+    alias = await _in_database(city, set_alias)
+    assert alias.origin == "330500000000"
+
+    assert (await wuxing.pull("huzhou"))["applied"] >= 1
+
+    async def read_alias(session: AsyncSession) -> PlaceAlias | None:
+        return await session.get(PlaceAlias, alias_id)
+
+    replica = await _in_database(wuxing, read_alias)
+    assert replica is not None, "the county lacks the city's place-name alias"
+    assert (replica.name, replica.region_code, replica.version, replica.origin) == (
+        alias.name,
+        alias.region_code,
+        alias.version,
+        alias.origin,
+    )
+    assert await wuxing.digest(["place_alias"], "330502") == await city.digest(["place_alias"], "330502")
+    # The county's address parser reads the new name as 月河街道 (it read a road before).
+    async with wuxing.client() as c:
+        r = await c.post(
+            "/api/v1/addresses/parse",
+            json={"text": "小西街片区红旗路88号"},
+            headers=wuxing.headers("operator"),
+        )
+    assert r.status_code == 200, r.text
+    components = r.json()["components"]
+    assert (components["township"]["value"], components["region_code"]["value"]) == (
+        "月河街道",
+        "330502001000",
+    )
+    assert components["road"]["value"] == "红旗路"
+
+    # A replica is read-only at the county: a change there is a conflict naming the origin.
+    async def change_replica(session: AsyncSession) -> None:
+        record = await session.get(PlaceAlias, alias_id, with_for_update=True)
+        assert record is not None
+        record.note = "改写"
+        await _uow(session, wuxing).update(record, expected_version=record.version, changed=["note"])
+
+    with pytest.raises(Conflict) as refused:
+        await _in_database(wuxing, change_replica)
+    assert refused.value.status == 409
+    assert refused.value.extra == {"origin": "330500000000"}
+    kept = await _in_database(wuxing, read_alias)
+    assert kept is not None
+    assert (kept.version, kept.note) == (alias.version, "月河街道的历史街区")
+
+
+async def test_a_care_need_reaches_the_city_with_its_version_and_its_id_number_sealed(
+    cluster: dict[str, ClusterNode],
+) -> None:
+    city, wuxing = cluster["huzhou"], cluster["wuxing"]
+    person = id_number("330502")
+    async with wuxing.client() as c:
+        created = await need(c, wuxing.headers("operator", region="330502"), "330502001000", person=person)
+    masked = person[:6] + "********" + person[-4:]
+    assert created["person"]["id_number"] == masked
+
+    assert (await city.pull("wuxing"))["applied"] >= 1
+
+    headers = city.headers("operator", region="330500")
+    async with city.client() as c:
+        r = await c.get(f"{NEEDS}/{created['id']}", headers=headers)
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert (got["version"], got["origin"], got["region_code"]) == (
+            created["version"],
+            "330502000000",
+            "330502001000",
+        )
+        assert got["person"] == {"name": "李桂兰", "id_number": masked}
+        assert person not in r.text
+        # Sealed again under the city's own key: the city reveals it (audited) without the county's.
+        r = await c.get(f"{NEEDS}/{created['id']}", params={"reveal": "true"}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["person"]["id_number"] == person
+
+    async def stored(session: AsyncSession) -> dict[str, Any]:
+        record = await session.get(Need, uuid.UUID(created["id"]))
+        assert record is not None
+        return record.model_dump()
+
+    at_city, at_county = await _in_database(city, stored), await _in_database(wuxing, stored)
+    assert person not in repr(at_city)
+    assert at_city["id_number_masked"] == masked
+    assert at_city["id_number_enc"] != at_county["id_number_enc"]
