@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.validators import REGION_PATTERN
+
 
 class AuditEventFilter(BaseModel):
     """The filters of ``GET /audit/events``, read from the query string."""
 
     region_code: str | None = Field(
-        default=None, pattern=r"^\d{6}(\d{6})?$", description="Only events concerning this region"
+        default=None, pattern=REGION_PATTERN, description="Only events concerning this region"
     )
     actor: str | None = Field(default=None, max_length=200)
     action: str | None = Field(default=None, max_length=100, description="Exact, or a prefix ending in *")

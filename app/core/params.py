@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import AfterValidator, Field
 
 from app.core.validators import REGION_PATTERN, normalize_region_code
@@ -13,6 +13,9 @@ REGION_FILTER = "Only records inside this region (6 or 12 digits; default: your 
 
 RegionQuery = Annotated[str | None, Query(pattern=REGION_PATTERN, description=REGION_FILTER)]
 """The ``region_code`` filter of a list."""
+
+RegionPath = Annotated[str, Path(pattern=REGION_PATTERN, description="6- or 12-digit region code")]
+"""A region code in a path."""
 
 
 def _region_or_none(value: str | None) -> str | None:

@@ -31,7 +31,10 @@ USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_INDEX = {ch: i for i, ch in enumerate(USCC_CHARSET)}
 
-_REGION_PATTERN = re.compile(r"^\d{6}(\d{6})?$")
+REGION_PATTERN = r"^[0-9]{6}([0-9]{6})?$"
+"""A region code as people give it: 6 digits (GB/T 2260) or 12 (statistical code)."""
+# ASCII digits only: a full-width code would otherwise pass and then match no region.
+_REGION_PATTERN = re.compile(REGION_PATTERN, re.ASCII)
 _PHONE_PATTERN = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{9,11})$")
 
 _DASHES = frozenset("\u2212\u2043\u30fc\uff70")  # minus sign, hyphen bullet, prolonged sound marks
@@ -247,9 +250,6 @@ def not_blank(value: str) -> str:
         raise ValueError("must not be blank")
     return value
 
-
-REGION_PATTERN = r"^\d{6}(\d{6})?$"
-"""A region code as people give it: 6 digits (GB/T 2260) or 12 (statistical code)."""
 
 RegionCode = Annotated[
     str,

@@ -14,7 +14,7 @@ from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
-from app.core.params import RegionQuery
+from app.core.params import RegionPath, RegionQuery
 from app.core.validators import Day, normalize_region_code
 from app.indicator import dashboard as dashboards
 from app.indicator import export, forecast, progress, reports, service, targets
@@ -248,7 +248,7 @@ async def list_targets(
 async def set_target(
     code: CodePath,
     period: Annotated[str, Path(pattern=PERIOD_PATTERN, description='"2022" or "2022Q3"')],
-    region_code: Annotated[str, Path(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit region code")],
+    region_code: RegionPath,
     data: TargetIn,
     principal: Admin,
     uow: Writer,

@@ -40,4 +40,4 @@ ENTITY_SPECS: tuple[EntitySpec, ...] = (
         order=10,
     ),
 )
-"""The entities of this module, registered by ``app.models.register_entities``."""
+"""The entities of this module, registered by ``app.models.import_all_models``."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.pagination import Page, Paging
+from app.core.params import RegionPath
 from app.core.validators import normalize_region_code
 from app.region import service
 from app.region.schemas import RegionCreate, RegionDetail, RegionListFilter, RegionRead, RegionUpdate
@@ -18,7 +19,7 @@ from app.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"], responses=error_responses(401, 403))
 
-CodePath = Annotated[str, Path(pattern=r"^\d{6}(\d{6})?$", description="6- or 12-digit region code")]
+CodePath = RegionPath
 Reader = Annotated[Principal, require("region:read")]
 Admin = Annotated[Principal, require("region:write")]
 

@@ -10,7 +10,7 @@ from app.core.concurrency import set_etag
 from app.core.db import ReadSession
 from app.core.errors import error_responses
 from app.core.pagination import Page, Paging
-from app.core.validators import normalize_region_code
+from app.core.validators import REGION_PATTERN, normalize_region_code
 from app.security.dependencies import Writer, require
 from app.security.principal import Principal
 from app.standard import service
@@ -25,7 +25,7 @@ async def list_standards(
     principal: Annotated[Principal, require("standard:read")],
     paging: Paging,
     kind: StandardKind | None = None,
-    region_code: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
+    region_code: Annotated[str | None, Query(pattern=REGION_PATTERN)] = None,
 ) -> Page[StandardRead]:
     return await service.list_standards(
         session,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.core.db import Database, ReadSession
 from app.core.errors import error_responses
-from app.core.validators import normalize_region_code
+from app.core.validators import REGION_PATTERN, normalize_region_code
 from app.ledger import audit
 from app.ledger.actor import Actor
 from app.security.dependencies import AppSettings, Pii, actor_of, require
@@ -134,7 +134,7 @@ async def digest(
     session: ReadSession,
     settings: AppSettings,
     entities: Entities = None,
-    region_code: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
+    region_code: Annotated[str | None, Query(pattern=REGION_PATTERN)] = None,
 ) -> DigestRead:
     return await feed.digest(
         session,

@@ -121,7 +121,8 @@ def test_bad_credit_codes_are_refused(value: str) -> None:
 def test_region_codes_are_padded_and_checked() -> None:
     assert normalize_region_code("330502") == "330502000000"
     assert normalize_region_code("330502001000") == "330502001000"
-    for bad in ("33050", "3305020010", "abcdef"):
+    # Digits of other scripts (full-width, Arabic-Indic) would match no region: refused.
+    for bad in ("33050", "3305020010", "abcdef", "３３０５０２", "٣٣٠٥٠٢"):
         with pytest.raises(ValueError, match="6 or 12 digits"):
             normalize_region_code(bad)
 

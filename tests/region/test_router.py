@@ -91,3 +91,17 @@ async def test_viewer_may_not_write(client: httpx.AsyncClient, auth: TokenFactor
         "/api/v1/regions", json={"code": "330502001202", "name": "x"}, headers=auth("viewer")
     )
     assert r.status_code == 403
+
+
+async def test_a_region_code_in_other_digits_is_refused_at_its_field(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("viewer", region="330500")
+    for path, params in (
+        ("/api/v1/regions", {"parent": "３３０５０３"}),
+        ("/api/v1/recipients", {"region_code": "３３０５０２"}),
+    ):
+        r = await client.get(path, params=params, headers=h)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"][0]["loc"] == ["query", next(iter(params))]
+    assert (await client.get("/api/v1/regions/３３０５０２", headers=h)).status_code == 422
