@@ -2,7 +2,7 @@
 run skips, disability subsidies, death records; capability levels whose raises do not stack
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 15:10:00
 
 Schema:
@@ -20,7 +20,7 @@ Schema:
 
 Data: assessments with both a mental-disorder raise and a care-risk raise were rated two
 levels above their base; GB/T 42195-2022 raises one level when any of those conditions holds
-(see README, "Capability levels"). Their ``level`` and ``level_code`` are recomputed.
+(see docs/assessments.md, "Capability levels"). Their ``level`` and ``level_code`` are recomputed.
 
 Downgrade restores the old shape; payments it cannot hold (kinds other than dibao, grants
 without a run, member payments) are deleted, as are the new tables, and the levels go back to

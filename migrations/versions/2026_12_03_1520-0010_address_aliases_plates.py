@@ -13,7 +13,7 @@
   the next change of each address.) The downgrade goes back to 10-character hashed codes.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 15:20:00.000000
 """
 
