@@ -83,7 +83,7 @@ def _near(pixel: bytes, colour: tuple[int, int, int]) -> bool:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts the server slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(
