@@ -50,7 +50,7 @@ def served_node(database_url: str, region: str = "330500") -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 raise AssertionError(
@@ -149,7 +149,7 @@ async def browser(profile: Path) -> AsyncIterator[Tab]:
     )  # fmt: skip
     try:
         marker = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while not marker.exists() or not marker.read_text().strip():
             if time.monotonic() > deadline or process.poll() is not None:
                 raise AssertionError("chromium did not open its DevTools port")

@@ -125,7 +125,7 @@ async def serving(database_url: str, *, workers: int = 1, **env: str) -> AsyncIt
         log.unlink(missing_ok=True)
 
 
-async def _wait_ready(service: Service, workers: int, timeout_s: float = 60) -> None:
+async def _wait_ready(service: Service, workers: int, timeout_s: float = 120) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     async with httpx.AsyncClient(base_url=service.base_url, timeout=2) as client:
