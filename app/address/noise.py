@@ -56,18 +56,19 @@ _PLACE_END = re.compile(
 def _bracketed(
     text: str, removed: list[str], regions: list[str], is_region: Callable[[str], bool] | None
 ) -> str:
-    """Asides go — other names (``(原红旗路)``) and remarks (``(张三家)``); what reads as part of
-    the address (``(凤凰小区)``, ``(3幢)``) stays as plain text; a bracket holding nothing but
-    region names (``(月河街道)``, ``(原武康镇)`` — ``is_region`` decides) goes to ``regions``."""
+    """A bracket holding nothing but region names (``(月河街道)``, ``(雉城)``, ``(原武康镇)`` —
+    ``is_region`` decides) goes to ``regions``; what reads as part of the address
+    (``(凤凰小区)``, ``(3幢)``) stays as plain text; asides go — other names (``(原红旗路)``) and
+    remarks (``(张三家)``)."""
 
     def replace(match: re.Match[str]) -> str:
         inner = match.group(1)
-        if not _FORMERLY.match(inner) and (re.search(r"[0-9]", inner) or _PLACE_END.search(inner)):
-            return " " + inner + " "
         named = _FORMERLY.sub("", inner).strip()
         if named and is_region is not None and is_region(named):
             regions.append(named)
             return " "
+        if not _FORMERLY.match(inner) and (re.search(r"[0-9]", inner) or _PLACE_END.search(inner)):
+            return " " + inner + " "
         removed.append("aside")
         return " "
 

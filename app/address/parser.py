@@ -117,9 +117,10 @@ def parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
 
 
 def names_regions(text: str, gaz: Gazetteer) -> bool:
-    """Whether ``text`` is region names and nothing else (月河街道, 吴兴区月河, 武康镇)."""
+    """Whether ``text`` is names of regions above the village and nothing else (月河街道,
+    吴兴区月河, 雉城, 武康镇). (A community or village name is read as part of the address.)"""
     found, pos = _read_regions(text, gaz)
-    return bool(found) and pos == len(text)
+    return bool(found) and pos == len(text) and "village" not in found
 
 
 def _read_regions(
