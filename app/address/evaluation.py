@@ -8,7 +8,9 @@ An *evaluation set* is a CSV file (UTF-8) with one text per row:
   optional, ``all`` when absent;
 - the expected answer, either ``expected`` — the ``ref`` of a row of the register file — or
   ``expected_full_name`` — the standard full name; empty when the address is *not* in the
-  register (the text must then not be answered: no ``exact`` candidate, ``matched`` false);
+  register (the text must then not be answered: no ``exact`` candidate, ``matched`` false). A
+  text that fits several rows equally (``ambiguous``) has no one expected row: with one, it
+  counts as a top-1 miss whatever the order of the tied candidates;
 - optionally the expected components (``region_code``, ``road``, ``house_number`` …), for
   per-component parse accuracy.
 
@@ -17,8 +19,8 @@ optional ``ref`` column naming each row. It is imported into each database befor
 matched (rows already there count as unchanged).
 
 Reported: top-1 and top-5 accuracy per category (texts with an expected address), the answers
-to texts about absent addresses, the misses, and — over several engines — every text whose first
-candidate differs between them.
+to texts about absent addresses, how many texts were answered as ambiguous, the misses, and —
+over several engines — every text whose first candidate differs between them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 
 from app.address import importer, places
 from app.address.components import ComponentError, match_key, normalize_components
-from app.address.matcher import Matcher, is_matched
+from app.address.matcher import Matcher, is_ambiguous, is_matched
 from app.address.repository import AddressRepository
 from app.address.schemas import AddressImportReport
 from app.core.config import Settings
@@ -110,6 +112,8 @@ class EvalReport:
     absent: int = 0
     absent_claimed_exact: int = 0
     absent_matched: int = 0
+    ambiguous: int = 0
+    """Texts that fit several addresses equally (answered as ambiguous)."""
     components: dict[str, ComponentTally] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
     first: list[str] = field(default_factory=list)
@@ -200,6 +204,8 @@ async def evaluate(
                     component.given += 1
                     component.correct += wanted == got
             report.first.append(ranked[0].address.full_name if ranked else "")
+            ambiguous = is_ambiguous(ranked)
+            report.ambiguous += ambiguous
             expected = names.get(case.expected_ref, "") if case.expected_ref else case.expected_full_name
             if case.expected_ref and not expected:
                 raise ValueError(f"the register has no row with ref {case.expected_ref!r}")
@@ -223,10 +229,10 @@ async def evaluate(
             names_found = [r.address.full_name for r in ranked]
             for tally in (report.overall, report.categories.setdefault(case.category, Tally())):
                 tally.cases += 1
-                tally.top1 += bool(names_found) and names_found[0] == expected
+                tally.top1 += bool(names_found) and names_found[0] == expected and not ambiguous
                 tally.top5 += expected in names_found
-            if not names_found or names_found[0] != expected:
-                top_kind = ranked[0].kind if ranked else ""
+            if not names_found or names_found[0] != expected or ambiguous:
+                top_kind = "ambiguous" if ambiguous else ranked[0].kind if ranked else ""
                 top_conf = ranked[0].confidence if ranked else 0.0
                 got = names_found[0] if names_found else ""
                 report.misses.append(Miss(case.text, case.category, expected, got, top_kind, top_conf))
@@ -276,6 +282,12 @@ def format_report(
                 f"{ABSENT} on {r.engine}: {r.absent} texts name an address the register lacks; "
                 f"answered as exact: {r.absent_claimed_exact}; matched: {r.absent_matched}"
             )
+    if any(r.ambiguous for r in reports):
+        lines.append("")
+        lines.extend(
+            f"ambiguous on {r.engine}: {r.ambiguous} texts fit several addresses equally (not answered)"
+            for r in reports
+        )
     if any(t.given for r in reports for t in r.components.values()):
         lines.append("")
         lines.append(f"{'component':<14}" + "".join(f"{r.engine + ' parse':>20}" for r in reports))

@@ -20,6 +20,13 @@ them and on both engines.
 
 Ranking: confidence, then score, then the entry with fewer numbers (the house before its
 rooms), then the standard name — never the storage order, so both engines rank alike.
+
+Ambiguity: when the first candidate would answer the text and one or more others have the same
+confidence and score (湖州人民路12号, where three townships each have a 人民路12号), the text
+does not say which address it names. The tied candidates are all listed (beyond ``limit`` if
+need be, up to :data:`SHOWN_AT_MOST`), marked ``tied``, none of them ``exact``, and every
+candidate's confidence is held at :data:`AMBIGUOUS`, below the threshold: the text is not
+answered. The ranking decides nothing between equals.
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ PLACES = (
 EXPAND_FROM = 5
 NEAREST = 5
 BY_NUMBER_LIMIT = 100
+AMBIGUOUS = 0.7
+"""The highest confidence of any candidate when several fit the text equally well."""
+SHOWN_AT_MOST = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,8 @@ class Ranked:
     score: Score
     kind: Kind
     confidence: float
+    tied: bool = False
+    """One of several candidates that fit the text equally well (the text is ambiguous)."""
 
 
 def reading_of(parsed: ParsedAddress, region_code: str = "") -> Reading:
@@ -99,6 +111,32 @@ def is_matched(ranked: list[Ranked]) -> bool:
     return bool(ranked) and ranked[0].confidence >= MATCHED_AT
 
 
+def is_ambiguous(ranked: list[Ranked]) -> bool:
+    return bool(ranked) and ranked[0].tied
+
+
+def settle_ties(ranked: list[Ranked]) -> list[Ranked]:
+    """``ranked`` with a tie at the top that would answer the text resolved as no answer: the
+    tied candidates marked, none ``exact``, every confidence held at :data:`AMBIGUOUS`."""
+    if len(ranked) < 2 or ranked[0].confidence < MATCHED_AT:
+        return ranked
+    top = (ranked[0].confidence, ranked[0].score.value)
+    if (ranked[1].confidence, ranked[1].score.value) != top:
+        return ranked
+    out: list[Ranked] = []
+    for r in ranked:
+        tied = (r.confidence, r.score.value) == top
+        kind: Kind = "component" if tied and r.kind == "exact" else r.kind
+        out.append(replace(r, kind=kind, confidence=min(r.confidence, AMBIGUOUS), tied=tied))
+    return out
+
+
+def _shown(ranked: list[Ranked], limit: int) -> list[Ranked]:
+    """The first ``limit`` candidates, and every tied one."""
+    tied = sum(1 for r in ranked if r.tied)
+    return ranked[: min(max(limit, tied), SHOWN_AT_MOST)]
+
+
 class Matcher:
     def __init__(self, session: AsyncSession, gazetteer: Gazetteer, scope: str) -> None:
         self.search = AddressSearch(session)
@@ -140,7 +178,7 @@ class Matcher:
             found[address.id] = address
         ranked = self.rank(wanted, found)
         if ranked and ranked[0].confidence >= GOOD_ENOUGH and ranked[0].kind != "fuzzy":
-            return parsed, ranked[:limit]
+            return parsed, _shown(settle_ties(ranked), limit)
         nearby = await self.search.by_terms(self.scope, _place_terms(wanted))
         if not nearby:
             nearby = await self.search.by_patterns(self.scope, _one_wrong_character(wanted))
@@ -160,7 +198,7 @@ class Matcher:
         for road, compound, village in places:
             for more in await self._exact(replace(wanted, road=road, compound=compound, village=village)):
                 found[more.id] = more
-        return parsed, self.rank(wanted, found)[:limit]
+        return parsed, _shown(settle_ties(self.rank(wanted, found)), limit)
 
     async def _fallback(self, wanted: Reading) -> list[Address]:
         """Candidates by the parsed components alone: the nearest register names of each place

@@ -2,12 +2,15 @@
 direction (附近, 旁边, 对面 …), labels (地址:) and asides in brackets.
 
 :func:`strip_noise` removes them before parsing and says what it removed (by kind only — the
-removed values may be personal data and are never returned or logged).
+removed values may be personal data and are never returned or logged). A bracket that names a
+region (``(月河街道)``, ``(原武康镇)``) is not an aside: it is set apart for the parser, which
+reads it as if it had been written before the road.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.address.normalize import halfwidth
@@ -33,6 +36,8 @@ BRACKETED = re.compile(r"[(\[【<《]([^()\[\]【】<>《》]*)[)\]】>》]")
 class Cleaned:
     text: str
     removed: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    """Bracketed region names (without a 原/即 … prefix), in the order written."""
 
 
 def _sub(pattern: re.Pattern[str], kind: str, text: str, removed: list[str]) -> str:
@@ -48,12 +53,20 @@ _PLACE_END = re.compile(
 )
 
 
-def _bracketed(text: str, removed: list[str]) -> str:
-    """Asides go — other names (``(原红旗路)``) and remarks (``(张三家)``); what reads as part of
-    the address (``(凤凰小区)``, ``(3幢)``) stays as plain text."""
+def _bracketed(
+    text: str, removed: list[str], regions: list[str], is_region: Callable[[str], bool] | None
+) -> str:
+    """A bracket holding nothing but region names (``(月河街道)``, ``(雉城)``, ``(原武康镇)`` —
+    ``is_region`` decides) goes to ``regions``; what reads as part of the address
+    (``(凤凰小区)``, ``(3幢)``) stays as plain text; asides go — other names (``(原红旗路)``) and
+    remarks (``(张三家)``)."""
 
     def replace(match: re.Match[str]) -> str:
         inner = match.group(1)
+        named = _FORMERLY.sub("", inner).strip()
+        if named and is_region is not None and is_region(named):
+            regions.append(named)
+            return " "
         if not _FORMERLY.match(inner) and (re.search(r"[0-9]", inner) or _PLACE_END.search(inner)):
             return " " + inner + " "
         removed.append("aside")
@@ -62,16 +75,18 @@ def _bracketed(text: str, removed: list[str]) -> str:
     return BRACKETED.sub(replace, text)
 
 
-def strip_noise(text: str) -> Cleaned:
-    """The text without phone numbers, names, labels, directions and asides (half-width)."""
+def strip_noise(text: str, is_region: Callable[[str], bool] | None = None) -> Cleaned:
+    """The text without phone numbers, names, labels, directions and asides (half-width), and
+    the bracketed region names ``is_region`` recognises."""
     removed: list[str] = []
+    regions: list[str] = []
     out = halfwidth(text)
     out = out.replace("(", "(").replace(")", ")")
     out = _sub(PHONE, "phone", out, removed)
     out = _sub(NAME_AFTER_CUE, "name", out, removed)
     out = _sub(NAME_WITH_TITLE, "name", out, removed)
-    out = _bracketed(out, removed)
+    out = _bracketed(out, removed, regions, is_region)
     out = _sub(LABEL, "label", out, removed)
     out = _sub(NEARBY, "direction", out, removed)
     out = _sub(CROSSING, "direction", out, removed)
-    return Cleaned(text=out, removed=removed)
+    return Cleaned(text=out, removed=removed, regions=regions)

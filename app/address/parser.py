@@ -98,27 +98,44 @@ class ParsedAddress:
 
 
 def parse(text: str, gazetteer: Gazetteer) -> ParsedAddress:
-    cleaned = strip_noise(text)
+    cleaned = strip_noise(text, lambda inner: names_regions(normalize_text(inner), gazetteer))
     latin_free, romanized = romanized_places(cleaned.text, gazetteer)
     normalized = normalize_text(latin_free)
     removed = [*cleaned.removed, *(["latin"] if romanized else [])]
-    parsed = ParsedAddress(text=text, normalized=normalized, removed=removed)
     found, pos = _read_regions(normalized, gazetteer)
+    # bracketed region names (人民路12号(月河街道)) count as if written before the road
+    hints = "".join(normalize_text(region) for region in cleaned.regions)
+    if hints:
+        found, _end = _read_regions(hints, gazetteer, found)
+        normalized = normalized[:pos] + hints + normalized[pos:]
+        pos += len(hints)
+    parsed = ParsedAddress(text=text, normalized=normalized, removed=removed)
     _fill_regions(parsed, found, gazetteer)
     parsed.local = normalized[pos:]
     parsed.unparsed = _read_rest(parsed.local, parsed, gazetteer)
     return parsed
 
 
-def _read_regions(text: str, gaz: Gazetteer) -> tuple[dict[str, tuple[Place, float]], int]:
+def names_regions(text: str, gaz: Gazetteer) -> bool:
+    """Whether ``text`` is names of regions above the village and nothing else (月河街道,
+    吴兴区月河, 雉城, 武康镇). (A community or village name is read as part of the address.)"""
+    found, pos = _read_regions(text, gaz)
+    return bool(found) and pos == len(text) and "village" not in found
+
+
+def _read_regions(
+    text: str, gaz: Gazetteer, before: dict[str, tuple[Place, float]] | None = None
+) -> tuple[dict[str, tuple[Place, float]], int]:
     """Region names at the start of ``text``, in any order of levels, each at most once; at
-    each position the longest spelling wins (南浔镇 over 南浔)."""
-    found: dict[str, tuple[Place, float]] = {}
+    each position the longest spelling wins (南浔镇 over 南浔). ``before`` holds regions read
+    earlier: a name here that contradicts one of them replaces it."""
+    found: dict[str, tuple[Place, float]] = dict(before or {})
+    read: set[str] = set()
     pos = 0
     while pos < len(text):
         options = []
         for level in LEVELS:
-            if level in found:
+            if level in read:
                 continue
             for spelling in gaz.spellings_at(text, pos, level):
                 end = pos + len(spelling.text)
@@ -135,6 +152,7 @@ def _read_regions(text: str, gaz: Gazetteer) -> tuple[dict[str, tuple[Place, flo
             ):
                 del found[other]  # a contradiction: keep the later name
         found[best.place.level] = (best.place, 0.9 if best.short else 1.0)
+        read.add(best.place.level)
         pos += len(best.text)
     return found, pos
 

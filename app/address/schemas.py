@@ -184,19 +184,25 @@ class MatchCandidate(BaseModel):
     address: AddressSummary
     score: float = Field(ge=0, le=1, description="Weighted share of agreeing components.")
     match_kind: MatchKind = Field(
-        description="exact: every component the text gives is the address's own, and the address "
-        "has no component the text lacks; component: the place names agree as written (or as a "
-        "known other name) but some numbers differ or are missing on either side; fuzzy: a place "
-        "name agrees only by similarity (a wrong or homophone character)."
+        description="exact: every component the text gives is the address's own, the address "
+        "has no component the text lacks, and no other address fits as well; component: the "
+        "place names agree as written (or as a known other name) but some numbers differ or are "
+        "missing on either side, or the text fits several addresses equally (tied); fuzzy: a "
+        "place name agrees only by similarity (a wrong or homophone character)."
     )
     confidence: float = Field(
         ge=0,
         le=1,
         description="How sure the match is: the score, held below the threshold when a house "
-        "number, building, unit or room the text gives differs from the address's.",
+        "number, building, unit or room the text gives differs from the address's, and held at "
+        "0.7 for every candidate when the text is ambiguous.",
     )
     agreed: list[str] = Field(description="Components on which the text and the address agree.")
     differed: list[str] = Field(description="Components the text gives that the address does not share.")
+    tied: bool = Field(
+        default=False,
+        description="One of several addresses that fit the text equally well (see ambiguous).",
+    )
 
 
 class MatchResult(BaseModel):
@@ -205,7 +211,15 @@ class MatchResult(BaseModel):
     parsed: ParseResult
     matched: bool = Field(
         description="Whether the first candidate reaches the confidence threshold (0.8). False "
-        "when nothing does: the address the text names may not be in the register."
+        "when nothing does: the address the text names may not be in the register, or the text "
+        "is ambiguous."
+    )
+    ambiguous: bool = Field(
+        default=False,
+        description="The text fits two or more addresses equally well (the same road and house "
+        "number in different townships, and the text names no township): none of them is "
+        "answered (matched false, no exact candidate) and every tied one is listed first, "
+        "marked tied, even beyond limit (up to 20).",
     )
     candidates: list[MatchCandidate]
 

@@ -26,7 +26,7 @@ from app.address.components import (
 )
 from app.address.exceptions import AddressNotFound, AddressRetired, CodesExhausted, DuplicateAddress
 from app.address.filters import AddressFilter
-from app.address.matcher import Matcher, Ranked, is_matched
+from app.address.matcher import Matcher, Ranked, is_ambiguous, is_matched
 from app.address.models import Address
 from app.address.names import touch as renew_place_names
 from app.address.normalize import normalize_text
@@ -314,6 +314,7 @@ def _candidate(ranked: Ranked) -> MatchCandidate:
         confidence=round(ranked.confidence, 4),
         agreed=ranked.score.agreed,
         differed=ranked.score.differed,
+        tied=ranked.tied,
     )
 
 
@@ -328,6 +329,7 @@ async def match(
             MatchResult(
                 parsed=parse_result(parsed),
                 matched=is_matched(ranked),
+                ambiguous=is_ambiguous(ranked),
                 candidates=[_candidate(r) for r in ranked],
             )
         )

@@ -83,6 +83,7 @@ def test_eval_command_reports_per_category_and_lists_misses(tmp_path: Path) -> N
         "homophone,德清县武康街道千秋接12号,D01\n"
         "village,妙西镇西山村三组十二号,W39\n"
         "standard,吴兴区红旗路88号,W01\n"
+        "standard,湖州人民路12号,W01\n"
         "absent,吴兴区月河街道人民路999号,\n",
         encoding="utf-8",
     )
@@ -103,8 +104,11 @@ def test_eval_command_reports_per_category_and_lists_misses(tmp_path: Path) -> N
     for line in ("latin", "homophone", "village", "standard"):
         assert any(row.startswith(line) for row in out.splitlines()), out
     assert "sqlite top-1" in out
-    assert "misses on sqlite (1)" in out  # the deliberately wrong label
+    assert "misses on sqlite (2)" in out  # the deliberately wrong label and the ambiguous text
     assert "吴兴区红旗路88号" in out
+    # three townships have a 人民路12号: the text names none, so no one row is its answer
+    assert "ambiguous on sqlite: 1 texts fit several addresses equally" in out
+    assert "(ambiguous, 0.70)" in out
     assert "answered as exact: 0; matched: 0" in out
     bar = subprocess.run(
         [

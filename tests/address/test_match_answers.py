@@ -33,7 +33,7 @@ async def test_exact_component_and_absent(client: httpx.AsyncClient, auth: Token
     room = await create(client, h, address(road=road, house_number="12", building="3", unit="1", room="301"))
 
     exact = await _match(client, h, f"湖州市吴兴区月河街道{road}12号")
-    assert exact["matched"] is True
+    assert (exact["matched"], exact["ambiguous"]) == (True, False)
     top = exact["candidates"][0]
     assert top["address"]["id"] == house["id"]
     assert (top["match_kind"], top["confidence"]) == ("exact", 1.0)
@@ -174,3 +174,90 @@ async def test_courier_clutter_is_removed(client: httpx.AsyncClient, auth: Token
     removed = set(result["parsed"]["removed"])
     assert {"phone", "name", "aside"} <= removed
     assert "13905721234" not in str(result)
+
+
+LINGHU, YUEHE, ZHICHENG, WUKANG = "330503105000", "330502001000", "330522001000", "330521001000"
+
+
+async def test_a_bracketed_township_picks_its_address(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    h = auth("operator", region="330500")
+    road = unique_road()
+    by_region = {
+        region: await create(client, h, address(region=region, road=road, house_number="12"))
+        for region in (LINGHU, YUEHE, WUKANG)
+    }
+    for text, region in (
+        (f"湖州{road}12号(月河街道)", YUEHE),
+        (f"湖州{road}12号(菱湖)", LINGHU),
+        (f"{road}12号【吴兴区月河街道】 王先生 13905721234", YUEHE),
+        (f"{road}12号(原武康镇)", WUKANG),  # a former town name
+    ):
+        result = await _match(client, h, text)
+        top = result["candidates"][0]
+        assert top["address"]["id"] == by_region[region]["id"], (text, result)
+        assert (top["match_kind"], top["confidence"]) == ("exact", 1.0), text
+        assert (result["matched"], result["ambiguous"]) == (True, False), text
+        assert all(c["confidence"] < 0.8 and not c["tied"] for c in result["candidates"][1:]), text
+        assert "aside" not in result["parsed"]["removed"], text
+        assert result["parsed"]["components"]["region_code"]["value"] == region, text
+
+
+async def test_a_bracketed_landmark_is_still_clutter(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    h = auth("operator", region="330500")
+    road = unique_road()
+    target = await create(client, h, address(region=YUEHE, road=road, house_number="36"))
+    await create(client, h, address(region=LINGHU, road=road, house_number="12"))
+    landmark = await _match(client, h, f"月河街道{road}36号(菱湖中学旁)")
+    top = landmark["candidates"][0]
+    assert top["address"]["id"] == target["id"]
+    assert top["match_kind"] == "exact"
+    assert landmark["parsed"]["components"]["township"]["value"] == "月河街道"
+    assert "aside" in landmark["parsed"]["removed"]
+    # a bracket that mentions a township among other words is a landmark, not a region
+    near = await _match(client, h, f"湖州{road}12号(菱湖镇政府对面)")
+    assert near["parsed"]["components"]["township"] is None
+    assert "aside" in near["parsed"]["removed"]
+
+
+async def test_equal_addresses_in_several_townships_are_ambiguous(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    h = auth("operator", region="330500")
+    road = unique_road()
+    rows = [
+        await create(client, h, address(region=region, road=road, house_number="12"))
+        for region in (LINGHU, YUEHE, ZHICHENG)
+    ]
+    other = await create(client, h, address(region=YUEHE, road=road, house_number="12", building="3"))
+    ids = {row["id"] for row in rows}
+    for limit in (5, 1):
+        result = await _match(client, h, f"湖州{road}12号", limit=limit)
+        assert (result["matched"], result["ambiguous"]) == (False, True), result
+        tied = [c for c in result["candidates"] if c["tied"]]
+        assert {c["address"]["id"] for c in tied} == ids  # every tied row, even beyond the limit
+        assert result["candidates"][: len(ids)] == tied
+        assert all(c["match_kind"] != "exact" for c in result["candidates"])
+        assert all(c["confidence"] < 0.8 for c in result["candidates"])
+        assert other["id"] not in {c["address"]["id"] for c in tied}
+    batch = await client.post(f"{BASE}/match-batch", json={"texts": [f"{road}12号"]}, headers=h)
+    assert batch.status_code == 200, batch.text
+    (answer,) = batch.json()["results"]
+    assert (answer["matched"], answer["ambiguous"]) == (False, True)
+    assert {c["address"]["id"] for c in answer["candidates"]} == ids
+
+    # naming the township of one of them answers that one
+    for text, row in (
+        (f"湖州菱湖镇{road}12号", rows[0]),
+        (f"湖州{road}12号(月河街道)", rows[1]),
+        (f"长兴县{road}12号", rows[2]),
+    ):
+        named = await _match(client, h, text)
+        top = named["candidates"][0]
+        assert top["address"]["id"] == row["id"], (text, named)
+        assert (top["match_kind"], top["confidence"]) == ("exact", 1.0), text
+        assert (named["matched"], named["ambiguous"]) == (True, False), text
+        assert not any(c["tied"] for c in named["candidates"]), text
+    # a room in one of them is one address: not ambiguous
+    room = await _match(client, h, f"湖州{road}12号3幢")
+    assert room["candidates"][0]["address"]["id"] == other["id"]
+    assert (room["matched"], room["ambiguous"]) == (True, False)

@@ -152,6 +152,22 @@ def test_noise_is_removed_by_kind() -> None:
     assert normalize_text(strip_noise("人民路口").text) == "人民路"
 
 
+def test_bracketed_region_names_are_set_apart_not_removed() -> None:
+    def is_region(text: str) -> bool:
+        return text in {"月河街道", "武康镇", "雉城"}
+
+    cleaned = strip_noise("人民路12号(月河街道)(老茶馆旁)", is_region)
+    assert cleaned.regions == ["月河街道"]
+    assert cleaned.removed == ["aside"]
+    assert normalize_text(cleaned.text) == "人民路12号"
+    assert strip_noise("千秋街12号(原武康镇)", is_region).regions == ["武康镇"]
+    assert strip_noise("千秋街12号(原红旗路)", is_region).removed == ["aside"]
+    assert strip_noise("人民路12号(雉城)", is_region).regions == ["雉城"]  # not a compound in 城
+    assert normalize_text(strip_noise("人民路12号(凤凰城)", is_region).text) == "人民路12号凤凰城"
+    # without a judge of region names every such bracket is an aside, as before
+    assert strip_noise("人民路12号(月河街道)").removed == ["aside"]
+
+
 def test_short_names() -> None:
     assert short_name("吴兴区", "county") == "吴兴"
     assert short_name("月河街道", "township") == "月河"

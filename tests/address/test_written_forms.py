@@ -135,6 +135,46 @@ def test_zones_and_former_town_names(gaz: Gazetteer, text: str, township: str, c
     assert got["region_code"] == code
 
 
+@pytest.mark.parametrize(
+    ("text", "township", "code", "road"),
+    [
+        ("湖州人民路12号(月河街道)", "月河街道", "330502001000", "人民路"),
+        ("湖州人民路12号(菱湖)", "菱湖镇", "330503105000", "人民路"),
+        ("湖州人民路12号【雉城】", "雉城街道", "330522001000", "人民路"),  # 城 ends no compound here
+        ("人民路12号【吴兴区月河街道】", "月河街道", "330502001000", "人民路"),
+        ("德清千秋街12号(原武康镇)", "武康街道", "330521001000", "千秋街"),
+        ("吴兴区人民路12号(菱湖镇)", "菱湖镇", "330503105000", "人民路"),  # the later name wins
+    ],
+)
+def test_a_bracketed_region_counts_as_written_before_the_road(
+    gaz: Gazetteer, text: str, township: str, code: str, road: str
+) -> None:
+    parsed = parse(text, gaz)
+    got = {k: c.value for k, c in parsed.components.items()}
+    assert (got["township"], got["region_code"]) == (township, code)
+    assert (got["road"], got["house_number"]) == (road, "12")
+    assert "aside" not in parsed.removed
+    assert parsed.unparsed == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "湖州人民路12号(月河街道办事处旁)",
+        "湖州人民路12号(菱湖中学)",
+        "湖州人民路12号(找月河)",
+        "湖州人民路12号(王先生)",
+    ],
+)
+def test_a_bracketed_landmark_or_remark_is_still_an_aside(gaz: Gazetteer, text: str) -> None:
+    parsed = parse(text, gaz)
+    got = {k: c.value for k, c in parsed.components.items()}
+    assert "township" not in got
+    assert got["region_code"] == "330500000000"
+    assert (got["road"], got["house_number"]) == ("人民路", "12")
+    assert parsed.removed
+
+
 def test_a_zone_alone_gives_its_county(gaz: Gazetteer) -> None:
     got = _values("湖州经济技术开发区西山漾路58号", gaz)
     assert got["county"] == "吴兴区"
