@@ -13,6 +13,7 @@ from app.address.parser import parse
 from app.address.scoring import MATCHED_AT, Reading, judge, name_similarity, score
 from app.core.config import SyncPeer
 from app.core.record import ENTITIES
+from app.models import import_all_models
 from app.region.reference import shipped_rows
 from app.sync.puller import default_entities
 
@@ -182,7 +183,7 @@ def test_a_zone_alone_gives_its_county(gaz: Gazetteer) -> None:
 
 
 def test_place_aliases_are_reference_data_synced_from_the_parent() -> None:
-
+    import_all_models()  # the entity registry is filled explicitly, as the app factory does
     spec = ENTITIES["place_alias"]
     assert spec.kind == "reference"
     parent = SyncPeer(name="city", base_url="http://127.0.0.1:1", relation="parent", token="t")
