@@ -6,15 +6,16 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.core.money import Money
+from app.core.money import FenMoney
 
 
+# Built from the repository's fen sums (plain integers); the amounts render as yuan.
 class TrustFigures(BaseModel):
     count: int = Field(description="Trusts filed on or before `as_of` (terminated ones included).")
     filed_in_year_count: int
-    filed_in_year_amount: Money = Field(description="Initial amounts of the trusts filed in `year`.")
+    filed_in_year_amount: FenMoney = Field(description="Initial amounts of the trusts filed in `year`.")
     in_force_count: int
-    in_force_amount: Money = Field(
+    in_force_amount: FenMoney = Field(
         description="Property of the trusts in force on `as_of`, as of that day (initial amount "
         "plus the property changes in effect by then)."
     )

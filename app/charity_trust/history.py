@@ -87,6 +87,7 @@ async def add_change(
         except amounts.NonPositiveProperty as exc:
             raise Unprocessable.at(("body", "amount"), str(exc)) from None
         trust.current_amount_fen = change.amount_after_fen = after_fen
+        # The change's stored before/after JSON (not a read schema) holds yuan strings.
         before["current_amount"] = format_money(from_fen(trust.current_amount_fen - change.amount_fen))
         after["current_amount"] = format_money(from_fen(trust.current_amount_fen))
         changed.append("current_amount")

@@ -82,20 +82,15 @@ async def replace(
 
 
 def trustor_read(pii: PiiCipher, party: TrustParty, *, reveal: bool) -> TrustorRead:
-    contact = party.contact_masked
+    read = TrustorRead.model_validate(party, from_attributes=True)
     if reveal and party.contact_enc:
-        contact = pii.decrypt("phone", party.contact_enc)
-    return TrustorRead(
-        name=party.name,
-        kind=party.kind,
-        uscc=party.uscc,
-        publish_consent=party.publish_consent,
-        contact=contact,
-    )
+        # Revealed: the decrypted phone takes the place of the stored masked one.
+        read.contact = pii.decrypt("phone", party.contact_enc)
+    return read
 
 
 def trustee_read(party: TrustParty) -> TrusteeRead:
-    return TrusteeRead(name=party.name, uscc=party.uscc or "", kind=party.kind, lead=party.lead)
+    return TrusteeRead.model_validate(party, from_attributes=True)
 
 
 def public_name(party: TrustParty) -> str:

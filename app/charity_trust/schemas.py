@@ -192,7 +192,10 @@ class TrustorRead(BaseModel):
     kind: str
     uscc: str | None
     publish_consent: bool
-    contact: str | None = Field(description="Masked unless revealed (`?reveal=true`).")
+    contact: str | None = Field(
+        validation_alias=AliasChoices("contact_masked", "contact"),
+        description="Masked unless revealed (`?reveal=true`).",
+    )
 
 
 class TrusteeRead(BaseModel):
@@ -200,6 +203,12 @@ class TrusteeRead(BaseModel):
     uscc: str
     kind: str
     lead: bool
+
+    @field_validator("uscc", mode="before")
+    @classmethod
+    def _no_code_as_empty(cls, value: Any) -> Any:
+        # The column is nullable (it is shared with trustors); a trustee without one reads "".
+        return "" if value is None else value
 
 
 class SupervisorRead(BaseModel):

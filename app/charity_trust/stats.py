@@ -46,9 +46,9 @@ def _figures(rows: list[FigureRow]) -> TrustFigures:
     return TrustFigures(
         count=sum(r.count for r in rows),
         filed_in_year_count=sum(r.filed_in_year_count for r in rows),
-        filed_in_year_amount=from_fen(sum(r.filed_in_year_fen for r in rows)),
+        filed_in_year_amount=sum(r.filed_in_year_fen for r in rows),
         in_force_count=sum(r.in_force_count for r in rows),
-        in_force_amount=from_fen(sum(r.in_force_fen for r in rows)),
+        in_force_amount=sum(r.in_force_fen for r in rows),
     )
 
 

@@ -46,10 +46,10 @@ class PaymentRunRead(BaseModel):
     region_code: str
     month: str
     payment_count: int
-    total: Money
+    total: FenMoney = fen_column("total")
     skipped_count: int
     skipped_by_reason: dict[str, int] = Field(description="Skips counted by reason code.")
-    totals_by_kind: dict[str, Money] = Field(description="Amount paid by payment kind.")
+    totals_by_kind: dict[str, FenMoney] = Field(description="Amount paid by payment kind.")
     created_at: datetime
     version: int
 

@@ -62,6 +62,7 @@ async def stats(session: AsyncSession, principal: Principal, filters: PaymentSta
         raise Unprocessable.at(("query", "month_to"), "month_to lies before month_from")
     scope = region_code if region_code and principal.covers(region_code) else principal.region
     rows = await PaymentRepository(session).totals(scope, filters)
+    # SUM of fen is a Decimal on PostgreSQL, which FenMoney would read as yuan: int() then from_fen.
     items = [
         PaymentTotal(month=m, kind=k, category=c, payments=int(n), amount=from_fen(int(fen or 0)))
         for m, k, c, n, fen in rows

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.calendar import age_on
 from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable
-from app.core.money import from_fen, to_fen
+from app.core.money import to_fen
 from app.ledger.unit_of_work import UnitOfWork
 from app.recipient import capabilities, deaths, entitlement, tekun
 from app.recipient.eligibility import monthly
@@ -47,17 +47,13 @@ class RunExists(Conflict):
 
 
 def run_read(run: PaymentRun, skipped: dict[str, int], totals: dict[str, int]) -> PaymentRunRead:
-    return PaymentRunRead(
-        id=run.id,
-        region_code=run.region_code,
-        month=run.month,
-        payment_count=run.payment_count,
-        total=from_fen(run.total_fen),
-        skipped_count=run.skipped_count,
-        skipped_by_reason=dict(sorted(skipped.items())),
-        totals_by_kind={k: from_fen(v) for k, v in sorted(totals.items())},
-        created_at=run.created_at,
-        version=run.version,
+    # The skip counts and the fen totals by kind are sums over the run's skips and payments.
+    return PaymentRunRead.model_validate(
+        {
+            **run.model_dump(),
+            "skipped_by_reason": dict(sorted(skipped.items())),
+            "totals_by_kind": dict(sorted(totals.items())),
+        }
     )
 
 
