@@ -1,5 +1,6 @@
 """The self-care assessment of tekun members under 60 (《特困人员认定办法》 民发〔2021〕43号 art. 12):
-recorded on the member over HTTP, and the care-allowance tier a payment run pays."""
+recorded on the member over HTTP, the care-allowance tier a payment run pays, and the
+discovery and quality rule ``tekun_assessment_missing`` for members of every age."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import httpx
 import pytest
 
 from app.core.clock import clock
-from app.recipient import tekun
+from app.recipient import discovery, tekun
 from tests.assessment.helpers import body as assessment
 from tests.assessment.helpers import record
 from tests.conftest import TokenFactory
 from tests.factories import id_number
 from tests.recipient.helpers import create, household
-from tests.recipient.paying import approved, payments, ran, skips, standard
+from tests.recipient.paying import approved, noon, payments, ran, skips, standard
+
+RULE = "tekun_assessment_missing"
 
 
 def test_the_tier_follows_the_count_of_items_not_done() -> None:
@@ -40,6 +43,40 @@ def test_a_self_care_record_is_current_for_12_months() -> None:
     assert tekun.self_care_current(date(2025, 2, 2), date(2026, 2, 1))
     assert not tekun.self_care_current(date(2025, 2, 1), date(2026, 2, 1))
     assert tekun.self_care_current(date(2026, 3, 1), date(2026, 2, 1))  # made later in a past month's run
+
+
+def _facts(born: date, **extra: Any) -> discovery.MemberFacts:
+    values: dict[str, Any] = {"latest_level_code": None, "latest_assessed_on": None, **extra}
+    return discovery.MemberFacts(
+        household_category="tekun",
+        household_status="approved",
+        birth_date=born,
+        disability_grade=None,
+        subsidies=frozenset(),
+        **values,
+    )
+
+
+def test_discovery_asks_each_age_for_its_own_assessment() -> None:
+    on = date(2026, 2, 15)
+
+    def codes(facts: discovery.MemberFacts) -> list[str]:
+        return [code for code, _ in discovery.hits(facts, on)]
+
+    assert codes(_facts(date(1985, 6, 1))) == [RULE]
+    assert codes(_facts(date(1985, 6, 1), self_care_assessed_on=date(2025, 3, 1))) == []
+    assert codes(_facts(date(1985, 6, 1), self_care_assessed_on=date(2025, 2, 15))) == [RULE]
+    # From 60 only the GB/T 42195 assessment counts: a self-care record does not.
+    elder = _facts(date(1960, 6, 1), self_care_assessed_on=date(2026, 1, 1))
+    assert RULE in codes(elder)
+    assessed = _facts(
+        date(1960, 6, 1),
+        latest_level_code="intact",
+        latest_assessed_on=date(2026, 1, 1),
+        latest_next_due_on=date(2027, 1, 1),
+    )
+    assert RULE not in codes(assessed)
+    assert discovery.hits(_facts(date(1985, 6, 1)), on)[0][1].startswith("aged 40, tekun, self-care")
 
 
 async def test_members_under_60_are_paid_the_tier_of_their_self_care_assessment(
@@ -100,6 +137,22 @@ async def test_members_under_60_are_paid_the_tier_of_their_self_care_assessment(
     assert "no self-care assessment in force (never assessed; aged 11)" in missing[ids["特困儿童"]]
     assert "no capability assessment in force (never assessed; aged 65)" in missing[ids["特困老人"]]
 
+    # Those two are a discovery and a quality finding; the others are not.
+    with clock.frozen(noon(date(2026, 2, 15))):
+        found = await client.get(
+            "/api/v1/recipients/discoveries", params={"rule": RULE, "region_code": region}, headers=h
+        )
+    assert found.status_code == 200, found.text
+    assert sorted(d["member_id"] for d in found.json()["items"]) == sorted([ids["特困儿童"], ids["特困老人"]])
+    quality = await client.get(
+        f"/api/v1/quality/{RULE}", params={"region_code": region, "as_of": "2026-02-15"}, headers=admin
+    )
+    assert quality.status_code == 200, quality.text
+    details = {f["key"]: f["detail"] for f in quality.json()["items"]}
+    assert set(details) == {ids["特困儿童"], ids["特困老人"]}
+    assert "under 60" in details[ids["特困儿童"]]
+    assert "aged 60+" in details[ids["特困老人"]]
+
 
 async def test_a_self_care_record_is_made_through_the_household_patch(
     client: httpx.AsyncClient, auth: TokenFactory
@@ -112,6 +165,13 @@ async def test_a_self_care_record_is_made_through_the_household_patch(
     assert house["members"][0]["self_care"] is None
     on = clock.today().isoformat()
 
+    async def found() -> list[str]:
+        r = await client.get(
+            "/api/v1/recipients/discoveries", params={"rule": RULE, "region_code": region}, headers=h
+        )
+        return [d["member_id"] for d in r.json()["items"]]
+
+    assert await found() == [house["members"][0]["id"]]
     members[0]["self_care"] = {"assessed_on": on, "unable": ["eating", "dressing", "bathing", "toileting"]}
     r = await client.patch(
         f"/api/v1/recipients/{house['id']}",
@@ -124,6 +184,7 @@ async def test_a_self_care_record_is_made_through_the_household_patch(
         "unable": ["eating", "dressing", "toileting", "bathing"],
         "tier": "full",
     }
+    assert await found() == []
 
     # Written through the unit of work: the household's change is audited.
     events = (
