@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    case,
     exists,
     func,
     literal,
@@ -32,6 +33,7 @@ from app.charity_trust.models import CharityTrust, TrustAnnualReport
 from app.core.calendar import born_by, months_before
 from app.core.record import EntitySpec
 from app.indicator.models import Indicator, IndicatorReport
+from app.recipient import tekun
 from app.recipient.death_models import DeathRecord
 from app.recipient.models import Household, Member, Payment
 from app.recipient.workflow import ACTIVE_STATUSES
@@ -84,6 +86,23 @@ def current_assessment(today: date) -> ColumnElement[bool]:
     return and_(_live(A), A.c.superseded_by.is_(None), A.c.next_due_on > today)
 
 
+def self_care_current(today: date) -> ColumnElement[bool]:
+    """A member's self-care record (民发〔2021〕43号 art. 12) still in force on ``today``: made
+    within the last 12 months (:func:`app.recipient.tekun.self_care_current`)."""
+    return and_(
+        M.c.self_care_assessed_on.is_not(None),
+        M.c.self_care_assessed_on > months_before(today, tekun.SELF_CARE_VALID_MONTHS),
+    )
+
+
+def care_tier_unknown(today: date, unassessed: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A member a payment run on ``today`` would give no care-allowance tier: aged 60+ and
+    ``unassessed`` (no current GB/T 42195 assessment, as the caller finds it), or under 60 with
+    no current self-care record."""
+    elderly = M.c.birth_date <= born_by(today, tekun.SELF_CARE_AGE)
+    return or_(and_(elderly, unassessed), and_(not_(elderly), not_(self_care_current(today))))
+
+
 def elderly_of_active_household(today: date) -> ColumnElement[bool]:
     """A member aged 60 or more of a live, active household (member joined to household)."""
     return and_(_live(H), H.c.status.in_(ACTIVE_STATUSES), M.c.birth_date <= born_by(today, 60))
@@ -123,21 +142,26 @@ def elderly_assessment_overdue(today: date) -> Select[Any]:
 
 
 def tekun_assessment_missing(today: date) -> Select[Any]:
-    """Tekun members aged 60+ with no current capability assessment: their care-allowance tier
-    is unknown, so payment runs pay them no care allowance."""
+    """Tekun members with no care-allowance tier, so payment runs pay them no care allowance:
+    aged 60+ without a current capability assessment (GB/T 42195-2022), under 60 without a
+    current self-care record (民发〔2021〕43号 art. 12)."""
     current = exists().where(A.c.id_number_hash == M.c.id_number_hash, current_assessment(today))
     died = exists().where(D.c.id_number_hash == M.c.id_number_hash, _live(D))
+    elderly = M.c.birth_date <= born_by(today, tekun.SELF_CARE_AGE)
+    detail = case(
+        (elderly, literal("tekun member aged 60+ without a current capability assessment (no care tier)")),
+        else_=literal("tekun member under 60 without a current self-care assessment (no care tier)"),
+    )
     return (
-        select(
-            M.c.id.label("key"),
-            M.c.region_code,
-            literal("tekun member aged 60+ without a current capability assessment (no care tier)").label(
-                "detail"
-            ),
-        )
+        select(M.c.id.label("key"), M.c.region_code, detail.label("detail"))
         .join(H, H.c.id == M.c.household_id)
         .where(
-            _live(M), elderly_of_active_household(today), H.c.category == "tekun", not_(current), not_(died)
+            _live(M),
+            _live(H),
+            H.c.status.in_(ACTIVE_STATUSES),
+            H.c.category == "tekun",
+            care_tier_unknown(today, not_(current)),
+            not_(died),
         )
     )
 

@@ -69,8 +69,10 @@ _FIXED = (
         "warning",
         "特困人员缺少有效能力评估",
         "Tekun members without a current assessment",
-        "Members aged 60+ of active tekun households with no capability assessment in force: the "
-        "care allowance (照料护理) tier is unknown, so no care allowance is paid.",
+        "Members of active tekun households with no assessment of self-care ability in force — aged "
+        "60+ no capability assessment (GB/T 42195-2022), under 60 no self-care assessment "
+        "(民发〔2021〕43号 art. 12) made within 12 months: the care allowance (照料护理) tier is "
+        "unknown, so no care allowance is paid.",
         checks.tekun_assessment_missing,
     ),
     Rule(

@@ -7,7 +7,8 @@ the rules of the sweep instead of once for each.
 
 A rule's column is its condition on the record joined, once for the sweep, to what the
 conditions share: the region its code names, when in force (``…_region_invalid``); for
-members, their household, whether their ID hash has a current assessment or a recorded death,
+members, their household, whether their ID hash has a current assessment or a recorded death
+(and, for tekun members under 60, their self-care record),
 their latest severe assessment and their recent visits.
 
 The rules' own statements (:mod:`app.quality.checks`, :mod:`app.quality.care`) still give the
@@ -117,7 +118,12 @@ def _member_records(today: date) -> Shape:
         conditions={
             "elderly_assessment_overdue": overdue,
             "tekun_assessment_missing": and_(
-                overdue, H.c.category == "tekun", or_(people.c.died.is_(None), people.c.died == 0)
+                H.c.id.is_not(None),
+                H.c.deleted_at.is_(None),
+                H.c.status.in_(ACTIVE_STATUSES),
+                H.c.category == "tekun",
+                checks.care_tier_unknown(today, or_(people.c.current.is_(None), people.c.current == 0)),
+                or_(people.c.died.is_(None), people.c.died == 0),
             ),
             "recipient_member_region_invalid": region.c.id.is_(None),
         },
@@ -167,10 +173,10 @@ def _people(today: date, *, visits: bool) -> Any:
 
 def _members(today: date) -> Shape:
     """The members of live, active households — all three rules ask for one — that are 60 or
-    over or under a visit rule, with what the rules read, in two steps: each member's facts
-    (their household, what is known of the person by ID hash in one join, their household's
-    recent visits), then the rules' conditions on those facts. (Their region rule is left to
-    its statement: it reads every member, by index.)"""
+    over, of a tekun household or under a visit rule, with what the rules read, in two steps:
+    each member's facts (their household, what is known of the person by ID hash in one join,
+    their household's recent visits), then the rules' conditions on those facts. (Their region
+    rule is left to its statement: it reads every member, by index.)"""
     people = _people(today, visits=True)
     facts = care.Facts(
         living_alone=M.c.living_alone,
@@ -229,7 +235,16 @@ def _members(today: date) -> Shape:
             M.c.region_code,
             case((elderly, 1), else_=0).label("assessment_overdue"),
             case(
-                (and_(elderly, H.c.category == "tekun", or_(people.c.died.is_(None), people.c.died == 0)), 1),
+                (
+                    and_(
+                        H.c.category == "tekun",
+                        checks.care_tier_unknown(
+                            today, or_(people.c.current.is_(None), people.c.current == 0)
+                        ),
+                        or_(people.c.died.is_(None), people.c.died == 0),
+                    ),
+                    1,
+                ),
                 else_=0,
             ).label("tekun_missing"),
             case((under, 1), else_=0).label("under_a_rule"),
@@ -246,7 +261,7 @@ def _members(today: date) -> Shape:
             M.c.deleted_at.is_(None),
             H.c.deleted_at.is_(None),
             H.c.status.in_(ACTIVE_STATUSES),
-            or_(M.c.birth_date <= born_by(today, 60), under),
+            or_(M.c.birth_date <= born_by(today, 60), H.c.category == "tekun", under),
         )
         # Computed once a member: without OFFSET 0 PostgreSQL would fold this into the outer
         # select and ask for the visits again at each use in the visit conditions.

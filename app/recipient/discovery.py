@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.core.calendar import months_before
+from app.recipient import tekun
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class MemberFacts:
     household_members: int = 0
     died_on: date | None = None
     latest_next_due_on: date | None = None
+    self_care_assessed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,9 @@ RULES = (
     ),
     Rule(
         "tekun_assessment_missing",
-        "tekun member aged 60+ without a current capability assessment (no care-allowance tier)",
+        "tekun member without a current assessment of self-care ability (no care-allowance tier): "
+        "aged 60+ no current GB/T 42195-2022 capability assessment, under 60 no self-care "
+        "assessment (民发〔2021〕43号 art. 12) within 12 months",
     ),
 )
 RULE_CODES = tuple(rule.code for rule in RULES)
@@ -94,11 +98,19 @@ def hits(facts: MemberFacts, on: date) -> list[tuple[str, str]]:
     if age >= 60 and (facts.latest_assessed_on is None or facts.latest_assessed_on < months_before(on, 12)):
         last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
         found.append((RULES[3].code, f"aged {age}, last assessed {last}"))
-    if (
-        age >= 60
-        and facts.household_category == "tekun"
-        and (facts.latest_next_due_on is None or facts.latest_next_due_on <= on)
-    ):
-        last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
-        found.append((RULES[5].code, f"aged {age}, tekun, last assessed {last}: no care-allowance tier"))
+    if facts.household_category == "tekun":
+        found += _tekun_tier_missing(facts, age, on)
     return found
+
+
+def _tekun_tier_missing(facts: MemberFacts, age: int, on: date) -> list[tuple[str, str]]:
+    """The tekun member has no care-allowance tier on ``on`` (as a payment run decides it)."""
+    if age >= tekun.SELF_CARE_AGE:
+        if facts.latest_next_due_on is not None and facts.latest_next_due_on > on:
+            return []
+        last = facts.latest_assessed_on.isoformat() if facts.latest_assessed_on else "never"
+        return [(RULES[5].code, f"aged {age}, tekun, last assessed {last}: no care-allowance tier")]
+    if tekun.self_care_current(facts.self_care_assessed_on, on):
+        return []
+    last = facts.self_care_assessed_on.isoformat() if facts.self_care_assessed_on else "never"
+    return [(RULES[5].code, f"aged {age}, tekun, self-care last assessed {last}: no care-allowance tier")]

@@ -18,7 +18,7 @@ from app.recipient.exceptions import HouseholdNotFound
 from app.recipient.filters import HouseholdFilter
 from app.recipient.models import Household, Member
 from app.recipient.repository import HouseholdView, MemberView, RecipientRepository
-from app.recipient.schemas import HouseholdDocument, HouseholdRead, MemberRead, TransitionRead
+from app.recipient.schemas import HouseholdDocument, HouseholdRead, TransitionRead
 from app.security.pii import PiiCipher
 from app.security.principal import Principal
 
@@ -84,7 +84,7 @@ def shape(
     columns = {name: getattr(household, name) for name in _DOCUMENT_COLUMNS}
     doc = document(pii, columns, [members.view(m) for m in people], reveal=reveal)
     values: dict[str, Any] = dict(doc)
-    values["members"] = [MemberRead.model_construct(**m) for m in doc["members"]]
+    values["members"] = [members.model(m) for m in doc["members"]]
     # Built from stored, already-validated values: construct without re-validating.
     return HouseholdRead.model_construct(**values)
 

@@ -13,7 +13,9 @@ Rules:
   skips it until the household is changed (the deceased removed, a new head) or exits;
 - dibao: ``monthly standard × living members − household income`` when positive
   (:mod:`app.recipient.eligibility`); tekun: the basic living standard per living member, and
-  the care allowance of the member's tier (:mod:`app.recipient.tekun`); dibao_edge and
+  the care allowance of the member's tier (:mod:`app.recipient.tekun`: from 60 the GB/T 42195
+  capability assessment, under 60 the self-care record; neither in force → skipped with
+  ``no_current_assessment``); dibao_edge and
   temporary households have no monthly household payment;
 - disability living subsidy: members with a disability in an approved dibao or dibao_edge
   household; nursing subsidy: disability grade 1–2.

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from app.core.calendar import age_on
 from app.core.clock import clock
 from app.core.validators import id_number_birth_date, id_number_sex
+from app.recipient import tekun
 from app.recipient.models import Household, Member
 from app.recipient.repository import MEMBER_VIEW_COLUMNS, MemberView
-from app.recipient.schemas import MemberDocument, MemberIn, MemberRead
+from app.recipient.schemas import MemberDocument, MemberIn, MemberRead, SelfCareDocument, SelfCareRead
 from app.security.pii import PiiCipher, mask_id_number, mask_phone
 
 
@@ -45,6 +47,8 @@ def apply(pii: PiiCipher, member: Member, data: MemberIn) -> list[str]:
         "subsidies": ",".join(data.subsidies),
         "living_alone": data.living_alone,
         "parents_absent": data.parents_absent,
+        "self_care_assessed_on": data.self_care.assessed_on if data.self_care else None,
+        "self_care_unable": ",".join(data.self_care.unable) if data.self_care else "",
     }
     for key, value in plain.items():
         if getattr(member, key) != value:
@@ -96,11 +100,29 @@ def document(pii: PiiCipher, member: MemberView, *, reveal: bool, today: date) -
         "subsidies": [s for s in member["subsidies"].split(",") if s],
         "living_alone": bool(member["living_alone"]),
         "parents_absent": bool(member["parents_absent"]),
+        "self_care": _self_care(member["self_care_assessed_on"], member["self_care_unable"]),
     }
 
 
+def _self_care(assessed_on: date | str | None, unable: str) -> SelfCareDocument | None:
+    if assessed_on is None:
+        return None
+    items = tekun.parse_unable(unable)
+    return {
+        "assessed_on": date.fromisoformat(assessed_on) if isinstance(assessed_on, str) else assessed_on,
+        "unable": list(items),
+        "tier": tekun.tier_of_self_care(items),
+    }
+
+
+def model(values: MemberDocument) -> MemberRead:
+    """A member document as its response model. Built from stored, already-validated values:
+    constructed without re-validating."""
+    self_care = values["self_care"]
+    fields: dict[str, Any] = dict(values)
+    fields["self_care"] = SelfCareRead.model_construct(**self_care) if self_care else None
+    return MemberRead.model_construct(**fields)
+
+
 def read(pii: PiiCipher, member: Member, *, reveal: bool, today: date | None = None) -> MemberRead:
-    # Built from stored, already-validated values: construct without re-validating.
-    return MemberRead.model_construct(
-        **document(pii, view(member), reveal=reveal, today=today or clock.today())
-    )
+    return model(document(pii, view(member), reveal=reveal, today=today or clock.today()))

@@ -51,6 +51,10 @@ class Member(SyncRecord, table=True):
     subsidies: str = Field(default="", max_length=100)
     living_alone: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     parents_absent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Self-care assessment (《特困人员认定办法》 art. 12) of a member under 60: the day it was made
+    # and the items the member cannot do (``app.recipient.tekun.SELF_CARE_ITEMS``, comma-separated).
+    self_care_assessed_on: date | None = Field(default=None)
+    self_care_unable: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
 
 
 class Transition(SyncRecord, table=True):
@@ -225,6 +229,10 @@ ENTITY_SPECS: tuple[EntitySpec, ...] = (
             "subsidies": "subsidies held: disability_living, disability_nursing, elderly_care",
             "living_alone": "lives alone (独居)",
             "parents_absent": "a child whose parents are both absent (父母双方缺位)",
+            "self_care_assessed_on": "day of the member's self-care assessment (生活自理能力评估, "
+            "民发〔2021〕43号 art. 12), used for the tekun care tier under 60",
+            "self_care_unable": "self-care items the member cannot do: eating, dressing, bed_transfer, "
+            "toileting, indoor_walking, bathing",
         },
         order=31,
     ),

@@ -96,18 +96,30 @@ class _Facts:
     capability: dict[str, capabilities.Capability]
 
 
-def _person(member: Member, facts: _Facts, first_day: date) -> entitlement.Person:
-    tier = None
+def _care_tier(member: Member, facts: _Facts, first_day: date) -> tuple[tekun.Tier | None, str]:
+    """The member's care-allowance tier on ``first_day``, or None and why: from 60 the GB/T
+    42195-2022 capability assessment, under 60 the self-care record (民发〔2021〕43号 art. 12)."""
+    age = age_on(member.birth_date, first_day)
+    if age < tekun.SELF_CARE_AGE:
+        assessed_on = member.self_care_assessed_on
+        if tekun.self_care_current(assessed_on, first_day):
+            return tekun.tier_of_self_care(tekun.parse_unable(member.self_care_unable)), ""
+        last = f"last assessed {assessed_on}" if assessed_on else "never assessed"
+        return None, f"no self-care assessment in force ({last}; aged {age}): no care-allowance tier"
     note = "never assessed"
     found = facts.capability.get(member.id_number_hash)
     if found is not None:
         if found.current_on(first_day):
             tier = tekun.tier_of(found.level_code)
+            if tier is not None:
+                return tier, ""
         else:
             note = f"last assessed {found.assessed_on}, due again on {found.next_due_on}"
-    if tier is None:
-        age = age_on(member.birth_date, first_day)
-        note = f"no capability assessment in force ({note}; aged {age}): no care-allowance tier"
+    return None, f"no capability assessment in force ({note}; aged {age}): no care-allowance tier"
+
+
+def _person(member: Member, facts: _Facts, first_day: date) -> entitlement.Person:
+    tier, note = _care_tier(member, facts, first_day)
     return entitlement.Person(
         member_id=member.id,
         relation=member.relation,

@@ -69,6 +69,8 @@ MEMBER_VIEW_COLUMNS = (
     "subsidies",
     "living_alone",
     "parents_absent",
+    "self_care_assessed_on",
+    "self_care_unable",
 )
 # PostgreSQL: a household's live members as one JSON array (in id order) beside the household
 # row, so a read is one statement; SQLite reads the members with a second statement.

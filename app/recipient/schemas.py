@@ -12,6 +12,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from app.core import validators
 from app.core.money import Money
 from app.core.validators import PersonName, RegionCode
+from app.recipient.tekun import SELF_CARE_ITEMS, SelfCareItem, Tier
 
 Category = Literal["dibao", "dibao_edge", "tekun", "temporary"]
 Relation = Literal["head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"]
@@ -33,6 +34,40 @@ IdNumber = validators.IdNumber
 Phone = validators.Phone
 
 
+class SelfCareIn(BaseModel):
+    """A self-care assessment (生活自理能力评估, 《特困人员认定办法》 民发〔2021〕43号 art. 12)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assessed_on: date = Field(description="Day of the assessment (not after today).")
+    unable: list[SelfCareItem] = Field(
+        default_factory=list,
+        max_length=6,
+        description="The items the member cannot do: eating 自主吃饭, dressing 自主穿衣, bed_transfer "
+        "自主上下床, toileting 自主如厕, indoor_walking 室内自主行走, bathing 自主洗澡. None → able; "
+        "1–3 → partial; 4 or more → full.",
+    )
+
+    @field_validator("unable")
+    @classmethod
+    def _unique_items(cls, value: list[SelfCareItem]) -> list[SelfCareItem]:
+        if len(set(value)) != len(value):
+            raise ValueError("an item is listed twice")
+        return [item for item in SELF_CARE_ITEMS if item in value]
+
+
+class SelfCareRead(BaseModel):
+    assessed_on: date
+    unable: list[str]
+    tier: Tier = Field(description="able 具备生活自理能力, partial 部分丧失, full 完全丧失 (art. 12).")
+
+
+class SelfCareDocument(TypedDict):
+    assessed_on: date
+    unable: list[str]
+    tier: Tier
+
+
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,6 +81,12 @@ class MemberIn(BaseModel):
     parents_absent: bool = Field(
         default=False,
         description="For a child: both parents absent (父母双方缺位: dead, missing, in prison …).",
+    )
+    self_care: SelfCareIn | None = Field(
+        default=None,
+        description="The self-care assessment of a member under 60: a tekun member's care-allowance "
+        "tier under 60 (from 60, the GB/T 42195-2022 capability assessment places the member). "
+        "Omitted or null: none recorded.",
     )
 
     @field_validator("name")
@@ -117,6 +158,9 @@ class MemberRead(BaseModel):
     subsidies: list[str]
     living_alone: bool
     parents_absent: bool
+    self_care: SelfCareRead | None = Field(
+        description="The recorded self-care assessment (used for the tekun care tier under 60)."
+    )
 
 
 class HouseholdRead(BaseModel):
@@ -156,6 +200,7 @@ class MemberDocument(TypedDict):
     subsidies: list[str]
     living_alone: bool
     parents_absent: bool
+    self_care: SelfCareDocument | None
 
 
 class HouseholdDocument(TypedDict):

@@ -138,6 +138,7 @@ async def walk(
                     household_members=household.member_count,
                     died_on=died.get(member.id_number_hash),
                     latest_next_due_on=level.next_due_on if level else None,
+                    self_care_assessed_on=member.self_care_assessed_on,
                 )
                 found += [
                     (code, discovery.RULE_CODES.index(code), why)

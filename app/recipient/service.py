@@ -52,6 +52,15 @@ async def _standard_address(session: AsyncSession, principal: Principal, address
 
 def _check_composition(people: Sequence[MemberIn]) -> None:
     problems = composition.check_members([m.relation for m in people], [m.id_number for m in people])
+    today = clock.today()
+    problems += [
+        composition.Problem(
+            ("body", "members", i, "self_care", "assessed_on"),
+            f"a self-care assessment cannot be dated after today ({today})",
+        )
+        for i, m in enumerate(people)
+        if m.self_care is not None and m.self_care.assessed_on > today
+    ]
     if problems:
         raise Unprocessable(problems[0].msg, errors=[{"loc": list(p.loc), "msg": p.msg} for p in problems])
 

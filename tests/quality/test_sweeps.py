@@ -1,8 +1,8 @@
 """The sweeps (several rules of a table decided in one reading of it), the region rules found by
 index and the score's tallies give what each rule's own statement, and the former statements,
 gave — on the suite's engine, over a register drawn at random with every case the rules tell
-apart (ages about the thresholds, statuses, categories, deleted records, assessments current or
-not, deaths, visits old and recent, codes unknown or retired)."""
+apart (ages about the thresholds, statuses, categories, deleted records, assessments and
+self-care records current or not, deaths, visits old and recent, codes unknown or retired)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ BIRTHS = (
     date(2015, 5, 5),
 )
 
+# Self-care records (members under 60) about their 12 months: none, just out, just in, today.
+SELF_CARE_DAYS = (None, None, date(2025, 12, 3), date(2025, 12, 4), TODAY)
+
 
 def _table(name: str) -> Table:
     table: Table = ENTITIES[name].model.__table__  # type: ignore[attr-defined]
@@ -62,6 +65,7 @@ def _deleted(rng: random.Random) -> Any:
 def draw(seed: int = 7) -> dict[str, list[dict[str, Any]]]:
     """Households, members, assessments, deaths, visits and addresses drawn at random."""
     rng = random.Random(seed)
+    care_rng = random.Random(seed + 1)
     rows: dict[str, list[dict[str, Any]]] = {
         name: [] for name in ("recipient_household", "recipient_member", "assessment", "death_record")
     }
@@ -100,6 +104,8 @@ def draw(seed: int = 7) -> dict[str, list[dict[str, Any]]]:
                     parents_absent=rng.random() < 0.3,
                     disability_grade=rng.choice((None, None, 1, 2, 3)),
                     deleted_at=_deleted(rng),
+                    # Drawn apart, so the draws above stay what they were.
+                    self_care_assessed_on=care_rng.choice(SELF_CARE_DAYS),
                 )
             )
     for hash_, house_id, region in hashes:

@@ -210,3 +210,22 @@ async def test_admin_pull_endpoint_and_lease(pair: tuple[Node, Node]) -> None:
         assert missing.status_code == 404
         history = (await c.get("/api/v1/sync/peers/wuxing/sessions", headers=city.token("admin"))).json()
         assert isinstance(history, list)
+
+
+async def test_a_members_self_care_record_flows_up(pair: tuple[Node, Node]) -> None:
+    county, city = pair
+    op = county.token("operator")
+    care = {"assessed_on": "2026-01-20", "unable": ["bed_transfer", "bathing"]}
+    body = household(
+        category="tekun",
+        members=[{"name": "自理", "id_number": id_number("330502"), "relation": "head", "self_care": care}],
+    )
+    async with county.client() as c:
+        created = await c.post("/api/v1/recipients", json=body, headers=op)
+        assert created.status_code == 201, created.text
+    assert (await city.puller("wuxing").pull()).outcome == "ok"
+    async with city.client() as c:
+        got = await c.get(
+            f"/api/v1/recipients/{created.json()['id']}", headers=city.token("viewer", region="330500")
+        )
+    assert got.json()["members"][0]["self_care"] == {**care, "tier": "partial"}
