@@ -99,6 +99,8 @@ async def seed(url: str, households: int, cipher: PiiCipher) -> list[str]:
                     "",
                     False,  # living_alone
                     False,  # parents_absent
+                    None,  # self_care_assessed_on
+                    "",  # self_care_unable
                 )
             )
     await conn.copy_records_to_table("recipient_household", records=hh_rows)
