@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 from datetime import UTC, date, datetime
 
 import asyncpg
@@ -156,7 +157,21 @@ async def main(args: argparse.Namespace) -> None:
         latencies: dict[str, dict[str, float]] = {}
         with (
             process(
-                uvicorn_args("app.main:create_app", svc_port, factory=True), service_env, svc_port
+                # The service as ops run it (`python -m app serve`: the serving worker's
+                # lifespan, its logging and server options), one worker.
+                [
+                    sys.executable,
+                    "-m",
+                    "app",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(svc_port),
+                    "--no-migrate",
+                ],
+                service_env,
+                svc_port,
             ) as svc,
             process(
                 uvicorn_args("bench.recipients_baseline:app", base_port), {"BENCH_DSN": dsn}, base_port

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from app.recipient.filters import HouseholdFilter
 from app.recipient.repository import VIEW_WITH_MEMBERS_SQL, filtered_households
+from app.recipient.tekun import PARTIAL_MAX_UNABLE, SELF_CARE_ITEMS
 
 DSN = os.environ.get("BENCH_DSN", "")
 POOL: dict[str, asyncpg.Pool] = {}
@@ -80,7 +81,17 @@ def _member(m: dict[str, Any], today: date) -> dict[str, Any]:
         "subsidies": [s for s in m["subsidies"].split(",") if s],
         "living_alone": m["living_alone"],
         "parents_absent": m["parents_absent"],
+        "self_care": _self_care(m["self_care_assessed_on"], m["self_care_unable"]),
     }
+
+
+def _self_care(assessed_on: str | None, unable: str) -> dict[str, Any] | None:
+    if assessed_on is None:
+        return None
+    listed = set(unable.split(","))
+    items = [item for item in SELF_CARE_ITEMS if item in listed]
+    tier = "able" if not items else "partial" if len(items) <= PARTIAL_MAX_UNABLE else "full"
+    return {"assessed_on": assessed_on, "unable": items, "tier": tier}
 
 
 def _household(r: asyncpg.Record, members: list[dict[str, Any]], today: date) -> dict[str, Any]:

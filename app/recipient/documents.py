@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import clock
+from app.core.db import Database
 from app.core.money import from_fen
 from app.core.pagination import PageDocument, PageParams, page_document
 from app.recipient import eligibility, members
@@ -90,14 +91,14 @@ def shape(
 
 
 async def get(
-    session: AsyncSession,
+    db: Database,
     principal: Principal,
     pii: PiiCipher,
     household_id: uuid.UUID,
     *,
     reveal: bool = False,
 ) -> HouseholdDocument:
-    found = await RecipientRepository(session).view_with_members(household_id, principal.region)
+    found = await RecipientRepository.household_view(db, household_id, principal.region)
     if found is None:
         raise HouseholdNotFound(household_id)
     household, people = found

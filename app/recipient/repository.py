@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.core.db import dialect_of, fetch_driver_row
+from app.core.db import Database, dialect_of, fetch_driver_row
 from app.core.pagination import PageParams, keyset
 from app.recipient.filters import HouseholdFilter
 from app.recipient.models import Household, Member, Payment, PaymentRun, Transition
@@ -191,6 +191,18 @@ class RecipientRepository:
             return None
         return row._mapping, (await self.member_view_groups([row.id])).get(row.id, [])
 
+    @staticmethod
+    async def household_view(
+        db: Database, household_id: uuid.UUID, scope: str
+    ) -> tuple[HouseholdView, list[MemberView]] | None:
+        """:meth:`view_with_members` for a request that holds no session: on PostgreSQL the one
+        statement on a pooled connection of its own, on SQLite in a read session."""
+        if db.is_postgres:
+            record = await db.driver_row(VIEW_WITH_MEMBERS_SQL, household_id, scope_pattern(scope))
+            return (record, record["members"]) if record is not None else None
+        async with db.reader() as session:
+            return await RecipientRepository(session).view_with_members(household_id, scope)
+
     async def member_view_groups(
         self, household_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[MemberView]]:
@@ -225,12 +237,15 @@ class RecipientRepository:
         (``members``, as in :meth:`view_with_members`)."""
         with_members = dialect_of(self.session) == "postgresql"
         page = filtered_households(scope, f, id_hash=id_hash, with_members=with_members)
-        rows = (await self.session.execute(keyset(page, [_HOUSEHOLDS.c.id], params, descending=True))).all()
+        # Core statements over tables: run on the session's connection, past the ORM's
+        # execution layer (plain rows either way).
+        connection = await self.session.connection()
+        rows = (await connection.execute(keyset(page, [_HOUSEHOLDS.c.id], params, descending=True))).all()
         total = None
         if params.count:
             base = filtered_households(scope, f, id_hash=id_hash)
             total = int(
-                (await self.session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+                (await connection.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
             )
         return rows, total
 

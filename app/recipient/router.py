@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from app.core.clock import clock
 from app.core.concurrency import IfMatch, OptionalIfMatch, etag, set_etag
-from app.core.db import ReadSession
+from app.core.db import Db, ReadSession
 from app.core.documents import DocumentResponse
 from app.core.errors import error_responses, render_domain_error
 from app.core.idempotency import IdempotencyKey, respond_once
@@ -160,7 +160,7 @@ async def import_households(
 async def get_household(
     request: Request,
     household_id: uuid.UUID,
-    session: ReadSession,
+    db: Db,
     principal: Reader,
     pii: Pii,
     reveal: Annotated[bool, Query(description="Show ID and phone numbers in clear (audited)")] = False,
@@ -171,7 +171,7 @@ async def get_household(
         reveal,
         "recipient_household",
         str(household_id),
-        lambda clear: documents.get(session, principal, pii, household_id, reveal=clear),
+        lambda clear: documents.get(db, principal, pii, household_id, reveal=clear),
     )
     return DocumentResponse(household, headers={"ETag": etag(household["version"])})
 
