@@ -87,6 +87,8 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
+    scheduled: list[float] = field(default_factory=list)
+    """When each request was due (``time.perf_counter()``), beside its latency."""
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -225,6 +227,7 @@ async def one(work: Workload, tally: Tally, scheduled: float) -> None:
     finally:
         elapsed = time.perf_counter() - scheduled
         tally.latencies.append(elapsed)
+        tally.scheduled.append(scheduled)
         tally.by_kind.setdefault(kind, []).append(elapsed)
     if response.status_code >= 300:
         tally.error(f"{kind}: HTTP {response.status_code}")
@@ -472,6 +475,7 @@ async def main(args: argparse.Namespace) -> int:
         for kind, values in sorted(tally.by_kind.items()):
             p50, p99 = pct(values, 0.5), pct(values, 0.99)
             print(f"  {kind:>9}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
+        print(tail_seconds(tally))
         logged = server_messages(server_log)
         probed = probe_report(probe_file)
         if args.probe:
@@ -499,6 +503,29 @@ async def main(args: argparse.Namespace) -> int:
             f"errors during the hold: {errors}\n{_machine()}"
         )
         return 1 if errors else 0
+
+
+def tail_seconds(tally: Tally, shown: int = 5) -> str:
+    """When the hold's slowest requests were due: the seconds (wall clock) holding most of the
+    requests slower than the hold's p99. A stall shows as one or a few seconds holding them all;
+    a tail spread over the whole hold as many seconds with a few each."""
+    if not tally.latencies:
+        return "  tail: no requests"
+    p99 = pct(tally.latencies, 0.99) / 1000
+    offset = time.time() - time.perf_counter()
+    late = Counter(
+        int(due + offset)
+        for due, latency in zip(tally.scheduled, tally.latencies, strict=True)
+        if latency >= p99
+    )
+    worst = ", ".join(
+        f"{time.strftime('%H:%M:%S', time.gmtime(second))} UTC {count}"
+        for second, count in late.most_common(shown)
+    )
+    return (
+        f"  tail: {sum(late.values())} requests at or above p99, due in {len(late)} distinct "
+        f"seconds; most in {worst}"
+    )
 
 
 def _machine() -> str:
