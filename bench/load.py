@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -92,6 +93,28 @@ class Tally:
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
+
+
+class Pauses:
+    """The load generator's own collector pauses (every generation): the generator is part of
+    the instrument, and a pause in it delays arrivals that then count as late."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self.began: float | None = None
+        gc.callbacks.append(self.on_collect)
+
+    def on_collect(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self.began = time.perf_counter()
+        elif self.began is not None:
+            self.pauses.append(time.perf_counter() - self.began)
+            self.began = None
+
+    def report(self) -> str:
+        longest = max(self.pauses, default=0.0) * 1000
+        total = sum(self.pauses) * 1000
+        return f"  generator collections: {len(self.pauses)}, {total:.0f} ms in all, longest {longest:.1f} ms"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -470,8 +493,13 @@ async def main(args: argparse.Namespace) -> int:
                     flush=True,
                 )
                 cpu.start()
+                # The generator's start-up heap out of its collector's reach, as the workers do.
+                gc.collect()
+                gc.freeze()
+                pauses = Pauses()
                 held, tally, samples = await open_loop(work, rate, args.hold, workers, CONNECTIONS)
                 report_step("held", held, tally, cpu.read())
+                print(pauses.report())
         for kind, values in sorted(tally.by_kind.items()):
             p50, p99 = pct(values, 0.5), pct(values, 0.99)
             print(f"  {kind:>9}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
