@@ -117,6 +117,27 @@ class Pauses:
         return f"  generator collections: {len(self.pauses)}, {total:.0f} ms in all, longest {longest:.1f} ms"
 
 
+class Lag:
+    """How late the generator's own event loop wakes (a 5 ms ticker), by second: a generator
+    starved of CPU sends late, and its requests count as late from their scheduled time."""
+
+    TICK = 0.005
+
+    def __init__(self) -> None:
+        self.worst: dict[int, float] = {}
+
+    async def run(self, until: float) -> None:
+        offset = time.time() - time.perf_counter()
+        while (now := time.perf_counter()) < until:
+            await asyncio.sleep(self.TICK)
+            late = time.perf_counter() - now - self.TICK
+            second = int(now + offset)
+            self.worst[second] = max(self.worst.get(second, 0.0), late)
+
+    def at(self, second: int) -> float:
+        return self.worst.get(second, 0.0) * 1000
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -295,7 +316,7 @@ def worker_processes(master: int) -> list[psutil.Process]:
 
 
 async def open_loop(
-    work: Workload, rate: float, seconds: float, workers: list[psutil.Process], max_in_flight: int
+    work: Workload, rate: float, seconds: float, workers: list[psutil.Process], max_in_flight: int, lag: Lag
 ) -> tuple[float, Tally, list[tuple[float, list[int]]]]:
     tally = Tally()
     samples: list[tuple[float, list[int]]] = []
@@ -316,6 +337,7 @@ async def open_loop(
 
     slots = asyncio.Semaphore(max_in_flight)
     sampler = asyncio.create_task(sample())
+    ticker = asyncio.create_task(lag.run(stop))
     i = 0
     while True:
         scheduled = started + i / rate
@@ -329,6 +351,7 @@ async def open_loop(
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
     await sampler
+    await ticker
     samples.append((elapsed, [p.memory_info().rss for p in workers]))
     return len(tally.latencies) / elapsed, tally, samples
 
@@ -497,13 +520,14 @@ async def main(args: argparse.Namespace) -> int:
                 gc.collect()
                 gc.freeze()
                 pauses = Pauses()
-                held, tally, samples = await open_loop(work, rate, args.hold, workers, CONNECTIONS)
+                lag = Lag()
+                held, tally, samples = await open_loop(work, rate, args.hold, workers, CONNECTIONS, lag)
                 report_step("held", held, tally, cpu.read())
                 print(pauses.report())
         for kind, values in sorted(tally.by_kind.items()):
             p50, p99 = pct(values, 0.5), pct(values, 0.99)
             print(f"  {kind:>9}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
-        print(tail_seconds(tally))
+        print(tail_seconds(tally, lag))
         logged = server_messages(server_log)
         probed = probe_report(probe_file)
         if args.probe:
@@ -533,7 +557,7 @@ async def main(args: argparse.Namespace) -> int:
         return 1 if errors else 0
 
 
-def tail_seconds(tally: Tally, shown: int = 5) -> str:
+def tail_seconds(tally: Tally, lag: Lag, shown: int = 5) -> str:
     """When the hold's slowest requests were due: the seconds (wall clock) holding most of the
     requests slower than the hold's p99. A stall shows as one or a few seconds holding them all;
     a tail spread over the whole hold as many seconds with a few each."""
@@ -547,7 +571,8 @@ def tail_seconds(tally: Tally, shown: int = 5) -> str:
         if latency >= p99
     )
     worst = ", ".join(
-        f"{time.strftime('%H:%M:%S', time.gmtime(second))} UTC {count}"
+        f"{time.strftime('%H:%M:%S', time.gmtime(second))} UTC {count} "
+        f"(generator's loop {lag.at(second):.0f} ms late)"
         for second, count in late.most_common(shown)
     )
     return (
