@@ -7,6 +7,7 @@ time-ordered id).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -63,6 +64,13 @@ def _no_later_assessment() -> Any:
                 ),
             ),
         ),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _latest_at_levels(level_codes: tuple[str, ...]) -> Select[Any]:
+    return select(col(Assessment.id_number_hash)).where(
+        *_current(), col(Assessment.level_code).in_(level_codes), _no_later_assessment()
     )
 
 
@@ -145,10 +153,9 @@ class AssessmentRepository:
     @staticmethod
     def latest_at_levels(level_codes: Sequence[str]) -> Select[Any]:
         """A selection (not run) of the ID hashes whose latest assessment has one of
-        ``level_codes``: other domains embed it in their own statement."""
-        return select(col(Assessment.id_number_hash)).where(
-            *_current(), col(Assessment.level_code).in_(sorted(set(level_codes))), _no_later_assessment()
-        )
+        ``level_codes``: other domains embed it in their own statement. Built once per set of
+        levels (it holds no parameters of a request)."""
+        return _latest_at_levels(tuple(sorted(set(level_codes))))
 
     async def latest_of(self, id_hashes: Sequence[str]) -> dict[str, tuple[str, date]]:
         """``{ID hash: (level code, assessed on)}`` of each person's latest assessment."""

@@ -173,17 +173,21 @@ class ReferralRepository:
     async def closure_counts(self, region_code: str, start: date, end: date) -> tuple[int, int]:
         """(referrals dispatched in [start, end] that were served by ``end``, referrals dispatched)
         in the region."""
+        row = (await self.session.execute(self.closure_query(region_code, start, end))).one()
+        return int(row[0] or 0), int(row[1])
+
+    @staticmethod
+    def closure_query(region_code: str, start: date, end: date) -> Select[Any]:
+        """A selection (not run) of one row: the two counts of :meth:`closure_counts`."""
         served = func.coalesce(
             func.sum(
                 case((and_(col(Referral.served_on).is_not(None), col(Referral.served_on) <= end), 1), else_=0)
             ),
             0,
         )
-        query = select(served, func.count()).where(
+        return select(served.label("served"), func.count().label("dispatched")).where(
             col(Referral.deleted_at).is_(None),
             scope_filter(col(Referral.region_code), region_code),
             col(Referral.dispatched_on) >= start,
             col(Referral.dispatched_on) <= end,
         )
-        row = (await self.session.execute(query)).one()
-        return int(row[0] or 0), int(row[1])

@@ -40,6 +40,15 @@ def serving(region_code: str) -> list[str]:
     return [normalize_region_code(region_code), *reversed(ancestors(region_code))]
 
 
+def _serving_actively(region_code: str) -> list[ColumnElement[bool]]:
+    """Conditions of an active resource in the region or serving it."""
+    return [
+        _R.c.deleted_at.is_(None),
+        _R.c.active.is_(True),
+        or_(scope_filter(_R.c.region_code, region_code), _R.c.region_code.in_(ancestors(region_code))),
+    ]
+
+
 def visible(scope: str) -> ColumnElement[bool]:
     """SQL: a resource the principal of ``scope`` may read."""
     return or_(scope_filter(_R.c.region_code, scope), _R.c.region_code.in_(ancestors(scope)))
@@ -179,9 +188,13 @@ class ResourceRepository:
 
     async def need_types_serving(self, region_code: str) -> list[str]:
         """The stored need types of every active resource in the region or serving it."""
-        query = select(_R.c.need_types).where(
-            _R.c.deleted_at.is_(None),
-            _R.c.active.is_(True),
-            or_(scope_filter(_R.c.region_code, region_code), _R.c.region_code.in_(ancestors(region_code))),
-        )
+        query = select(_R.c.need_types).where(*_serving_actively(region_code))
         return [str(t) for t in (await self.session.execute(query)).scalars().all()]
+
+    @staticmethod
+    def need_types_serving_query(region_code: str) -> Select[Any]:
+        """A selection (not run) of one row: the stored need types :meth:`need_types_serving`
+        reads, joined by commas (NULL when there are none)."""
+        return select(func.aggregate_strings(_R.c.need_types, ",").label("need_types")).where(
+            *_serving_actively(region_code)
+        )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.care import roster
@@ -20,6 +22,17 @@ async def service_items(session: AsyncSession, region_code: str) -> int:
     return len(covered)
 
 
+def service_items_query(region_code: str) -> Select[Any]:
+    """A selection (not run) of one row that :func:`service_items_counted` turns into the
+    figure :func:`service_items` gives — for other domains to run beside their own."""
+    return ResourceRepository.need_types_serving_query(region_code)
+
+
+def service_items_counted(stored: str | None) -> int:
+    """The distinct need types in the need types :func:`service_items_query` selects."""
+    return len(set(undelimited(stored)))
+
+
 async def visit_coverage(session: AsyncSession, region_code: str, on: date) -> tuple[int, int]:
     """(people under a visit rule visited on time — not overdue — on ``on``, people under a
     visit rule) in the region."""
@@ -32,3 +45,9 @@ async def referral_closure(
     """(referrals dispatched between ``start`` and ``end`` and served by ``end``, referrals
     dispatched between them) in the region."""
     return await ReferralRepository(session).closure_counts(region_code, start, end)
+
+
+def referral_closure_query(region_code: str, start: date, end: date) -> Select[Any]:
+    """A selection (not run) of one row: ``(served, dispatched)`` as :func:`referral_closure`
+    counts them (served may be NULL on SQLite when none are)."""
+    return ReferralRepository.closure_query(region_code, start, end)

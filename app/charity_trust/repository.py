@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,6 +30,8 @@ from app.charity_trust.filters import TrustFilter
 from app.charity_trust.models import CharityTrust, TrustAnnualReport, TrustChange, TrustParty
 from app.core.pagination import PageParams, keyset
 from app.security.scope import scope_filter, scope_pattern
+
+_TRUSTS: Table = CharityTrust.__table__  # type: ignore[attr-defined]
 
 
 def _live_trust() -> Select[CharityTrust]:
@@ -39,6 +55,30 @@ def _figures() -> Select[Any]:
     ``year_start`` and ``year_end`` (the year filed in), ``as_of`` and ``scope`` (the region's
     LIKE pattern)."""
     as_of = bindparam("as_of", type_=Date)
+    filed_on = col(CharityTrust.filed_on)
+    in_year = and_(
+        filed_on >= bindparam("year_start", type_=Date), filed_on <= bindparam("year_end", type_=Date)
+    )
+    in_force, amount, joined = _as_of(as_of)
+    key = func.substr(col(CharityTrust.region_code), 1, bindparam("key_length", type_=Integer)).label("key")
+    return (
+        select(
+            key,
+            func.count(),
+            func.sum(case((in_year, 1), else_=0)),
+            func.sum(case((in_year, col(CharityTrust.initial_amount_fen)), else_=0)),
+            func.sum(case((in_force, 1), else_=0)),
+            func.sum(case((in_force, amount), else_=0)),
+        )
+        .select_from(joined)
+        .where(*_filed_by(as_of), col(CharityTrust.region_code).like(bindparam("scope")))
+        .group_by(key)
+    )
+
+
+def _as_of(as_of: ColumnElement[date]) -> tuple[ColumnElement[bool], ColumnElement[int], FromClause]:
+    """A trust in force on ``as_of``, its amount as of that day, and the trusts joined with the
+    property changes that make it (see :mod:`app.charity_trust.amounts`)."""
     delta = (
         select(
             col(TrustChange.trust_id).label("trust_id"),
@@ -52,32 +92,32 @@ def _figures() -> Select[Any]:
         .group_by(col(TrustChange.trust_id))
         .subquery()
     )
-    filed_on = col(CharityTrust.filed_on)
     terminated_on = col(CharityTrust.terminated_on)
-    in_year = and_(
-        filed_on >= bindparam("year_start", type_=Date), filed_on <= bindparam("year_end", type_=Date)
-    )
     in_force = or_(terminated_on.is_(None), terminated_on > as_of)
     amount = col(CharityTrust.initial_amount_fen) + func.coalesce(delta.c.delta, 0)
-    key = func.substr(col(CharityTrust.region_code), 1, bindparam("key_length", type_=Integer)).label("key")
+    joined = _TRUSTS.outerjoin(delta, delta.c.trust_id == col(CharityTrust.id))
+    return in_force, amount, joined
+
+
+def _filed_by(as_of: ColumnElement[date]) -> list[ColumnElement[bool]]:
+    """Conditions of a live trust filed on or before ``as_of`` (drafts never count)."""
+    return [
+        col(CharityTrust.deleted_at).is_(None),
+        col(CharityTrust.status).in_(("filed", "terminated")),
+        col(CharityTrust.filed_on) <= as_of,
+    ]
+
+
+def in_force_query(region: str, as_of: date) -> Select[Any]:
+    """A selection (not run) of one row: the in-force amount (fen, NULL when none) of the trusts
+    inside ``region`` on ``as_of`` — the sum of :meth:`TrustRepository.figures`' in-force
+    amounts — for other domains to run beside their own selections."""
+    day = bindparam(None, as_of, type_=Date)
+    in_force, amount, joined = _as_of(day)
     return (
-        select(
-            key,
-            func.count(),
-            func.sum(case((in_year, 1), else_=0)),
-            func.sum(case((in_year, col(CharityTrust.initial_amount_fen)), else_=0)),
-            func.sum(case((in_force, 1), else_=0)),
-            func.sum(case((in_force, amount), else_=0)),
-        )
-        .select_from(CharityTrust)
-        .outerjoin(delta, delta.c.trust_id == col(CharityTrust.id))
-        .where(
-            col(CharityTrust.deleted_at).is_(None),
-            col(CharityTrust.status).in_(("filed", "terminated")),
-            filed_on <= as_of,
-            col(CharityTrust.region_code).like(bindparam("scope")),
-        )
-        .group_by(key)
+        select(func.sum(case((in_force, amount), else_=0)).label("in_force_fen"))
+        .select_from(joined)
+        .where(*_filed_by(day), col(CharityTrust.region_code).like(scope_pattern(region)))
     )
 
 

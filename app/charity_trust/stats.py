@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.charity_trust import amounts, deadlines
 from app.charity_trust.figures import RegionFigures, TrustFigures, TrustStats
-from app.charity_trust.repository import FigureRow, TrustRepository
+from app.charity_trust.repository import FigureRow, TrustRepository, in_force_query
 from app.core.errors import NotFound, Unprocessable
 from app.core.money import from_fen
 from app.core.validators import normalize_region_code
@@ -97,3 +99,14 @@ async def in_force_amount(session: AsyncSession, region_code: str, as_of: date) 
     prefix = region_prefix(region_code)
     rows = await TrustRepository(session).figures(region_code, len(prefix), as_of.year, as_of)
     return from_fen(sum(r.in_force_fen for r in rows))
+
+
+def in_force_amount_query(region_code: str, as_of: date) -> Select[Any]:
+    """A selection (not run) of one row that :func:`in_force_amount_of` turns into the figure
+    :func:`in_force_amount` gives — for other domains to run beside their own selections."""
+    return in_force_query(region_code, as_of)
+
+
+def in_force_amount_of(fen: int | None) -> Decimal:
+    """The amount (yuan) from the fen :func:`in_force_amount_query` selects."""
+    return from_fen(int(fen or 0))

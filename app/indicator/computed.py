@@ -7,39 +7,91 @@ so that it rolls up like reported ratios. An indicator whose computation answers
 back to reports.
 
 To add one: write the function over the owning domain's service (never its repository) and
-register it in ``COMPUTATIONS``.
+register it in ``COMPUTATIONS``; or, when the figure is one row that the owning domain's service
+can give as a selection (not run), register that selection and its reading in ``SELECTED``:
+the dashboard then asks it in one statement with the others (:func:`compute_all`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assessment import service as assessments
 from app.care import statistics as care
 from app.charity_trust import stats as charity_trusts
 from app.indicator.period import parse_period
+from app.indicator.repository import one_row, side_by_side
 from app.indicator.rollup import Figure
 from app.standard import service as standards
 
-Computation = Callable[[AsyncSession, str, str, date], Awaitable[Decimal | Figure | None]]
+Answer = Decimal | Figure | None
+Computation = Callable[[AsyncSession, str, str, date], Awaitable[Answer]]
 
 
-async def dibao_annual_standard(
-    session: AsyncSession, region_code: str, period: str, as_of: date
-) -> Decimal | None:
-    """The annual dibao standard in force for the region on ``as_of``."""
-    return await standards.effective_value(session, "dibao_annual", region_code, as_of)
+@dataclass(frozen=True, slots=True)
+class Selected:
+    """A computation that is one selection of one row (from the owning domain's service, not
+    run) and the reading of that row: run alone, or beside the other computations a request asks
+    in one statement (:func:`compute_all`)."""
+
+    select: Callable[[str, str, date], Select[Any]]
+    """``(region_code, period, as_of)`` → the selection."""
+    read: Callable[[Sequence[Any]], Answer]
+    """The selection's row → the figure."""
 
 
-async def charity_trust_scale(
-    session: AsyncSession, region_code: str, period: str, as_of: date
-) -> Decimal | None:
-    """The amount of charity trusts in force in the region (and below it) on ``as_of``."""
-    return await charity_trusts.in_force_amount(session, region_code, as_of)
+def _closure(row: Sequence[Any]) -> Answer:
+    served, dispatched = int(row[0] or 0), int(row[1])
+    return Figure(numerator=Decimal(served), denominator=Decimal(dispatched)) if dispatched else None
+
+
+def _standard(row: Sequence[Any]) -> Answer:
+    return Decimal(row[0]) if row[0] is not None else None
+
+
+def _service_items(row: Sequence[Any]) -> Answer:
+    covered = care.service_items_counted(row[0])
+    return Decimal(covered) if covered else None
+
+
+SELECTED: dict[str, Selected] = {
+    # The annual dibao standard in force for the region on ``as_of``.
+    "dibao_annual_standard": Selected(
+        lambda region, period, on: standards.effective_value_query("dibao_annual", region, on), _standard
+    ),
+    # The amount of charity trusts in force in the region (and below it) on ``as_of``.
+    "charity_trust_scale": Selected(
+        lambda region, period, on: charity_trusts.in_force_amount_query(region, on),
+        lambda row: charity_trusts.in_force_amount_of(row[0]),
+    ),
+    # The distinct need types (助医, 助学, 照护 …) the active resources serving the region cover
+    # (a city's resources serve its counties too); None before any resource is registered.
+    "assistance_service_items": Selected(
+        lambda region, period, on: care.service_items_query(region), _service_items
+    ),
+    # Referrals dispatched in the period (up to ``as_of``) that were served by ``as_of`` over
+    # the referrals dispatched; None when there were none.
+    "referral_closure_rate": Selected(
+        lambda region, period, on: care.referral_closure_query(region, parse_period(period).start, on),
+        _closure,
+    ),
+}
+
+
+def _alone(selected: Selected) -> Computation:
+    async def compute(session: AsyncSession, region_code: str, period: str, as_of: date) -> Answer:
+        row = await one_row(session, side_by_side([selected.select(region_code, period, as_of)]))
+        return selected.read(row)
+
+    return compute
 
 
 async def elderly_assessment_current_share(
@@ -53,15 +105,6 @@ async def elderly_assessment_current_share(
     return (Decimal(current) * 100 / Decimal(assessed)).quantize(Decimal("0.01"))
 
 
-async def assistance_service_items(
-    session: AsyncSession, region_code: str, period: str, as_of: date
-) -> Decimal | None:
-    """The distinct need types (助医, 助学, 照护 …) the active resources serving the region cover
-    (a city's resources serve its counties too); None before any resource is registered."""
-    covered = await care.service_items(session, region_code)
-    return Decimal(covered) if covered else None
-
-
 async def visit_coverage(session: AsyncSession, region_code: str, period: str, as_of: date) -> Figure | None:
     """People under a visit rule whose visit is not overdue on ``as_of`` over the people under a
     visit rule; None when nobody is."""
@@ -69,22 +112,10 @@ async def visit_coverage(session: AsyncSession, region_code: str, period: str, a
     return Figure(numerator=Decimal(on_time), denominator=Decimal(total)) if total else None
 
 
-async def referral_closure_rate(
-    session: AsyncSession, region_code: str, period: str, as_of: date
-) -> Figure | None:
-    """Referrals dispatched in the period (up to ``as_of``) that were served by ``as_of`` over
-    the referrals dispatched; None when there were none."""
-    served, dispatched = await care.referral_closure(session, region_code, parse_period(period).start, as_of)
-    return Figure(numerator=Decimal(served), denominator=Decimal(dispatched)) if dispatched else None
-
-
 COMPUTATIONS: dict[str, Computation] = {
-    "assistance_service_items": assistance_service_items,
     "visit_coverage": visit_coverage,
-    "referral_closure_rate": referral_closure_rate,
     "elderly_assessment_current_share": elderly_assessment_current_share,
-    "dibao_annual_standard": dibao_annual_standard,
-    "charity_trust_scale": charity_trust_scale,
+    **{name: _alone(selected) for name, selected in SELECTED.items()},
 }
 
 
@@ -106,3 +137,32 @@ COVERS_SUBTREE: frozenset[str] = frozenset(
 def computation(name: str | None) -> Computation | None:
     """The registered computation of that name, or None (the indicator uses reports)."""
     return COMPUTATIONS.get(name) if name else None
+
+
+_Ask = tuple[str, str, str, date]
+
+
+@functools.lru_cache(maxsize=256)
+def _side_by_side(asks: tuple[_Ask, ...]) -> tuple[Select[Any], tuple[int, ...]]:
+    """The statement of the selected computations ``asks`` and each one's number of columns,
+    built once for the same asks (the statement holds their values, nothing read)."""
+    selections = [SELECTED[name].select(region, period, on) for name, region, period, on in asks]
+    return side_by_side(selections), tuple(len(s.selected_columns) for s in selections)
+
+
+async def compute_all(session: AsyncSession, asks: Sequence[_Ask]) -> list[Answer]:
+    """The figures of several computations ``(name, region_code, period, as_of)``, in order:
+    those that are one selection in one statement together, the others one at a time."""
+    answers: list[Answer] = [None] * len(asks)
+    batched = [i for i, ask in enumerate(asks) if ask[0] in SELECTED]
+    if batched:
+        statement, widths = _side_by_side(tuple(asks[i] for i in batched))
+        row = await one_row(session, statement)
+        position = 0
+        for i, width in zip(batched, widths, strict=True):
+            answers[i] = SELECTED[asks[i][0]].read(row[position : position + width])
+            position += width
+    for i, (name, region, period, on) in enumerate(asks):
+        if name not in SELECTED:
+            answers[i] = await COMPUTATIONS[name](session, region, period, on)
+    return answers

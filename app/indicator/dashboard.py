@@ -12,7 +12,7 @@ from app.indicator.figures import figure_text, rounded_text
 from app.indicator.headline import shown_outlooks
 from app.indicator.outlook import Outlook, rank_regions, shortfall_order
 from app.indicator.period import elapsed_share
-from app.indicator.progress import bases_for, figures_for, region_tree, source_of, targets_for, when
+from app.indicator.progress import figures_for, region_tree, source_of, targets_for, when
 from app.indicator.repository import IndicatorRepository
 from app.indicator.schemas import Dashboard, DashboardItem, DashboardOrder, StatusCounts
 from app.indicator.status import completion_rate, lag_order, status_of
@@ -39,9 +39,9 @@ async def dashboard(
     # Only the region's own line is shown: computations below it are asked only as a fallback,
     # unless the children are ranked too.
     every = order == "shortfall"
-    figures, computed = await figures_for(session, definitions, tree, span, day, every=every)
+    loaded = await figures_for(session, definitions, tree, span, day, every=every, bases=True)
+    figures, computed, bases = loaded.figures, loaded.computed, loaded.bases
     targets = await targets_for(session, definitions, tree, span, every=every)
-    bases = await bases_for(session, definitions, computed, tree, span, every=every)
     elapsed = elapsed_share(span, day)
     items: list[DashboardItem] = []
     sort_keys: dict[str, tuple[int, int | Decimal, Decimal, str]] = {}

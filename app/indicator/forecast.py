@@ -12,7 +12,7 @@ from app.indicator import service as indicators
 from app.indicator.figures import figure_text, rounded_text
 from app.indicator.outlook import Outlook, method_of, outlooks_of, shortfall_order
 from app.indicator.period import elapsed_share, parse_period
-from app.indicator.progress import Tree, bases_for, figures_for, region_tree, targets_for
+from app.indicator.progress import Tree, figures_for, region_tree, targets_for
 from app.indicator.rollup import Figure, RegionNode
 from app.indicator.schemas import Forecast, ForecastOrder, ForecastRegion
 from app.indicator.targets import check_period
@@ -55,9 +55,9 @@ async def forecast(
     check_period(text, ("query", "period"))
     span = parse_period(text)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
-    figures, computed = await figures_for(session, [indicator], tree, span, day, every=True)
+    loaded = await figures_for(session, [indicator], tree, span, day, every=True, bases=True)
+    figures, computed, bases = loaded.figures, loaded.computed, loaded.bases
     targets = await targets_for(session, [indicator], tree, span, every=True)
-    bases = await bases_for(session, [indicator], computed, tree, span, every=True)
     views = outlooks_of(
         indicator,
         tree.root,

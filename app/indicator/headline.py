@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.indicator.models import Indicator
-from app.indicator.outlook import Outlook, linear_value, method_of, outlook
+from app.indicator.outlook import Outlook, method_of, outlook
 from app.indicator.period import Period
 from app.indicator.rollup import AGGREGATIONS, INHERITED_TARGETS, Actual, Figure, RegionNode, ratio_value
 from app.security.scope import ancestors
@@ -178,15 +178,19 @@ def shown_outlooks(
 ) -> dict[str, Outlook]:
     """The outlook of the tree's root (and of its ``children``), as
     :func:`~app.indicator.outlook.outlooks_of` gives it for those regions."""
-    start, end = period.start, period.end
+    start, end, days = period.start, period.end, period.days
     base_of = (bases or {}).get
+    zero = Decimal(0)
 
     def projector(code: str, figure: Figure) -> Decimal | None:
-        # outlook.project, for a figure with a value: extrapolated when dated inside the period.
-        on = figure.on
-        if on is None or on >= end or on < start or figure.value is None:
-            return figure.value
-        return linear_value(figure.value, on, period, base_of(code))
+        # outlook.project, for a figure with a value: extrapolated when dated inside the period,
+        # by outlook.linear_value's formula (written out here: it runs for every region).
+        value, on = figure.value, figure.on
+        if on is None or on >= end or on < start or value is None:
+            return value
+        base = base_of(code)
+        begin = base.value if base is not None and base.value is not None else zero
+        return begin + (value - begin) * days / ((on - start).days + 1)
 
     lines = shown_lines(
         indicator.aggregation,

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import clock
 from app.core.validators import normalize_region_code
 from app.indicator import service as indicators
-from app.indicator.computed import COVERS_SUBTREE, Computation, computation
+from app.indicator.computed import COVERS_SUBTREE, Answer, Computation, computation, compute_all
 from app.indicator.figures import figure_text, rounded_text
 from app.indicator.models import Indicator
 from app.indicator.outlook import needs_base
 from app.indicator.period import Period, clamp_to, elapsed_share, parse_period
-from app.indicator.repository import ReportRepository, TargetRepository
+from app.indicator.repository import Positional, ReportRepository, TargetRepository
 from app.indicator.rollup import Actual, Figure, NodeTarget, RegionNode, node_targets, roll_up
 from app.indicator.schemas import (
     Progress,
@@ -95,6 +95,17 @@ async def region_tree(session: AsyncSession, principal: Principal, code: str, de
     return Tree(build(root.code), names, levels)
 
 
+@dataclass(slots=True)
+class Figures:
+    """Every region's own figure per indicator, the codes of the computed indicators, and each
+    computed ``sum`` indicator's figures on the day before the period begins (``bases``: where
+    its projection starts, :func:`app.indicator.outlook.needs_base`)."""
+
+    figures: dict[str, dict[str, Figure]]
+    computed: set[str]
+    bases: dict[str, dict[str, Figure]]
+
+
 async def _computed(
     session: AsyncSession,
     compute: Computation,
@@ -105,12 +116,26 @@ async def _computed(
     every: bool,
     subtree: bool = False,
 ) -> dict[str, Figure]:
-    """Computed figures from the top down; below a region that has one, only when ``every``
-    region is shown (a region's computed figure is its actual; its children are the fallback).
-    Below a region without one, only when the computation does not cover the ``subtree``
-    (then the children have none either)."""
-    out: dict[str, Figure] = {}
     value = await compute(session, node.code, period.text, on)
+    return await _computed_from(session, compute, node, value, period, on, every=every, subtree=subtree)
+
+
+async def _computed_from(
+    session: AsyncSession,
+    compute: Computation,
+    node: RegionNode,
+    value: Answer,
+    period: Period,
+    on: date,
+    *,
+    every: bool,
+    subtree: bool,
+) -> dict[str, Figure]:
+    """Computed figures from the top down (``value``: the node's own); below a region that has
+    one, only when ``every`` region is shown (a region's computed figure is its actual; its
+    children are the fallback). Below a region without one, only when the computation does not
+    cover the ``subtree`` (then the children have none either)."""
+    out: dict[str, Figure] = {}
     if value is not None:
         out[node.code] = value._replace(on=on) if isinstance(value, Figure) else Figure(value=value, on=on)
     if (every and value is not None) or (value is None and not subtree):
@@ -127,56 +152,56 @@ async def figures_for(
     as_of: date,
     *,
     every: bool,
-) -> tuple[dict[str, dict[str, Figure]], set[str]]:
-    """Every region's own figure per indicator, and the codes of the computed indicators."""
+    bases: bool = False,
+) -> Figures:
+    """Every region's own figure per indicator, and with ``bases`` the computed ``sum``
+    indicators' figures on the day before the period begins. The computations are asked about
+    the tree's root together (:func:`app.indicator.computed.compute_all`), then below it where
+    they must be."""
     out: dict[str, dict[str, Figure]] = {d.code: {} for d in definitions}
-    computed: set[str] = set()
-    reported: list[str] = []
-    for definition in definitions:
-        compute = computation(definition.computed_by)
-        if compute is None:
-            reported.append(definition.code)
-            continue
-        computed.add(definition.code)
-        on = clamp_to(period, as_of)
-        out[definition.code] = await _computed(
+    computing = [(d, compute) for d in definitions if (compute := computation(d.computed_by)) is not None]
+    on, before = clamp_to(period, as_of), period.start - timedelta(days=1)
+    asks = [(d, compute, on, out) for d, compute in computing]
+    starts: dict[str, dict[str, Figure]] = {}
+    if bases:
+        for d, compute in computing:
+            if needs_base(d, True):
+                starts[d.code] = {}
+                asks.append((d, compute, before, starts))
+    answers = await compute_all(
+        session, [(str(d.computed_by), tree.root.code, period.text, day) for d, _, day, _ in asks]
+    )
+    for (definition, compute, day, into), answer in zip(asks, answers, strict=True):
+        into[definition.code] = await _computed_from(
             session,
             compute,
             tree.root,
+            answer,
             period,
-            on,
+            day,
             every=every,
             subtree=definition.computed_by in COVERS_SUBTREE,
         )
+    reported = [d.code for d in definitions if computation(d.computed_by) is None]
     if reported:
-        for row in await ReportRepository(session).latest(reported, period.text, tree.codes, as_of):
-            value, numerator, denominator = row[2], row[3], row[4]
-            out[row[0]][row[1]] = Figure(
-                Decimal(value) if value else None,
-                Decimal(numerator) if numerator else None,
-                Decimal(denominator) if denominator else None,
-                row[5],
-            )
-    return out, computed
+        rows = await ReportRepository(session).latest(reported, period.text, tree.codes, as_of)
+        _add_reported(out, rows)
+    return Figures(out, {d.code for d, _ in computing}, starts)
 
 
-async def bases_for(
-    session: AsyncSession,
-    definitions: Sequence[Indicator],
-    computed: set[str],
-    tree: Tree,
-    period: Period,
-    *,
-    every: bool,
-) -> dict[str, dict[str, Figure]]:
-    """Each computed ``sum`` indicator's figures on the day before the period begins (where its
-    projection starts, :func:`app.indicator.outlook.needs_base`)."""
-    wanted = [d for d in definitions if needs_base(d, d.code in computed)]
-    if not wanted:
-        return {}
-    before = period.start - timedelta(days=1)
-    figures, _ = await figures_for(session, wanted, tree, period, before, every=every)
-    return figures
+def _add_reported(out: dict[str, dict[str, Figure]], rows: Sequence[Positional]) -> None:
+    """Each latest report as its region's figure (one made per report: kept to a tuple)."""
+    make, number = tuple.__new__, Decimal
+    for code, region, value, numerator, denominator, on in rows:
+        out[code][region] = make(
+            Figure,
+            (
+                number(value) if value else None,
+                number(numerator) if numerator else None,
+                number(denominator) if denominator else None,
+                on,
+            ),
+        )
 
 
 async def targets_for(
@@ -269,11 +294,12 @@ async def progress(
     indicator = await indicators.require_visible(session, principal, code)
     span, day = when(period, as_of)
     tree = await region_tree(session, principal, region_code or principal.region, depth)
-    figures, computed = await figures_for(session, [indicator], tree, span, day, every=True)
+    loaded = await figures_for(session, [indicator], tree, span, day, every=True)
     targets = await targets_for(session, [indicator], tree, span, every=True)
     elapsed = elapsed_share(span, day)
+    computed = loaded.computed
     evaluation = evaluate(
-        indicator, tree.root, figures[code], targets[code], elapsed, computed=code in computed
+        indicator, tree.root, loaded.figures[code], targets[code], elapsed, computed=code in computed
     )
     return Progress(
         indicator=code,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    FromClause,
     Row,
     Select,
     String,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     exists,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +41,8 @@ class Positional(Protocol):
     """A result row read by position: a SQLAlchemy row or the driver's record."""
 
     def __getitem__(self, index: int, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 _REPORTS: Table = IndicatorReport.__table__  # type: ignore[attr-defined]
@@ -117,6 +121,21 @@ REGION_TARGETS_SQL = str(
 )
 """Targets of some indicators in some regions as PostgreSQL text: ``$1`` the indicator codes,
 ``$2`` the period, ``$3`` the region codes."""
+
+
+def side_by_side(selections: Sequence[Select[Any]]) -> Select[Any]:
+    """One statement giving the row of each selection (each gives exactly one) side by side."""
+    parts = [selection.subquery() for selection in selections]
+    joined: FromClause = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())
+    return select(*(column for part in parts for column in part.c)).select_from(joined)
+
+
+async def one_row(session: AsyncSession, statement: Select[Any]) -> Sequence[Any]:
+    """The one row of a statement such as :func:`side_by_side` gives."""
+    row: Sequence[Any] = (await session.execute(statement)).one()
+    return row
 
 
 class IndicatorRepository:

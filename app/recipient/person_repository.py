@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
@@ -42,6 +43,37 @@ def _people() -> Select[Any]:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _matching(
+    scope: str,
+    living_alone_born_by: date | None,
+    tekun_at_home: bool,
+    born_by: date | None,
+    born_by_among: Select[Any] | None,
+    disability_grades: tuple[int, ...],
+    parents_absent_born_after: date | None,
+    batch: int,
+) -> Select[Any]:
+    """The first batch of :meth:`PersonRepository.stream_matching`, built once for the same
+    conditions (the statement holds their values, nothing read)."""
+    conditions: list[Any] = []
+    if living_alone_born_by is not None:
+        conditions.append(and_(_M.c.living_alone.is_(True), _M.c.birth_date <= living_alone_born_by))
+    if tekun_at_home:
+        conditions.append(and_(_H.c.category == "tekun", _H.c.support_mode == "home"))
+    if born_by is not None:
+        born = _M.c.birth_date <= born_by
+        conditions.append(
+            born if born_by_among is None else and_(born, _M.c.id_number_hash.in_(born_by_among))
+        )
+    if disability_grades:
+        conditions.append(_M.c.disability_grade.in_(disability_grades))
+    if parents_absent_born_after is not None:
+        conditions.append(and_(_M.c.parents_absent.is_(True), _M.c.birth_date > parents_absent_born_after))
+    base = _people().where(scope_filter(_H.c.region_code, scope), or_(false(), *conditions))
+    return base.order_by(_M.c.id).limit(batch)
+
+
 class PersonRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -78,28 +110,19 @@ class PersonRepository:
     ) -> AsyncIterator[list[Row[Any]]]:
         """Members of active households in scope meeting any of the given conditions, in
         batches in member id order."""
-        conditions: list[Any] = []
-        if living_alone_born_by is not None:
-            conditions.append(and_(_M.c.living_alone.is_(True), _M.c.birth_date <= living_alone_born_by))
-        if tekun_at_home:
-            conditions.append(and_(_H.c.category == "tekun", _H.c.support_mode == "home"))
-        if born_by is not None:
-            born = _M.c.birth_date <= born_by
-            conditions.append(
-                born if born_by_among is None else and_(born, _M.c.id_number_hash.in_(born_by_among))
-            )
-        if disability_grades:
-            conditions.append(_M.c.disability_grade.in_(disability_grades))
-        if parents_absent_born_after is not None:
-            conditions.append(
-                and_(_M.c.parents_absent.is_(True), _M.c.birth_date > parents_absent_born_after)
-            )
-        base = _people().where(scope_filter(_H.c.region_code, scope), or_(false(), *conditions))
+        first = _matching(
+            scope,
+            living_alone_born_by,
+            tekun_at_home,
+            born_by,
+            born_by_among,
+            tuple(disability_grades),
+            parents_absent_born_after,
+            batch,
+        )
         after: uuid.UUID | None = None
         while True:
-            query = base.order_by(_M.c.id).limit(batch)
-            if after is not None:
-                query = query.where(_M.c.id > after)
+            query = first if after is None else first.where(_M.c.id > after)
             rows = list((await self.session.execute(query)).all())
             if not rows:
                 return

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.pagination import PageParams, keyset
 from app.security.scope import scope_filter
 from app.standard.models import PolicyStandard
+
+
+def _in_force(query: Select[Any], kind: str, regions: Sequence[str], on: date) -> Select[Any]:
+    """``query`` limited to the standard of the most specific region in force on ``on``."""
+    return (
+        query.where(
+            col(PolicyStandard.kind) == kind,
+            col(PolicyStandard.region_code).in_(regions),
+            col(PolicyStandard.effective_from) <= on,
+            col(PolicyStandard.deleted_at).is_(None),
+        )
+        .order_by(col(PolicyStandard.region_code).desc(), col(PolicyStandard.effective_from).desc())
+        .limit(1)
+    )
 
 
 class StandardRepository:
@@ -29,18 +44,15 @@ class StandardRepository:
 
     async def effective(self, kind: str, regions: Sequence[str], on: date) -> PolicyStandard | None:
         """The value of the most specific region (the longest code) in force on ``on``."""
-        query = (
-            select(PolicyStandard)
-            .where(
-                col(PolicyStandard.kind) == kind,
-                col(PolicyStandard.region_code).in_(regions),
-                col(PolicyStandard.effective_from) <= on,
-                col(PolicyStandard.deleted_at).is_(None),
-            )
-            .order_by(col(PolicyStandard.region_code).desc(), col(PolicyStandard.effective_from).desc())
-            .limit(1)
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        query = _in_force(select(PolicyStandard), kind, regions, on)
+        found: PolicyStandard | None = (await self.session.execute(query)).scalar_one_or_none()
+        return found
+
+    @staticmethod
+    def effective_value(kind: str, regions: Sequence[str], on: date) -> Select[Any]:
+        """A selection (not run) of one row: the value :meth:`effective` finds, or NULL."""
+        found = _in_force(select(col(PolicyStandard.value)), kind, regions, on)
+        return select(found.scalar_subquery().label("value"))
 
     async def in_force(self, kind: str, on: date) -> list[tuple[str, str]]:
         """``(region code, value)`` in force on ``on`` for every region that sets the kind."""

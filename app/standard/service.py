@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, Forbidden
@@ -55,6 +57,12 @@ async def list_standards(
         ancestors(principal.region), principal.region, params, kind=kind, region_code=region_code
     )
     return build_page(rows, params, lambda s: [s.id], StandardRead.model_validate)
+
+
+def effective_value_query(kind: str, region_code: str, on: date) -> Select[Any]:
+    """A selection (not run) of one row: the value :func:`effective_value` reads, as stored
+    text, or NULL — for other domains to run beside their own selections."""
+    return StandardRepository.effective_value(kind, [*ancestors(region_code), region_code], on)
 
 
 async def effective_value(session: AsyncSession, kind: str, region_code: str, on: date) -> Decimal | None:
