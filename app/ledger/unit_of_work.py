@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic_core import to_json
 from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +23,7 @@ from app.core.db import dialect_of
 from app.core.errors import Conflict, PreconditionFailed
 from app.core.record import ENTITIES, SyncRecord, entity_of, snapshot, snapshot_values
 from app.core.types import UTCDateTime, utcnow
-from app.ledger import audit
+from app.ledger import audit, staging
 from app.ledger.actor import Actor
 from app.ledger.changelog import ChangeLog
 
@@ -178,35 +177,32 @@ class UnitOfWork:
         """:meth:`replicate` for many records of one entity on PostgreSQL, set-based.
 
         ``snapshots`` are records in their snapshot form (JSON values, personal fields already
-        sealed with this node's key). One statement per entity and column set: the rows are
-        read with ``jsonb_populate_recordset``, upserted with ``ON CONFLICT (id) DO UPDATE …
-        WHERE version < excluded.version``, and every row that changed gets its change-log row
-        (snapshot ``to_jsonb`` of the stored row, timestamps in UTC, as :meth:`bulk_create`).
-        Of several versions of one record only the newest is applied. Returns how many
-        records changed."""
-        if not self.is_postgres:
-            raise RuntimeError("replicate_snapshots needs PostgreSQL; use replicate elsewhere")
-        newest: dict[Any, dict[str, Any]] = {}
-        for values in snapshots:
-            seen = newest.get(values["id"])
-            if seen is None or values["version"] > seen["version"]:
-                newest[values["id"]] = values
+        sealed with this node's key). Of several versions of one record only the newest is
+        applied. Returns how many records changed (see :meth:`replicate_batches`)."""
         table = model.__table__  # type: ignore[attr-defined]
-        known = {c.key for c in table.columns}
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for values in newest.values():
-            groups.setdefault(tuple(sorted(k for k in values if k in known)), []).append(values)
+        return await self.replicate_batches(model, staging.batches(table, snapshots))
+
+    async def replicate_batches(self, model: type[SyncRecord], batches: Sequence[staging.Batch]) -> int:
+        """Apply records of one entity prepared by :func:`app.ledger.staging.batches`
+        (PostgreSQL). Each batch is COPYed into a temporary table, then one statement upserts
+        its rows with ``ON CONFLICT (id) DO UPDATE … WHERE version < excluded.version`` and
+        gives every row that changed its change-log row (snapshot ``to_jsonb`` of the stored
+        row, timestamps in UTC, as :meth:`bulk_create`). Returns how many records changed."""
+        if not self.is_postgres:
+            raise RuntimeError("replicate_batches needs PostgreSQL; use replicate elsewhere")
+        table = model.__table__  # type: ignore[attr-defined]
         await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
         applied = 0
-        for columns, group in groups.items():
-            names = ", ".join(f'"{c}"' for c in columns)
-            updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c != "id")
+        for batch in batches:
+            if not batch.count:
+                continue
+            names = ", ".join(f'"{c}"' for c in batch.columns)
+            updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in batch.columns if c != "id")
+            staged = await staging.stage(self.session, table, batch)
             statement = text(
                 f"""
-                WITH incoming AS (
-                    SELECT * FROM jsonb_populate_recordset(NULL::"{table.name}", CAST(:rows AS jsonb))
-                ), changed AS (
-                    INSERT INTO "{table.name}" ({names}) SELECT {names} FROM incoming
+                WITH changed AS (
+                    INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{staged}"
                     ON CONFLICT (id) DO UPDATE SET {updates}
                     WHERE "{table.name}".version < EXCLUDED.version
                     RETURNING "{table.name}".*
@@ -222,10 +218,7 @@ class UnitOfWork:
                 SELECT count(*) FROM logged
                 """  # noqa: S608 - table and column names come from the model, never from input
             )
-            rows = to_json(
-                [v if len(v) == len(columns) else {c: v[c] for c in columns} for v in group]
-            ).decode()
-            result = await self.session.execute(statement, {"rows": rows, "entity": model.entity_name})
+            result = await self.session.execute(statement, {"entity": model.entity_name})
             applied += int(result.scalar_one())
         return applied
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.record import ENTITIES, EntitySpec, restore
+from app.ledger import staging
 from app.ledger.unit_of_work import UnitOfWork
 from app.security.identity import MASKS, canonical
 from app.security.pii import PiiCipher
@@ -98,12 +99,13 @@ def prepare(
 @dataclass(frozen=True, slots=True)
 class PreparedPage:
     """A page's records checked and re-sealed under this node's key, grouped by entity in
-    dependency order, ready for the set-based apply (PostgreSQL). Preparing is pure work, so
-    the puller does it for the next page while the current one is written. A record that
-    breaks the protocol is kept as ``error`` and raised when the page is applied, after the
-    page's boundary check, as when the page is applied unprepared."""
+    dependency order and encoded for COPY (:func:`app.ledger.staging.batches`), ready for the
+    set-based apply (PostgreSQL). Preparing is pure work, so the puller does it for the next
+    page while the current one is written. A record that breaks the protocol is kept as
+    ``error`` and raised when the page is applied, after the page's boundary check, as when
+    the page is applied unprepared."""
 
-    groups: tuple[tuple[EntitySpec, list[dict[str, Any]]], ...] = ()
+    groups: tuple[tuple[EntitySpec, tuple[staging.Batch, ...]], ...] = ()
     error: ProtocolError | None = None
 
 
@@ -111,7 +113,7 @@ def prepare_page(
     records: Iterable[tuple[str, dict[str, Any]]], pii: PiiCipher, allowed: Iterable[str], node_region: str
 ) -> PreparedPage:
     """Check every record, leave out those this node owns itself, re-seal the rest entity by
-    entity (:func:`reseal_all`)."""
+    entity (:func:`reseal_all`) and encode them for COPY."""
     wanted = set(allowed)
     by_entity: dict[str, tuple[EntitySpec, list[dict[str, Any]]]] = {}
     try:
@@ -122,7 +124,12 @@ def prepare_page(
     except ProtocolError as exc:
         return PreparedPage(error=exc)
     ordered = sorted(by_entity.values(), key=lambda item: (item[0].order, item[0].name))
-    return PreparedPage(groups=tuple((spec, reseal_all(spec, rows, pii)) for spec, rows in ordered))
+    return PreparedPage(
+        groups=tuple(
+            (spec, staging.batches(spec.model.__table__, reseal_all(spec, rows, pii)))  # type: ignore[attr-defined]
+            for spec, rows in ordered
+        )
+    )
 
 
 async def apply_prepared(uow: UnitOfWork, page: PreparedPage) -> int:
@@ -131,8 +138,8 @@ async def apply_prepared(uow: UnitOfWork, page: PreparedPage) -> int:
     if page.error is not None:
         raise page.error
     applied = 0
-    for spec, rows in page.groups:
-        applied += await uow.replicate_snapshots(spec.model, rows)
+    for spec, batches in page.groups:
+        applied += await uow.replicate_batches(spec.model, batches)
     return applied
 
 

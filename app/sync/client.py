@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from app.core import collector
 from app.core.config import SyncPeer
 from app.sync.exceptions import CursorGone, PeerRejected, PeerUnavailable, ProtocolError
 from app.sync.schemas import ChainProof, DigestRead, FeedPage, SnapshotPage
@@ -105,7 +106,8 @@ class PeerClient:
     async def _model(self, model: type[M], path: str, params: dict[str, Any]) -> tuple[M, bytes]:
         raw = await self._get(path, params)
         try:
-            return model.model_validate_json(raw), raw
+            with collector.paused():
+                return model.model_validate_json(raw), raw
         except ValidationError as exc:
             raise ProtocolError(
                 f"peer {self.peer.name} sent an invalid {model.__name__}: {exc.error_count()} errors"

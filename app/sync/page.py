@@ -6,7 +6,8 @@ into :class:`~app.sync.schemas.Change` models and encoding them again. Only the 
 that carry personal data are decoded: ciphertexts are opened for the authenticated channel
 (the receiver re-seals them under its own key) and the personal fields are counted for the
 transfer's audit event. The bytes parse as the :class:`~app.sync.schemas.FeedPage` the
-model-based encoding produced: same changes, same values.
+model-based encoding produced: same changes, same values. Snapshots are decoded and encoded
+again by pydantic-core, in compact form with non-ASCII text as it is, like the database's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
+
+from pydantic_core import from_json, to_json
 
 from app.core.record import ENTITIES
 from app.security.pii import PiiCipher
@@ -48,7 +51,7 @@ def _data(entity: str, text: str, pii: PiiCipher) -> tuple[str, dict[str, Any] |
     spec = ENTITIES.get(entity)
     if spec is None or not (spec.pii_fields or spec.personal_fields):
         return text, None
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = from_json(text)
     if not spec.pii_fields:
         return text, data
     changed = False
@@ -59,7 +62,7 @@ def _data(entity: str, text: str, pii: PiiCipher) -> tuple[str, dict[str, Any] |
             changed = True
     if not changed:
         return text, data
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")), data
+    return to_json(data).decode(), data
 
 
 def encode_change(row: LogRow, pii: PiiCipher) -> tuple[str, dict[str, Any] | None]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.core import collector
 from app.core.config import Settings, SyncPeer
 from app.core.db import Database
 from app.core.record import ENTITIES
@@ -207,9 +208,10 @@ class Puller:
         page, raw = await self.client.changes(cursor, self.settings.sync_page_size, self.entities)
         if not self.db.is_postgres:
             return page, raw, None
-        prepared = prepare_page(
-            ((c.entity, c.data) for c in page.changes), self.pii, self.entities, self.settings.node_region
-        )
+        with collector.paused():
+            prepared = prepare_page(
+                ((c.entity, c.data) for c in page.changes), self.pii, self.entities, self.settings.node_region
+            )
         return page, raw, prepared
 
     async def _wait(self, stop: asyncio.Event | None) -> None:
@@ -242,15 +244,12 @@ class Puller:
         async with self.db.writer() as session, session.begin():
             repo = SyncRepository(session)
             state = await repo.peer(self.peer.name, for_update=True)
-            await self._bounded(
-                repo,
-                state,
-                page.node.region,
-                [
+            with collector.paused():
+                envelopes = [
                     (c.entity, {"id": c.id, "region_code": c.region_code, "origin": c.origin}, c.data)
                     for c in page.changes
-                ],
-            )
+                ]
+            await self._bounded(repo, state, page.node.region, envelopes)
             uow = self._uow(session)
             if prepared is not None:
                 applied = await apply_prepared(uow, prepared)
