@@ -30,7 +30,7 @@ TRICKY = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "", "引号 \"q\" '
 
 
 def test_copy_text_escapes_what_the_text_format_reads_specially() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"a": "x\ty", "b": None, "c": "", "d": True, "e": 5, "f": {"k": "v\n"}},
         {"a": "back\\slash", "b": 1.5, "c": "\\N", "d": False, "e": -7, "f": "just text"},
     ]
@@ -90,8 +90,8 @@ async def test_set_based_apply_stores_what_record_by_record_stores(
             uow = UnitOfWork(session, actor, node_region="330500000000")
             for one_by_one, _set_based, note, aliases in pairs:
                 assert await uow.replicate(Address, restore(Address, _address(one_by_one, 1, note, aliases)))
-            set_based = [_address(b, 1, note, aliases) for _a, b, note, aliases in pairs]
-            assert await uow.replicate_snapshots(Address, set_based) == len(pairs)
+            snapshots = [_address(b, 1, note, aliases) for _a, b, note, aliases in pairs]
+            assert await uow.replicate_snapshots(Address, snapshots) == len(pairs)
         async with db.reader() as session:
             stored = {r.id: dict(r._mapping) for r in (await session.execute(select(table))).all()}
             logged = {
