@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.address.codes import new_plate_codes
 from app.address.components import STORED_FIELDS, full_name, search_text
 from app.address.rows import ImportRow, RegionNames, RowChecker, RowError, Tally
+from app.core.db import driver_of
 from app.core.ids import uuid7
 from app.core.tabular import Row
 
@@ -43,13 +44,6 @@ CREATE TEMP TABLE address_stage (
     state text NOT NULL DEFAULT 'new', note text
 ) ON COMMIT DROP
 """
-
-
-async def driver_of(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, inside the session's transaction."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
 
 
 async def stage(

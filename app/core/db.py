@@ -235,6 +235,13 @@ async def fetch_driver_rows(session: AsyncSession, statement: str, *args: Any) -
     return rows
 
 
+async def driver_of(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, inside the session's transaction (for what
+    only the driver offers, such as ``COPY``)."""
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
 async def _by_driver(session: AsyncSession, method: str, statement: str, args: tuple[Any, ...]) -> Any:
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection

@@ -18,6 +18,8 @@ from pydantic_core import to_json
 from sqlalchemy import JSON, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import driver_of
+
 _SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -93,8 +95,7 @@ async def stage(session: AsyncSession, table: Table, batch: Batch) -> str:
     name = stage_name(table.name)
     shape = f'SELECT * FROM "{table.name}" WITH NO DATA'  # noqa: S608 - the model's name, never input
     await session.execute(text(f'CREATE TEMP TABLE IF NOT EXISTS "{name}" ON COMMIT DROP AS {shape}'))
-    connection = await session.connection()
-    driver: Any = (await connection.get_raw_connection()).driver_connection
+    driver = await driver_of(session)
     await driver.execute(f'TRUNCATE "{name}"')
     await driver.copy_to_table(
         name, source=io.BytesIO(batch.data), columns=list(batch.columns), format="text"
