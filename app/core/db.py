@@ -213,10 +213,12 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 # asyncpg's own errors when the server or the connection is gone (SQLSTATE class 08, 57P0x,
-# a closed connection): what SQLAlchemy would report as a lost connection.
+# a closed connection, or a protocol left out of step when the server ended the session
+# between two statements): what SQLAlchemy would report as a lost connection.
 _DRIVER_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.exceptions.OperatorInterventionError,
 )
 
