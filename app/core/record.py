@@ -4,12 +4,14 @@ snapshot for the change log, and the registry of entities the sync feed knows.""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Date, Uuid
+from sqlalchemy import Date, Select, Table, Uuid
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from app.core.ids import uuid7
@@ -83,6 +85,10 @@ def restore(model: type[SyncRecord], data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+Derivation = Callable[[AsyncSession, Table, Select[Any]], Awaitable[object]]
+"""How an entity keeps its derived columns (see ``EntitySpec.derive``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class EntitySpec:
     """A syncable entity: its table, who owns it, and which snapshot fields are ciphertexts."""
@@ -99,6 +105,9 @@ class EntitySpec:
     description: str = ""
     field_notes: dict[str, str] = field(default_factory=dict)
     order: int = 100
+    derive: Derivation | None = None
+    """Keeps the entity's derived columns after the unit of work wrote some of its rows: called
+    with the session, the table and a selection of the written rows' ids."""
 
     def pii_kind(self, column: str) -> str:
         """The encryption context of a ciphertext column: ``id_number_enc`` → ``id_number``."""

@@ -8,6 +8,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
 from app.core.record import EntitySpec, SyncRecord
+from app.indicator.supersession import restitch
 
 
 class Indicator(SyncRecord, table=True):
@@ -47,6 +48,9 @@ class IndicatorReport(SyncRecord, table=True):
     numerator: str | None = Field(default=None, max_length=40)
     denominator: str | None = Field(default=None, max_length=40)
     note: str = Field(default="", max_length=200)
+    superseded_on: date | None = Field(default=None)
+    """The ``as_of`` of the next live report of the indicator, region and period; NULL while
+    this is the newest (derived: :mod:`app.indicator.supersession`)."""
 
 
 ENTITY_SPECS: tuple[EntitySpec, ...] = (
@@ -106,8 +110,13 @@ ENTITY_SPECS: tuple[EntitySpec, ...] = (
             "denominator": "exact decimal denominator (ratio indicators)",
             "note": "reporter's remark",
             "region_code": "region the figure is for",
+            "superseded_on": (
+                "as_of of the next report of the same indicator, region and period (empty while "
+                "this is the latest); derived by each node from the reports it holds"
+            ),
         },
         order=72,
+        derive=restitch,
     ),
 )
 """The entities of this module, registered by ``app.models.import_all_models``."""

@@ -14,10 +14,8 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    and_,
     any_,
     bindparam,
-    exists,
     or_,
     select,
     true,
@@ -46,31 +44,13 @@ class Positional(Protocol):
 
 
 _REPORTS: Table = IndicatorReport.__table__  # type: ignore[attr-defined]
-_LATER = _REPORTS.alias("later")
 
 
 def _latest_reports(indicator_codes: ColumnElement[bool], regions: ColumnElement[bool]) -> Select[Any]:
-    """Each live report of the period up to ``:as_of`` for which no later one exists (later:
-    a later ``as_of``, then written later, then a larger id) — the latest of each indicator
-    and region, found by an anti-join rather than by ranking every report."""
-    mine, later = _REPORTS.c, _LATER.c
-    newer = exists().where(
-        later.period == mine.period,
-        later.indicator_code == mine.indicator_code,
-        later.region_code == mine.region_code,
-        later.as_of <= bindparam("as_of"),
-        later.deleted_at.is_(None),
-        or_(
-            later.as_of > mine.as_of,
-            and_(
-                later.as_of == mine.as_of,
-                or_(
-                    later.created_at > mine.created_at,
-                    and_(later.created_at == mine.created_at, later.id > mine.id),
-                ),
-            ),
-        ),
-    )
+    """Each live report of the period up to ``:as_of`` that no later one had taken over from by
+    then (``superseded_on``, :mod:`app.indicator.supersession`) — the latest of each indicator
+    and region, in one filtered scan."""
+    mine = _REPORTS.c
     return select(
         mine.indicator_code, mine.region_code, mine.value, mine.numerator, mine.denominator, mine.as_of
     ).where(
@@ -79,7 +59,7 @@ def _latest_reports(indicator_codes: ColumnElement[bool], regions: ColumnElement
         regions,
         mine.as_of <= bindparam("as_of"),
         mine.deleted_at.is_(None),
-        ~newer,
+        or_(mine.superseded_on.is_(None), mine.superseded_on > bindparam("as_of")),
     )
 
 
@@ -258,8 +238,9 @@ class ReportRepository:
         """The latest report on or before ``as_of`` of each indicator and region, in one query:
         ``(indicator, region, value, numerator, denominator, the report's as_of)``.
 
-        Ties on ``as_of`` go to the report written last (ids are time-ordered). On PostgreSQL
-        the statement is run by the driver (prepared once per connection).
+        Ties on ``as_of`` go to the report written last (ids are time-ordered): the rule that
+        ``superseded_on`` keeps (:mod:`app.indicator.supersession`), so the statement is one
+        filtered scan. On PostgreSQL it is run by the driver (prepared once per connection).
         """
         codes, places = sorted(indicator_codes), sorted(regions)
         if dialect_of(self.session) == "postgresql":

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, insert, literal, literal_column, select, text, update
+from sqlalchemy import Select, column, func, insert, literal, literal_column, select, text, update
+from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.concurrency import check_precondition
@@ -91,6 +92,7 @@ class UnitOfWork:
         record.updated_by = self.actor.sub[:200]
         self.session.add(record)
         await self.session.flush()
+        await self._derive(type(record), [record.id])
         await self._log(record, "upsert", action or "create", details, audit_event)
         return record
 
@@ -114,6 +116,7 @@ class UnitOfWork:
         record.updated_by = self.actor.sub[:200]
         self.session.add(record)
         await self.session.flush()
+        await self._derive(type(record), [record.id])
         merged = {"fields": sorted(set(changed))} if changed else {}
         merged.update(details or {})
         await self._log(record, "upsert", action or "update", merged, audit_event)
@@ -136,6 +139,7 @@ class UnitOfWork:
         record.updated_by = self.actor.sub[:200]
         self.session.add(record)
         await self.session.flush()
+        await self._derive(type(record), [record.id])
         await self._log(record, "delete", action or "delete", details, True)
         return record
 
@@ -157,6 +161,7 @@ class UnitOfWork:
             await self.session.execute(insert(table).values(**values))
         else:
             await self.session.execute(update(table).where(table.c.id == record_id).values(**values))
+        await self._derive(model, [record_id])
         spec_name = model.entity_name
         log_values: dict[str, Any] = {
             "entity": spec_name,
@@ -220,6 +225,7 @@ class UnitOfWork:
             )
             result = await self.session.execute(statement, {"entity": model.entity_name})
             applied += int(result.scalar_one())
+            await self._derive(model, select(sql_table(staged, column("id")).c.id))
         return applied
 
     async def bulk_create(
@@ -291,6 +297,8 @@ class UnitOfWork:
         # to_jsonb renders timestamptz in the session's zone; the snapshot wants UTC.
         await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
         count = int((await self.session.execute(select(func.count()).select_from(logged))).scalar_one())
+        # The rows this statement wrote carry its timestamp.
+        await self._derive(model, select(table.c.id).where(table.c.created_at == literal(now, UTCDateTime())))
         if not audit_event:
             return count
         await audit.append(
@@ -301,6 +309,18 @@ class UnitOfWork:
             details={"rows": count, **(details or {})},
         )
         return count
+
+    async def _derive(self, model: type[SyncRecord], written: Sequence[Any] | Select[Any]) -> None:
+        """Keep the entity's derived columns (``EntitySpec.derive``) for the rows just written,
+        given by id or as a selection of ids."""
+        derive = ENTITIES[model.entity_name].derive
+        if derive is None:
+            return
+        table = model.__table__  # type: ignore[attr-defined]
+        touched = (
+            written if isinstance(written, Select) else select(table.c.id).where(table.c.id.in_(written))
+        )
+        await derive(self.session, table, touched)
 
     async def audit(
         self,
