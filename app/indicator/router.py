@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from app.core.concurrency import IfMatch, etag, parse_if_match, set_etag
 from app.core.db import ReadSession
+from app.core.documents import DocumentResponse
 from app.core.errors import error_responses
 from app.core.idempotency import IdempotencyKey, respond_once
 from app.core.pagination import Page, Paging
@@ -129,8 +130,9 @@ async def list_indicators(
 )
 async def dashboard(
     session: ReadSession, principal: Reader, query: Board, order: OrderQuery = "lag"
-) -> Dashboard:
-    return await _board(session, principal, query, order)
+) -> DocumentResponse:
+    # Built from validated parts: serialised as it is, not validated against Dashboard again.
+    return DocumentResponse(await _board(session, principal, query, order))
 
 
 @router.get(
