@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.collector import paused
 from app.indicator.figures import figure_text, rounded_text
 from app.indicator.headline import shown_outlooks
 from app.indicator.outlook import Outlook, rank_regions, shortfall_order
@@ -46,49 +47,52 @@ async def dashboard(
     items: list[DashboardItem] = []
     sort_keys: dict[str, tuple[int, int | Decimal, Decimal, str]] = {}
     views: dict[str, dict[str, Outlook]] = {}
-    for indicator in definitions:
-        is_computed = indicator.code in computed
-        # Only the lines shown are rolled up: the region's, and its children's when ranked.
-        views[indicator.code] = shown_outlooks(
-            indicator,
-            tree.root,
-            figures[indicator.code],
-            targets[indicator.code],
-            span,
-            computed=is_computed,
-            children=every,
-            bases=bases.get(indicator.code),
-        )
-        outlook = views[indicator.code][root]
-        actual, target = outlook.actual, outlook.target
-        rate = completion_rate(indicator.comparator, actual.value, target)
-        status = status_of(indicator.aggregation, indicator.comparator, actual.value, target, elapsed)
-        sort_keys[indicator.code] = (
-            shortfall_order(indicator.code, outlook) if every else lag_order(status, rate, indicator.code)
-        )
-        items.append(
-            DashboardItem(
-                code=indicator.code,
-                name_zh=indicator.name_zh,
-                name_en=indicator.name_en,
-                domain=indicator.domain,
-                unit=indicator.unit,
-                aggregation=indicator.aggregation,
-                comparator=indicator.comparator,
-                target=figure_text(target) if target is not None else None,
-                actual=rounded_text(actual.value),
-                completion_rate=rounded_text(rate),
-                status=status,
-                source=source_of(actual, is_computed),
-                reported_children=actual.reported_children,
-                children=len(tree.root.children),
-                projected=rounded_text(outlook.projected),
-                will_meet=outlook.will_meet,
-                shortfall=rounded_text(outlook.shortfall),
-                shortfall_rate=rounded_text(outlook.shortfall_rate),
-                forecast_method=outlook.method,
+    # Thousands of short-lived tuples and Decimals, no cycles, nothing awaited: the collector
+    # is held off the walk and takes them in one young collection after it.
+    with paused():
+        for indicator in definitions:
+            is_computed = indicator.code in computed
+            # Only the lines shown are rolled up: the region's, and its children's when ranked.
+            views[indicator.code] = shown_outlooks(
+                indicator,
+                tree.root,
+                figures[indicator.code],
+                targets[indicator.code],
+                span,
+                computed=is_computed,
+                children=every,
+                bases=bases.get(indicator.code),
             )
-        )
+            outlook = views[indicator.code][root]
+            actual, target = outlook.actual, outlook.target
+            rate = completion_rate(indicator.comparator, actual.value, target)
+            status = status_of(indicator.aggregation, indicator.comparator, actual.value, target, elapsed)
+            sort_keys[indicator.code] = (
+                shortfall_order(indicator.code, outlook) if every else lag_order(status, rate, indicator.code)
+            )
+            items.append(
+                DashboardItem(
+                    code=indicator.code,
+                    name_zh=indicator.name_zh,
+                    name_en=indicator.name_en,
+                    domain=indicator.domain,
+                    unit=indicator.unit,
+                    aggregation=indicator.aggregation,
+                    comparator=indicator.comparator,
+                    target=figure_text(target) if target is not None else None,
+                    actual=rounded_text(actual.value),
+                    completion_rate=rounded_text(rate),
+                    status=status,
+                    source=source_of(actual, is_computed),
+                    reported_children=actual.reported_children,
+                    children=len(tree.root.children),
+                    projected=rounded_text(outlook.projected),
+                    will_meet=outlook.will_meet,
+                    shortfall=rounded_text(outlook.shortfall),
+                    shortfall_rate=rounded_text(outlook.shortfall_rate),
+                    forecast_method=outlook.method,
+                )
+            )
     items.sort(key=lambda item: sort_keys[item.code])
     counts = StatusCounts()
     for item in items:
