@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
@@ -145,7 +145,7 @@ async def seed(db: Database) -> tuple[int, int]:
         # Seeded past the unit of work, superseded_on set here: the service's own rule must
         # find nothing to change (an UPDATE would also leave dead rows for the plain scan).
         table = IndicatorReport.__table__  # type: ignore[attr-defined]
-        changed = await restitch(session, table, select(table.c.id))
+        changed = await restitch(session, table, table.alias("written"))
         assert changed == 0, f"seeded superseded_on differs from the service's in {changed} reports"
         await session.execute(text("ANALYZE"))
     return len(targets), len(reports)

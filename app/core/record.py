@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Date, Select, Table, Uuid
+from sqlalchemy import Date, FromClause, Table, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -85,7 +85,7 @@ def restore(model: type[SyncRecord], data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-Derivation = Callable[[AsyncSession, Table, Select[Any]], Awaitable[object]]
+Derivation = Callable[[AsyncSession, Table, FromClause], Awaitable[object]]
 """How an entity keeps its derived columns (see ``EntitySpec.derive``)."""
 
 
@@ -107,7 +107,7 @@ class EntitySpec:
     order: int = 100
     derive: Derivation | None = None
     """Keeps the entity's derived columns after the unit of work wrote some of its rows: called
-    with the session, the table and a selection of the written rows' ids."""
+    with the session, the table and the rows written (a from-clause with the table's columns)."""
 
     def pii_kind(self, column: str) -> str:
         """The encryption context of a ciphertext column: ``id_number_enc`` → ``id_number``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, or_, select, tuple_, update
+from sqlalchemy import FromClause, Table, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -47,12 +47,13 @@ def next_report_day(table: Table) -> Any:
     )
 
 
-async def restitch(session: AsyncSession, table: Table, touched: Select[Any]) -> int:
-    """Set ``superseded_on`` again on every report of each indicator, region and period that
-    the reports ``touched`` selects (their ids) belong to — after they were written, in the same
-    transaction. Rows whose value does not change are left alone; returns how many changed."""
-    written = table.alias("written").c
-    pairs = select(written.period, written.indicator_code, written.region_code).where(written.id.in_(touched))
+async def restitch(session: AsyncSession, table: Table, written: FromClause) -> int:
+    """Set ``superseded_on`` again on every report of each indicator, region and period among
+    the ``written`` rows (shaped like the table; aliased, not the table itself) — after they were
+    written, in the same transaction. Reports are never edited into another indicator, region or
+    period, only added or deleted, so those are all that can have changed. Rows whose value does
+    not change are left alone; returns how many changed."""
+    pairs = select(written.c.period, written.c.indicator_code, written.c.region_code)
     following = next_report_day(table)
     statement = (
         update(table)

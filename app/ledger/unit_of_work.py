@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, column, func, insert, literal, literal_column, select, text, update
+from sqlalchemy import FromClause, Select, column, func, insert, literal, literal_column, select, text, update
 from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -225,7 +225,7 @@ class UnitOfWork:
             )
             result = await self.session.execute(statement, {"entity": model.entity_name})
             applied += int(result.scalar_one())
-            await self._derive(model, select(sql_table(staged, column("id")).c.id))
+            await self._derive(model, sql_table(staged, *(column(c.name) for c in table.columns)))
         return applied
 
     async def bulk_create(
@@ -298,7 +298,9 @@ class UnitOfWork:
         await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
         count = int((await self.session.execute(select(func.count()).select_from(logged))).scalar_one())
         # The rows this statement wrote carry its timestamp.
-        await self._derive(model, select(table.c.id).where(table.c.created_at == literal(now, UTCDateTime())))
+        await self._derive(
+            model, select(table).where(table.c.created_at == literal(now, UTCDateTime())).subquery("written")
+        )
         if not audit_event:
             return count
         await audit.append(
@@ -310,17 +312,16 @@ class UnitOfWork:
         )
         return count
 
-    async def _derive(self, model: type[SyncRecord], written: Sequence[Any] | Select[Any]) -> None:
+    async def _derive(self, model: type[SyncRecord], written: Sequence[Any] | FromClause) -> None:
         """Keep the entity's derived columns (``EntitySpec.derive``) for the rows just written,
-        given by id or as a selection of ids."""
+        given by id or as a from-clause of rows shaped like the table."""
         derive = ENTITIES[model.entity_name].derive
         if derive is None:
             return
         table = model.__table__  # type: ignore[attr-defined]
-        touched = (
-            written if isinstance(written, Select) else select(table.c.id).where(table.c.id.in_(written))
-        )
-        await derive(self.session, table, touched)
+        if not isinstance(written, FromClause):
+            written = select(table).where(table.c.id.in_(written)).subquery("written")
+        await derive(self.session, table, written)
 
     async def audit(
         self,
