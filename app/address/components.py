@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 
 from app.address.normalize import (
     NUMBER_PATTERN,
@@ -81,15 +82,12 @@ def normalize_components(values: dict[str, str | None]) -> Components:
         out[name] = text
     for name in NUMBER_FIELDS:
         raw = (values.get(name) or "").strip()
-        text = normalize_number(raw) if raw else ""
-        if raw and not text:
-            # Punctuation alone ("#", "%'") would otherwise pass as "no number" and name
-            # another address than the one given.
-            raise ComponentError(
-                name, f"{name} has no digits or letters left after normalisation (got {raw!r})"
-            )
-        if text and not NUMBER_PATTERN.match(text):
-            raise ComponentError(name, f"{name} must be a number such as 12, 12A or 12-1 (got {raw!r})")
+        if not raw:
+            out[name] = ""
+            continue
+        text, problem = _number(raw)
+        if problem:
+            raise ComponentError(name, f"{name} {problem}")
         out[name] = text
     if out["floor"] and out["floor"] == implied_floor(out["room"]):
         out["floor"] = ""
@@ -101,6 +99,20 @@ def normalize_components(values: dict[str, str | None]) -> Components:
             )
         out["village"] = out["community"]
     return Components(**out)
+
+
+@lru_cache(maxsize=65_536)
+def _number(raw: str) -> tuple[str, str]:
+    """A number component normalised, and what is wrong with it ("" when nothing). Memoised
+    like the normalisation beneath it: files repeat the same numbers."""
+    text = normalize_number(raw)
+    if not text:
+        # Punctuation alone ("#", "%'") would otherwise pass as "no number" and name another
+        # address than the one given.
+        return "", f"has no digits or letters left after normalisation (got {raw!r})"
+    if not NUMBER_PATTERN.match(text):
+        return text, f"must be a number such as 12, 12A or 12-1 (got {raw!r})"
+    return text, ""
 
 
 def with_changes(current: Components, changes: dict[str, str | None]) -> Components:

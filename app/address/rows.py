@@ -141,14 +141,15 @@ class RowChecker:
             parts = normalize_components({k: raw.get(k, "") for k in COMPONENT_FIELDS})
         except ComponentError as exc:
             raise RowError(f"{exc.field}: {exc.msg}") from None
-        aliases = [a for a in raw.get("aliases", "").replace(";", "|").split("|") if a.strip()]
+        given = raw.get("aliases", "")
+        aliases = [a for a in given.replace(";", "|").split("|") if a.strip()] if given else []
         if any(len(a) > 200 for a in aliases):
             raise RowError("aliases: an alias is longer than 200 characters")
         lon = _coordinate(raw.get("lon", ""), "lon", 73.0, 136.0)
         lat = _coordinate(raw.get("lat", ""), "lat", 3.0, 54.0)
         if (lon is None) != (lat is None):
             raise RowError("lon/lat: give both, or neither")
-        return ImportRow(line, region, parts, normalize_aliases(aliases), lon, lat)
+        return ImportRow(line, region, parts, normalize_aliases(aliases) if aliases else [], lon, lat)
 
 
 class RegionNames:

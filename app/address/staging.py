@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from app.address.codes import new_plate_codes
 from app.address.components import STORED_FIELDS, full_name, search_text
 from app.address.rows import ImportRow, RegionNames, RowChecker, RowError, Tally
 from app.core.db import driver_of
-from app.core.ids import uuid7
+from app.core.ids import uuid7s
 from app.core.tabular import Row
 
 COPY_BATCH = 10_000
@@ -105,20 +106,24 @@ def _records(
         except RowError as exc:
             tally.reject(line, str(exc))
     plates = new_plate_codes(len(checked))
+    ids = uuid7s(len(checked))
     return [
-        _record(row, names.known(row.region_code), plate) for row, plate in zip(checked, plates, strict=True)
+        _record(row, names.known(row.region_code), plate, record_id)
+        for row, plate, record_id in zip(checked, plates, ids, strict=True)
     ]
 
 
-def _record(row: ImportRow, region_names: list[str], plate_code: str) -> tuple[Any, ...]:
+def _record(
+    row: ImportRow, region_names: list[str], plate_code: str, record_id: uuid.UUID
+) -> tuple[Any, ...]:
     name = full_name(region_names, row.parts)
-    parts = row.parts.as_dict()
+    parts = row.parts
     return (
         row.line,
-        uuid7(),
+        record_id,
         row.region_code,
-        *[parts[p] for p in PARTS],
-        json.dumps(row.aliases, ensure_ascii=False),
+        *[getattr(parts, p) for p in PARTS],
+        json.dumps(row.aliases, ensure_ascii=False) if row.aliases else "[]",
         row.lon,
         row.lat,
         name,

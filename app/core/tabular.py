@@ -43,10 +43,14 @@ def read_csv(stream: IO[bytes], aliases: dict[str, str] | None = None) -> Iterat
         if not header:
             raise Unprocessable.at(("body", "file"), "the file is empty")
         names = [_canonical(h, aliases) for h in header]
+        width = len(names)
         for line, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
+            cells = [_clean(v) for v in values] if "\x00" in "".join(values) else [v.strip() for v in values]
+            if not any(cells):
                 continue
-            yield line, {name: _clean(values[i]) if i < len(values) else "" for i, name in enumerate(names)}
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            yield line, dict(zip(names, cells, strict=False))
     except UnicodeDecodeError:
         raise Unprocessable.at(("body", "file"), "the CSV file is not UTF-8") from None
     finally:
