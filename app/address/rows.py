@@ -149,7 +149,7 @@ class RowChecker:
         lat = _coordinate(raw.get("lat", ""), "lat", 3.0, 54.0)
         if (lon is None) != (lat is None):
             raise RowError("lon/lat: give both, or neither")
-        return ImportRow(line, region, parts, normalize_aliases(aliases) if aliases else [], lon, lat)
+        return ImportRow(line, region, parts, normalize_aliases(aliases), lon, lat)
 
 
 class RegionNames:

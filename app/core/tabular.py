@@ -46,6 +46,7 @@ def read_csv(stream: IO[bytes], aliases: dict[str, str] | None = None) -> Iterat
         width = len(names)
         for line, values in enumerate(reader, start=2):
             cells = [_clean(v) for v in values] if "\x00" in "".join(values) else [v.strip() for v in values]
+            # blank when the raw cells are: a line of NULs alone is read (and reported by line)
             if not any(cells) and not any(v.strip() for v in values):
                 continue
             if len(cells) < width:
