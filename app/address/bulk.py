@@ -9,8 +9,10 @@ only; every value from the file travels by COPY or as a bind parameter):
 3. codes are allocated level by level (place, house, building, unit, room) with the rules of
    :mod:`app.address.allocation`: reuse the segment of an active address with the same leading
    components under the same parent code, or number new values after the highest code issued
-   under the parent; each row's random plate code (:func:`app.address.codes.new_plate_codes`)
-   is drawn in Python and travels with the row;
+   under the parent (new values in code-point order of their components, whatever the
+   database's collation); the last level, whose key is the whole address, in one statement;
+   each row's random plate code (:func:`app.address.codes.new_plate_codes`) is drawn in Python
+   and travels with the row;
 4. the new addresses and their change-log rows go in with one ``INSERT … SELECT``
    (:meth:`UnitOfWork.bulk_create`). The rare row whose code or plate collides takes the
    one-by-one path instead.
@@ -30,7 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
-from app.address.codes import CODE_WIDTH, LEVELS
+from app.address.codes import CODE_WIDTH, LEVELS, Level
 from app.address.components import Components
 from app.address.models import Address
 from app.address.repository import AddressRepository
@@ -189,81 +191,134 @@ async def _update_existing(uow: UnitOfWork, tally: Tally) -> None:
     tally.unchanged += int(existing) - updated
 
 
+def _collated(names: list[str]) -> str:
+    """An ORDER BY list in code-point order (the same on every server, whatever its collation)."""
+    return ", ".join(f'{name} COLLATE "C"' for name in names)
+
+
 def _range_sql(level_start: int, digit: str) -> str:
     return f"'{digit * (CODE_WIDTH - level_start)}'"
 
 
 async def _allocate(session: AsyncSession) -> None:
     """Give every new row's key a segment at each level (``address_lvl0`` … ``address_lvl4``)."""
+    # The joins here match many text columns: hashing them beats sorting them, which the
+    # planner, misjudging how many rows match, would otherwise choose.
+    await _run(session, "SET LOCAL enable_mergejoin = off")
     keys: list[str] = ["region_code"]
-    for index, level in enumerate(LEVELS):
-        parent_keys = list(keys)
-        keys += list(level.fields)
-        lvl = f"address_lvl{index}"
-        # the last level's key is the whole address: its match_key names it, and the new rows
-        # are distinct by match_key once the repeats are out (no DISTINCT, no sort)
-        last = index == len(LEVELS) - 1
-        columns = [*keys, "match_key"] if last else keys
-        distinct = "" if last else "DISTINCT "
-        parent = "d.region_code" if index == 0 else "p.prefix"
-        join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
+    for index, level in enumerate(LEVELS[:-1]):
+        keys = await _allocate_level(session, index, level, keys)
+    await _allocate_last(session, LEVELS[-1], keys)
+    await _reject_full(session, LEVELS[-1], f"address_lvl{len(LEVELS) - 1}", ["match_key"])
+    await _run(session, f"ANALYZE address_lvl{len(LEVELS) - 1}")
+    await _run(session, "SET LOCAL enable_mergejoin = on")
+
+
+async def _allocate_level(
+    session: AsyncSession, index: int, level: Level, parent_keys: list[str]
+) -> list[str]:
+    """One level above the last (``address_lvl{index}``); returns the keys of its values."""
+    keys = [*parent_keys, *level.fields]
+    lvl = f"address_lvl{index}"
+    parent = "d.region_code" if index == 0 else "p.prefix"
+    join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
+    await _run(
+        session,
+        f"""
+        CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
+        SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
+               NULL::text AS seg, NULL::text AS prefix
+        FROM (SELECT DISTINCT {", ".join(keys)} FROM address_stage WHERE state = 'new') d {join}
+        """,  # noqa: S608
+    )
+    own = list(level.fields)
+    low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
+    segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
+    absent = " AND ".join(f"{name} = ''" for name in own)
+    await _run(session, f"UPDATE {lvl} SET seg = '{'0' * level.width}' WHERE {absent}")  # noqa: S608
+    await _run(
+        session,
+        f"""
+        UPDATE {lvl} l SET seg = (
+            SELECT {segment} FROM address a
+            WHERE {" AND ".join(f"a.{k} = l.{k}" for k in keys)}
+              AND a.deleted_at IS NULL AND a.status = 'active'
+              AND a.address_code BETWEEN l.parent || {low} AND l.parent || {high}
+            LIMIT 1)
+        WHERE l.seg IS NULL
+        """,  # noqa: S608
+    )
+    await _run(
+        session,
+        f"""
+        WITH need AS (
+            SELECT lid, parent, row_number() OVER (PARTITION BY parent ORDER BY {_collated(own)}) AS rn
+            FROM {lvl} WHERE seg IS NULL),
+        top AS (
+            SELECT p.parent, (SELECT max(a.address_code) FROM address a
+                WHERE a.address_code BETWEEN p.parent || {low} AND p.parent || {high}) AS code
+            FROM (SELECT DISTINCT parent FROM need) p)
+        UPDATE {lvl} l
+        SET seg = CASE WHEN n.num <= {level.capacity} THEN lpad(n.num::text, {level.width}, '0') END
+        FROM (SELECT need.lid,
+                     coalesce(substr(top.code, {level.start + 1}, {level.width})::int, 0) + need.rn AS num
+              FROM need JOIN top USING (parent)) n
+        WHERE l.lid = n.lid
+        """,  # noqa: S608
+    )
+    await _run(session, f"UPDATE {lvl} SET prefix = parent || seg WHERE seg IS NOT NULL")  # noqa: S608
+    await _reject_full(session, level, lvl, keys)
+    await _run(session, f"ANALYZE {lvl}")
+    return keys
+
+
+async def _allocate_last(session: AsyncSession, level: Level, parent_keys: list[str]) -> None:
+    """The last level in one statement: its key is the whole address, so every new row is a
+    value of its own. No active address shares it (one would have the row's ``match_key``, and
+    the row would be ``existing``), so nothing is reused: a row without the level takes the
+    empty segment, the others are numbered after the highest code under their parent. The
+    table holds each row's ``match_key`` and final ``prefix`` (the address code)."""
+    index = len(LEVELS) - 1
+    own = [f"s.{name}" for name in level.fields]
+    absent = " AND ".join(f"{name} = ''" for name in own)
+    low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
+    await _run(
+        session,
+        f"""
+        CREATE TEMP TABLE address_lvl{index} ON COMMIT DROP AS
+        WITH p AS MATERIALIZED (
+            SELECT l.*, coalesce(substr((SELECT max(a.address_code) FROM address a
+                            WHERE a.address_code BETWEEN l.prefix || {low} AND l.prefix || {high}),
+                        {level.start + 1}, {level.width})::int, 0) AS top
+            FROM address_lvl{index - 1} l WHERE l.prefix IS NOT NULL)
+        SELECT d.match_key, d.parent, x.seg, d.parent || x.seg AS prefix
+        FROM (
+            SELECT s.match_key, p.prefix AS parent, p.top, {absent} AS absent,
+                   row_number() OVER (PARTITION BY p.prefix COLLATE "C", {absent}
+                                      ORDER BY {_collated(own)}) AS rn
+            FROM address_stage s JOIN p USING ({", ".join(parent_keys)})
+            WHERE s.state = 'new') d
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN d.absent THEN '{"0" * level.width}'
+                        WHEN d.top + d.rn <= {level.capacity}
+                        THEN lpad((d.top + d.rn)::text, {level.width}, '0') END AS seg) x
+        """,  # noqa: S608
+    )
+
+
+async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list[str]) -> None:
+    """Rows under a parent with no free segment left at ``level`` are rejected (``full``)."""
+    full = (await _run(session, f"SELECT EXISTS (SELECT 1 FROM {lvl} WHERE seg IS NULL)")).scalar_one()  # noqa: S608
+    if full:
         await _run(
             session,
             f"""
-            CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
-            SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
-                   NULL::text AS seg, NULL::text AS prefix
-            FROM (SELECT {distinct}{", ".join(columns)} FROM address_stage WHERE state = 'new') d {join}
+            UPDATE address_stage s
+            SET state = 'full', note = 'no free {level.name} code under ' || l.parent
+            FROM {lvl} l
+            WHERE l.seg IS NULL AND s.state = 'new' AND {" AND ".join(f"s.{k} = l.{k}" for k in keys)}
             """,  # noqa: S608
         )
-        own = list(level.fields)
-        low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
-        segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
-        absent = " AND ".join(f"{name} = ''" for name in own)
-        await _run(session, f"UPDATE {lvl} SET seg = '{'0' * level.width}' WHERE {absent}")  # noqa: S608
-        await _run(
-            session,
-            f"""
-            UPDATE {lvl} l SET seg = (
-                SELECT {segment} FROM address a
-                WHERE {" AND ".join(f"a.{k} = l.{k}" for k in keys)}
-                  AND a.deleted_at IS NULL AND a.status = 'active'
-                  AND a.address_code BETWEEN l.parent || {low} AND l.parent || {high}
-                LIMIT 1)
-            WHERE l.seg IS NULL
-            """,  # noqa: S608
-        )
-        await _run(
-            session,
-            f"""
-            WITH need AS (
-                SELECT lid, parent, row_number() OVER (PARTITION BY parent ORDER BY {", ".join(own)}) AS rn
-                FROM {lvl} WHERE seg IS NULL),
-            top AS (
-                SELECT p.parent, (SELECT max(a.address_code) FROM address a
-                    WHERE a.address_code BETWEEN p.parent || {low} AND p.parent || {high}) AS code
-                FROM (SELECT DISTINCT parent FROM need) p)
-            UPDATE {lvl} l
-            SET seg = CASE WHEN n.num <= {level.capacity} THEN lpad(n.num::text, {level.width}, '0') END
-            FROM (SELECT need.lid,
-                         coalesce(substr(top.code, {level.start + 1}, {level.width})::int, 0) + need.rn AS num
-                  FROM need JOIN top USING (parent)) n
-            WHERE l.lid = n.lid
-            """,  # noqa: S608
-        )
-        await _run(session, f"UPDATE {lvl} SET prefix = parent || seg WHERE seg IS NOT NULL")  # noqa: S608
-        full = (await _run(session, f"SELECT EXISTS (SELECT 1 FROM {lvl} WHERE seg IS NULL)")).scalar_one()  # noqa: S608
-        if full:
-            await _run(
-                session,
-                f"""
-                UPDATE address_stage s
-                SET state = 'full', note = 'no free {level.name} code under ' || l.parent
-                FROM {lvl} l
-                WHERE l.seg IS NULL AND s.state = 'new' AND {" AND ".join(f"s.{k} = l.{k}" for k in keys)}
-                """,  # noqa: S608
-            )
-        await _run(session, f"ANALYZE {lvl}")
 
 
 async def _compose_new(session: AsyncSession) -> None:

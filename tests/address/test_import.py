@@ -3,11 +3,17 @@ the same report and the same register."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from app.address import staging
 from app.address.codes import looks_like_plate, split_code
+from app.address.models import Address
+from app.core.db import Database
 from tests.address.helpers import BASE, create, unique_road
 from tests.conftest import TokenFactory
 
@@ -117,6 +123,67 @@ async def test_import_continues_codes_after_existing_ones(
     assert codes[("3", "2")]["house"] == head["house"]
     assert codes[("3", "2")]["building"] == "002"
     assert codes[("4", "")]["house"] == str(int(head["house"]) + 1).zfill(4)
+
+
+async def test_import_numbers_rooms_after_the_highest_under_their_unit(
+    client: httpx.AsyncClient, auth: TokenFactory, engine: str
+) -> None:
+    h = auth("operator", region="330502")
+    road = unique_road()
+    unit = {"region_code": "330502001000", "road": road, "house_number": "6", "building": "2", "unit": "1"}
+    first = await create(client, h, {**unit, "room": "502"})
+    lines = [
+        f"330502001000,,{road},6,,2,1,,303,,,",
+        f"330502001000,,{road},6,,2,1,,1201,,,",
+        f"330502001000,,{road},6,,2,1,,,,,",  # the unit itself: no room
+        f"330502001000,,{road},6,,2,1,7,,,,",  # a floor without a room number
+        f"330502001000,,{road},6,,2,2,,101,,,",  # another unit: its rooms start at 1
+    ]
+    r = await _upload(client, h, _csv(lines))
+    assert r.json()["inserted"] == 5, r.text
+    items = (await client.get(BASE, params={"road": road, "limit": 10}, headers=h)).json()["items"]
+    codes = {(i["unit"], i["floor"], i["room"]): i["address_code"] for i in items}
+    head = split_code(first["address_code"])
+    assert head["room"] == "0001"
+    parent = first["address_code"][:26]
+    assert codes[("1", "", "")] == parent + "0000"
+    assert {codes[("1", "", "303")], codes[("1", "", "1201")]} == {parent + "0002", parent + "0003"}
+    assert codes[("1", "7", "")] == parent + "0004"
+    if engine == "postgresql":  # set-based: new values in code-point order of (floor, room)
+        assert codes[("1", "", "1201")] == parent + "0002"
+    other = split_code(codes[("2", "", "101")])
+    assert (other["place"], other["house"], other["building"]) == (
+        head["place"],
+        head["house"],
+        head["building"],
+    )
+    assert (other["unit"], other["room"]) == ("02", "0001")
+
+
+async def test_import_rejects_a_room_when_its_unit_has_no_code_left(
+    client: httpx.AsyncClient, auth: TokenFactory, db: Database
+) -> None:
+    h = auth("operator", region="330502")
+    road = unique_road()
+    unit = {"region_code": "330502001000", "road": road, "house_number": "8", "building": "1", "unit": "1"}
+    first = await create(client, h, {**unit, "room": "101"})
+    parent = first["address_code"][:26]
+    async with db.writer() as session, session.begin():  # the unit's last room code is issued
+        await session.execute(
+            update(Address)
+            .where(col(Address.id) == uuid.UUID(first["id"]))
+            .values(address_code=parent + "9999")
+        )
+    lines = [
+        f"330502001000,,{road},8,,1,1,,102,,,",  # 2: no room code left under the unit
+        f"330502001000,,{road},8,,1,2,,101,,,",  # 3: another unit has room
+    ]
+    r = await _upload(client, h, _csv(lines))
+    report = r.json()
+    assert (report["inserted"], report["rejected"]) == (1, 1), r.text
+    (rejection,) = report["rejections"]
+    assert rejection["line"] == 2
+    assert rejection["reason"].startswith(f"no free room code under {parent}")
 
 
 async def test_a_file_that_turns_out_not_utf8_imports_nothing(
