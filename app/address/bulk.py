@@ -209,9 +209,7 @@ async def _allocate(session: AsyncSession) -> None:
     for index, level in enumerate(LEVELS[:-1]):
         keys = await _allocate_level(session, index, level, keys)
     await _allocate_last(session, LEVELS[-1], keys)
-    await _reject_full(session, LEVELS[-1], f"address_lvl{len(LEVELS) - 1}", ["match_key"])
-    await _run(session, f"ANALYZE address_lvl{len(LEVELS) - 1}")
-    await _run(session, "SET LOCAL enable_mergejoin = on")
+    await _run(session, "SET LOCAL enable_mergejoin TO DEFAULT")
 
 
 async def _allocate_level(
@@ -304,6 +302,8 @@ async def _allocate_last(session: AsyncSession, level: Level, parent_keys: list[
                         THEN lpad((d.top + d.rn)::text, {level.width}, '0') END AS seg) x
         """,  # noqa: S608
     )
+    await _reject_full(session, level, f"address_lvl{index}", ["match_key"])
+    await _run(session, f"ANALYZE address_lvl{index}")
 
 
 async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list[str]) -> None:
