@@ -1,34 +1,39 @@
 """The PostgreSQL import path: checked rows are COPYed into a temporary staging table in
-batches (:mod:`app.address.staging`), then everything else happens set-based inside the
-database, in the import's transaction (the SQL is assembled from this module's constants
-only; every value from the file travels by COPY or as a bind parameter):
+batches (:mod:`app.address.staging`); every segment of the file (:data:`~app.address.staging.SEGMENT`
+rows) then goes through the set-based steps inside the database, in the import's transaction,
+while the next segment's rows are being checked in Python (the SQL is assembled from this
+module's constants only; every value from the file travels by COPY or as a bind parameter):
 
-1. rows repeating an earlier row of the file are rejected;
+1. rows repeating an earlier row of the file are rejected (the keys of earlier segments are
+   kept in a temporary table);
 2. rows naming an address already in the register update its aliases and coordinates (one by
    one through the unit of work — few, as a rule);
 3. codes are allocated level by level (place, house, building, unit, room) with the rules of
    :mod:`app.address.allocation`: reuse the segment of an active address with the same leading
-   components under the same parent code, or number new values after the highest code issued
-   under the parent (new values in code-point order of their components, whatever the
-   database's collation); the last level, whose key is the whole address, in one statement;
-   each row's random plate code (:func:`app.address.codes.new_plate_codes`) is drawn in Python
-   and travels with the row;
+   components under the same parent code (an address of an earlier segment among them), or
+   number new values after the highest code issued under the parent (within a segment, new
+   values in code-point order of their components, whatever the database's collation); the
+   last level, whose key is the whole address, in one statement; each row's random plate code
+   (:func:`app.address.codes.new_plate_codes`) is drawn in Python and travels with the row;
 4. the new addresses and their change-log rows go in with one ``INSERT … SELECT``
    (:meth:`UnitOfWork.bulk_create`). The rare row whose code or plate collides takes the
    one-by-one path instead.
 
-Python holds two COPY batches at a time (one on its way to the database, the next being
-checked), so memory stays flat whatever the file's size.
+Python holds at most a segment of checked rows ahead of the database, so memory stays flat
+whatever the file's size.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import cast, column, literal, select, table, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
@@ -37,7 +42,7 @@ from app.address.components import Components
 from app.address.models import Address
 from app.address.repository import AddressRepository
 from app.address.rows import ImportRow, RowChecker, Tally, changes_for
-from app.address.staging import PARTS, STAGE_COLUMNS, STAGE_DDL, stage
+from app.address.staging import PARTS, STAGE_COLUMNS, STAGE_DDL, Stager
 from app.core.errors import DomainError
 from app.core.tabular import Row
 from app.ledger.unit_of_work import UnitOfWork
@@ -45,6 +50,13 @@ from app.ledger.unit_of_work import UnitOfWork
 WORK_MEM = "256MB"
 ANALYZE_AFTER = 10_000
 TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
+# The file's keys seen in earlier segments: a hash index, whose inserts cost a third of a
+# B-tree's on a million random keys.
+KEYS_DDL = "CREATE TEMP TABLE address_keys (match_key text NOT NULL, line integer NOT NULL) ON COMMIT DROP"
+KEYS_INDEX = "CREATE INDEX ON address_keys USING hash (match_key)"
+# The temporary tables' statistics: a sample of 3,000 rows (not 30,000) decides their joins
+# as well, at a tenth of the cost per segment.
+TEMP_STATISTICS = 10
 NEW = table("address_new", *[column(c) for c in (*STAGE_COLUMNS, "address_code", "slow")])
 INSERT_COLUMNS = (
     "id",
@@ -74,36 +86,74 @@ async def import_rows(
     progress: Callable[[int], None] | None,
 ) -> None:
     session = uow.session
-    # For this transaction only: sorts and hash joins over the whole file stay in memory, and
-    # no JIT — compiling these one-off statements costs more than running them.
+    # For this transaction only: sorts and hash joins over a segment stay in memory, and no
+    # JIT — compiling these one-off statements costs more than running them.
     await _run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
     await _run(session, "SET LOCAL jit = off")
-    for name in TEMP_TABLES:  # a second import in the same transaction starts afresh
+    for name in (*TEMP_TABLES, "address_keys"):  # a second import in the same transaction starts afresh
         await _run(session, f"DROP TABLE IF EXISTS {name}")
     await _run(session, STAGE_DDL)
-    await stage(session, checker, rows, tally, progress)
-    await _run(session, "ANALYZE address_stage")
+    await _run(session, KEYS_DDL)
+    await _run(session, KEYS_INDEX)
+    known = (
+        await _run(
+            session, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'address'::regclass"
+        )
+    ).scalar_one()
+    state = _Progress(analyzed=int(known))
+    stager = Stager(session, checker, rows, progress)
+    async with contextlib.aclosing(stager.segments(tally)) as segments:
+        async for _staged in segments:
+            await _import_segment(uow, tally, state)
+    if state.grown >= ANALYZE_AFTER:
+        await _run(session, "ANALYZE address")
+
+
+@dataclass
+class _Progress:
+    """What the segments of one import share: the regions locked, and how far the register
+    has grown since its statistics were last taken."""
+
+    analyzed: int
+    grown: int = 0
+    locked: set[str] = field(default_factory=set)
+
+
+async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> None:
+    """Steps 1–4 for the rows staged in ``address_stage``, which is left empty."""
+    session = uow.session
+    await _analyze_temp(session, "address_stage")
     await _reject_repeats(session, tally)
     await _update_existing(uow, tally)
     for (region,) in (
         await _run(session, "SELECT DISTINCT region_code FROM address_stage WHERE state = 'new' ORDER BY 1")
     ).all():
-        await AddressRepository(session).lock_region(region)
+        if region not in state.locked:
+            await AddressRepository(session).lock_region(region)
+            state.locked.add(region)
     await _allocate(session)
     await _reject_listed(session, tally, "full")
     await _compose_new(session)
-    inserted = await uow.bulk_create(
-        Address,
-        INSERT_COLUMNS,
-        select(*[_insert_value(c) for c in INSERT_COLUMNS]).where(NEW.c.slow.is_(False)),
-        audit_event=False,  # the import writes one event for the whole file
-    )
+    try:
+        async with session.begin_nested():
+            inserted = await _insert_new(uow)
+    except IntegrityError:
+        # A code or plate already taken in the register: rare, so looked for only now.
+        await _mark_taken(session)
+        inserted = await _insert_new(uow)
     tally.inserted += inserted
     await _insert_slow(uow, tally)
-    if inserted >= ANALYZE_AFTER:
+    state.grown += inserted
+    if state.grown >= max(ANALYZE_AFTER, state.analyzed):
         # Fresh statistics now, not when autovacuum gets round to it: with the old ones the
-        # planner takes a table that grew by a million rows for a small one.
+        # planner takes a table that grew by a million rows for a small one. Taken each time
+        # the register has doubled, they stay within a factor of two during the import.
         await _run(session, "ANALYZE address")
+        state.analyzed += state.grown
+        state.grown = 0
+    for name in TEMP_TABLES[1:]:
+        await _run(session, f"DROP TABLE IF EXISTS {name}")
+    await _run(session, "TRUNCATE address_stage")
 
 
 def _insert_value(name: str) -> Any:
@@ -131,15 +181,27 @@ async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> Non
 
 
 async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
+    """Rows repeating a row of an earlier segment, then rows repeating an earlier row of this
+    segment; the keys left are remembered for the segments to come."""
+    await _run(
+        session,
+        """
+        UPDATE address_stage s SET state = 'repeat', note = 'repeats line ' || k.line
+        FROM address_keys k WHERE k.match_key = s.match_key
+        """,
+    )
     # the repeated keys first (a hash aggregate), then only their later rows
     await _run(
         session,
         """
         UPDATE address_stage s SET state = 'repeat', note = 'repeats line ' || f.first
-        FROM (SELECT match_key, min(line) AS first FROM address_stage
+        FROM (SELECT match_key, min(line) AS first FROM address_stage WHERE state = 'new'
               GROUP BY match_key HAVING count(*) > 1) f
-        WHERE s.match_key = f.match_key AND s.line <> f.first
+        WHERE s.match_key = f.match_key AND s.line <> f.first AND s.state = 'new'
         """,
+    )
+    await _run(
+        session, "INSERT INTO address_keys SELECT match_key, line FROM address_stage WHERE state = 'new'"
     )
     await _reject_listed(session, tally, "repeat")
 
@@ -189,6 +251,12 @@ async def _update_existing(uow: UnitOfWork, tally: Tally) -> None:
         after = chunk[-1][0]
     tally.updated += updated
     tally.unchanged += int(existing) - updated
+
+
+async def _analyze_temp(session: AsyncSession, name: str) -> None:
+    await _run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
+    await _run(session, f"ANALYZE {name}")
+    await _run(session, "SET LOCAL default_statistics_target TO DEFAULT")
 
 
 def _collated(names: list[str]) -> str:
@@ -266,7 +334,7 @@ async def _allocate_level(
     )
     await _run(session, f"UPDATE {lvl} SET prefix = parent || seg WHERE seg IS NOT NULL")  # noqa: S608
     await _reject_full(session, level, lvl, keys)
-    await _run(session, f"ANALYZE {lvl}")
+    await _analyze_temp(session, lvl)
     return keys
 
 
@@ -303,7 +371,7 @@ async def _allocate_last(session: AsyncSession, level: Level, parent_keys: list[
         """,  # noqa: S608
     )
     await _reject_full(session, level, f"address_lvl{index}", ["match_key"])
-    await _run(session, f"ANALYZE address_lvl{index}")
+    await _analyze_temp(session, f"address_lvl{index}")
 
 
 async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list[str]) -> None:
@@ -322,17 +390,15 @@ async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list
 
 
 async def _compose_new(session: AsyncSession) -> None:
-    """Final codes and plates of the new rows; the rare row whose code or plate is taken (by
-    the register or by another new row) is marked ``slow``."""
+    """Final codes and plates of the new rows; a row whose plate another new row drew too is
+    marked ``slow``."""
     await _run(
         session,
         """
         CREATE TEMP TABLE address_new ON COMMIT DROP AS
-        SELECT y.*, (EXISTS (SELECT 1 FROM address a WHERE a.address_code = y.address_code)
-                     OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = y.plate_code)) AS slow
-        FROM (SELECT s.*, l.prefix AS address_code
-              FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
-              WHERE s.state = 'new') y
+        SELECT s.*, l.prefix AS address_code, false AS slow
+        FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
+        WHERE s.state = 'new'
         """,
     )
     await _run(
@@ -340,6 +406,29 @@ async def _compose_new(session: AsyncSession) -> None:
         """
         UPDATE address_new SET slow = true
         WHERE plate_code IN (SELECT plate_code FROM address_new GROUP BY 1 HAVING count(*) > 1)
+        """,
+    )
+
+
+async def _insert_new(uow: UnitOfWork) -> int:
+    return await uow.bulk_create(
+        Address,
+        INSERT_COLUMNS,
+        select(*[_insert_value(c) for c in INSERT_COLUMNS]).where(NEW.c.slow.is_(False)),
+        audit_event=False,  # the import writes one event for the whole file
+    )
+
+
+async def _mark_taken(session: AsyncSession) -> None:
+    """Mark ``slow`` the new rows whose code or plate the register holds already (a code
+    numbered after the highest under its parent is free; an empty last segment, or a plate
+    drawn at random, may not be)."""
+    await _run(
+        session,
+        """
+        UPDATE address_new n SET slow = true
+        WHERE EXISTS (SELECT 1 FROM address a WHERE a.address_code = n.address_code)
+           OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = n.plate_code)
         """,
     )
 

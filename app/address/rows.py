@@ -68,6 +68,15 @@ class Tally:
         if len(self.rejections) < LISTED:
             self.rejections.append(AddressImportRejection(line=line, reason=reason))
 
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts and rejections (the latter up to :data:`LISTED`)."""
+        self.rows += other.rows
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.rejections.extend(other.rejections[: max(0, LISTED - len(self.rejections))])
+
     def report(self) -> AddressImportReport:
         listed = sorted(self.rejections, key=lambda r: r.line)
         return AddressImportReport(

@@ -1,6 +1,12 @@
-"""Staging an address import on PostgreSQL: the file's rows are read and checked in a worker
-thread, batch by batch, and COPYed into the temporary table ``address_stage`` while the next
-batch is being checked, so Python never holds more than two batches."""
+"""Staging an address import on PostgreSQL, segment by segment.
+
+The file's rows are read and checked in a worker thread, batch by batch, and COPYed into the
+temporary table ``address_stage``. Every :data:`SEGMENT` rows the caller takes the staged
+segment through the set-based steps (:mod:`app.address.bulk`) while the worker thread goes
+on checking the next segment's rows: Python's work overlaps the database's. Python holds at
+most a segment of checked rows ahead of the database, so memory stays flat whatever the
+file's size.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import contextlib
 import itertools
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +28,7 @@ from app.core.ids import uuid7s
 from app.core.tabular import Row
 
 COPY_BATCH = 10_000
+SEGMENT = 50_000
 PARTS = STORED_FIELDS
 STAGE_COLUMNS = (
     "line",
@@ -46,43 +53,80 @@ CREATE TEMP TABLE address_stage (
 ) ON COMMIT DROP
 """
 
+Batch = tuple[list[tuple[Any, ...]], Tally]
+_END = None
 
-async def stage(
-    session: AsyncSession,
-    checker: RowChecker,
-    rows: Iterable[Row],
-    tally: Tally,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """COPY the checked rows into ``address_stage``, one batch in flight while the next is
-    read and checked in a worker thread: Python's work overlaps the database's."""
-    driver = await driver_of(session)
-    names = RegionNames(session)
-    source = iter(rows)
-    copying: asyncio.Future[Any] | None = None
-    try:
-        while chunk := await asyncio.to_thread(_take, source, COPY_BATCH):
-            regions = {raw.get("region_code", "") for _, raw in chunk}
-            if not checker.knows(regions):
-                # the look-ups share the connection with the COPY: let it finish first
-                if copying is not None:
-                    await copying
-                    copying = None
-                await checker.learn(sorted(regions))
-                await names.learn(checker.good(regions))
-            records = await asyncio.to_thread(_records, chunk, checker, names, tally, progress)
-            if copying is not None:
-                await copying
-            copying = asyncio.ensure_future(
-                driver.copy_records_to_table("address_stage", records=records, columns=STAGE_COLUMNS)
-            )
-        if copying is not None:
-            await copying
-            copying = None
-    finally:
-        if copying is not None:  # reading the file failed: the COPY under way ends first
-            with contextlib.suppress(Exception):
-                await copying
+
+class Stager:
+    """Checks the file's rows in a worker thread and COPYs them into ``address_stage``; see
+    :meth:`segments`."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        checker: RowChecker,
+        rows: Iterable[Row],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.session = session
+        self.checker = checker
+        self.names = RegionNames(session)
+        self.source = iter(rows)
+        self.progress = progress
+        self.batch = max(1, min(COPY_BATCH, SEGMENT))
+        # Checked batches wait here for the database: at most a segment's worth.
+        self.ready: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(
+            maxsize=max(1, SEGMENT // self.batch)
+        )
+        # The connection is shared: the region look-ups of the checking side take it between
+        # the COPYs and the segment's statements.
+        self.connection = asyncio.Lock()
+
+    async def segments(self, tally: Tally) -> AsyncGenerator[int, None]:
+        """Yields once per staged segment (its row count) with the connection held: the
+        caller runs the segment's statements, empties ``address_stage``, and resumes."""
+        driver = await driver_of(self.session)
+        producer = asyncio.ensure_future(self._produce())
+        try:
+            staged = 0
+            while (item := await self.ready.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                records, counted = item
+                tally.merge(counted)
+                if records:
+                    async with self.connection:
+                        await driver.copy_records_to_table(
+                            "address_stage", records=records, columns=STAGE_COLUMNS
+                        )
+                    staged += len(records)
+                if staged >= SEGMENT:
+                    async with self.connection:
+                        yield staged
+                    staged = 0
+            if staged:
+                async with self.connection:
+                    yield staged
+        finally:
+            if not producer.done():
+                producer.cancel()
+            with contextlib.suppress(BaseException):
+                await producer
+
+    async def _produce(self) -> None:
+        try:
+            while chunk := await asyncio.to_thread(_take, self.source, self.batch):
+                regions = {raw.get("region_code", "") for _, raw in chunk}
+                if not self.checker.knows(regions):
+                    async with self.connection:
+                        await self.checker.learn(sorted(regions))
+                        await self.names.learn(self.checker.good(regions))
+                batch = await asyncio.to_thread(_records, chunk, self.checker, self.names, self.progress)
+                await self.ready.put(batch)
+        except Exception as exc:  # reading or checking failed: the import ends with it
+            await self.ready.put(exc)
+            return
+        await self.ready.put(_END)
 
 
 def _take(source: Iterator[Row], count: int) -> list[Row]:
@@ -93,9 +137,11 @@ def _records(
     chunk: list[Row],
     checker: RowChecker,
     names: RegionNames,
-    tally: Tally,
     progress: Callable[[int], None] | None,
-) -> list[tuple[Any, ...]]:
+) -> Batch:
+    """A batch's COPY records, and its counts (kept apart from the import's tally, which the
+    event loop's side updates meanwhile)."""
+    tally = Tally()
     checked: list[ImportRow] = []
     for line, raw in chunk:
         tally.rows += 1
@@ -107,10 +153,11 @@ def _records(
             tally.reject(line, str(exc))
     plates = new_plate_codes(len(checked))
     ids = uuid7s(len(checked))
-    return [
+    records = [
         _record(row, names.known(row.region_code), plate, record_id)
         for row, plate, record_id in zip(checked, plates, ids, strict=True)
     ]
+    return records, tally
 
 
 def _record(

@@ -46,6 +46,12 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata = SQLModel.metadata
 
 _BEGIN_OPTION = "mzbrain_sqlite_begin"
+# Each session's ceiling for temporary tables' buffers (PostgreSQL's default is 8 MB). Only a
+# session that uses temporary tables takes the memory, as it needs it: the address import's
+# staging and allocation tables, the sync apply's staging. Above the ceiling every scan of
+# them goes through the operating system's files. Fixed at a session's first use of a
+# temporary table, so it is set when the connection opens.
+TEMP_BUFFERS = "256MB"
 
 
 def _sqlite_connect_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -80,7 +86,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
     # No JIT compilation of plans: PostgreSQL compiles any plan costed above jit_above_cost, and
     # for this service's statements (milliseconds to a few seconds) compiling costs more than it
     # saves — 8 of the 10 s of one quality rule at city scale.
-    server_settings = {"application_name": "mzbrain", "jit": "off"}
+    server_settings = {"application_name": "mzbrain", "jit": "off", "temp_buffers": TEMP_BUFFERS}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     return create_async_engine(

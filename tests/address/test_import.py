@@ -29,13 +29,20 @@ async def _upload(client: httpx.AsyncClient, headers: dict[str, str], body: byte
     return await client.post(f"{BASE}/import", files=files, headers=headers)
 
 
-@pytest.mark.parametrize("copy_batch", [10_000, 2])
+@pytest.mark.parametrize(("copy_batch", "segment"), [(10_000, 50_000), (2, 50_000), (2, 3)])
 async def test_import_reports_inserted_updated_rejected(
-    client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch, copy_batch: int
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    copy_batch: int,
+    segment: int,
 ) -> None:
-    # with batches of two rows, regions first named in a later batch are looked up while the
-    # batch before is being copied (PostgreSQL)
+    # With batches of two rows, regions first named in a later batch are looked up while the
+    # batch before is being copied; with segments of (at least) three staged rows, the file
+    # goes in as lines 2–5, then 6, 7 and 13 (the rows between are rejected in Python): line 7
+    # repeats a row of the first segment and line 6 joins a building it created (PostgreSQL).
     monkeypatch.setattr(staging, "COPY_BATCH", copy_batch)
+    monkeypatch.setattr(staging, "SEGMENT", segment)
     h = auth("operator", region="330502")
     road = unique_road()
     existing = await create(client, h, {"region_code": "330502001000", "road": road, "house_number": "1"})
@@ -209,3 +216,30 @@ async def test_import_refuses_other_files(client: httpx.AsyncClient, auth: Token
     assert empty.status_code == 422
     viewer = auth("viewer", region="330502")
     assert (await _upload(client, viewer, _csv([]))).status_code == 403
+
+
+async def test_import_takes_the_slow_path_for_a_code_a_retired_address_holds(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    # A unit's own code (room segment 0000) held by a retired address: the set-based insert
+    # meets the taken code, and the row goes in one by one instead, with the good rows beside it.
+    h = auth("operator", region="330502")
+    road = unique_road()
+    unit = {"region_code": "330502001000", "road": road, "house_number": "2", "building": "1", "unit": "1"}
+    await create(client, h, {**unit, "room": "101"})
+    retired = await create(client, h, unit)
+    r = await client.post(f"{BASE}/{retired['id']}/retire", json={}, headers=h)
+    assert r.status_code == 200, r.text
+    lines = [
+        f"330502001000,,{road},2,,1,1,,,,,",  # 2: the unit again: its code is the retired one's
+        f"330502001000,,{road},2,,1,1,,102,,,",  # 3: a new room
+    ]
+    r = await _upload(client, h, _csv(lines))
+    report = r.json()
+    assert (report["rows"], report["inserted"], report["rejected"]) == (2, 2, 0), r.text
+    items = (await client.get(BASE, params={"road": road, "limit": 10}, headers=h)).json()["items"]
+    active = [i for i in items if i["status"] == "active"]
+    codes = [i["address_code"] for i in active]
+    assert len(active) == 3
+    assert len(set(codes)) == 3
+    assert retired["address_code"] not in codes
