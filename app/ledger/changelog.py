@@ -29,4 +29,7 @@ class ChangeLog(SQLModel, table=True):
     region_code: str = Field(max_length=12)
     origin: str = Field(max_length=12)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    snapshot: dict[str, Any] = Field(sa_column=Column(JSONDocument, nullable=False))
+    snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONDocument, nullable=True))
+    """The record as JSON after the change. Empty for records created in bulk
+    (:meth:`~app.ledger.unit_of_work.UnitOfWork.bulk_create`): the feed then serves the
+    record's row while it still has this version."""

@@ -7,7 +7,9 @@ request's session commits all three together or none of them.
 
 :meth:`UnitOfWork.bulk_create` is the same path for large imports on PostgreSQL: one
 ``INSERT … SELECT`` writes the records and their change-log rows, and one audit event records
-the batch.
+the batch. Those change-log rows carry no snapshot: a snapshot would write every imported
+record a second time, and the sync feed reads the record's row instead while it still has
+version 1 (see docs/sync.md).
 """
 
 from __future__ import annotations
@@ -192,7 +194,8 @@ class UnitOfWork:
         (PostgreSQL). Each batch is COPYed into a temporary table, then one statement upserts
         its rows with ``ON CONFLICT (id) DO UPDATE … WHERE version < excluded.version`` and
         gives every row that changed its change-log row (snapshot ``to_jsonb`` of the stored
-        row, timestamps in UTC, as :meth:`bulk_create`). Returns how many records changed."""
+        row, timestamps in UTC, the shape of :func:`~app.core.record.snapshot`). Returns how
+        many records changed."""
         if not self.is_postgres:
             raise RuntimeError("replicate_batches needs PostgreSQL; use replicate elsewhere")
         table = model.__table__  # type: ignore[attr-defined]
@@ -243,11 +246,14 @@ class UnitOfWork:
         ``source`` yields one row per record with the values of ``columns`` in that order
         (``id`` among them); the unit of work adds version 1, this node as origin and the
         timestamps, as :meth:`create` does. In the same statement every inserted row gets its
-        ``change_log`` row, whose snapshot is the row as JSON (``to_jsonb``, timestamps in
-        UTC, the same shape as :func:`~app.core.record.snapshot`); then ONE audit event,
-        ``action``, records the batch with its row count (a caller that writes its own event
-        for the whole operation passes ``audit_event=False``, as with :meth:`create`).
-        Returns the number of rows inserted.
+        ``change_log`` row, WITHOUT a snapshot: writing every row again as JSON added about a
+        third to the cost of the insert, and the sync feed serves the record's row itself (as
+        ``to_jsonb`` under UTC, the shape of :func:`~app.core.record.snapshot`) as long as it
+        still has version 1; every later change is logged with its snapshot. So the insert
+        returns only what the log row needs. Then ONE audit event, ``action``, records the
+        batch with its row count (a caller that writes its own event for the whole operation
+        passes ``audit_event=False``, as with :meth:`create`). Returns the number of rows
+        inserted.
         """
         if not self.is_postgres:
             raise RuntimeError("bulk_create needs PostgreSQL; create records one by one elsewhere")
@@ -264,7 +270,12 @@ class UnitOfWork:
             literal(self.actor.sub[:200]),
         )
         names = [*columns, "version", "origin", "created_at", "updated_at", "updated_by"]
-        inserted = insert(table).from_select(names, stamped).returning(*table.c).cte("inserted")
+        inserted = (
+            insert(table)
+            .from_select(names, stamped)
+            .returning(table.c.id, table.c.version, table.c.region_code, table.c.origin, table.c.updated_at)
+            .cte("inserted")
+        )
         logged = (
             insert(ChangeLog)
             .from_select(
@@ -276,7 +287,6 @@ class UnitOfWork:
                     "region_code",
                     "origin",
                     "changed_at",
-                    "snapshot",
                     "xid",
                 ],
                 select(
@@ -287,15 +297,12 @@ class UnitOfWork:
                     inserted.c.region_code,
                     inserted.c.origin,
                     inserted.c.updated_at,
-                    literal_column("to_jsonb(inserted)"),
                     func.pg_current_xact_id(),
                 ).select_from(inserted),
             )
             .returning(literal_column("1"))
             .cte("logged")
         )
-        # to_jsonb renders timestamptz in the session's zone; the snapshot wants UTC.
-        await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
         count = int((await self.session.execute(select(func.count()).select_from(logged))).scalar_one())
         # The rows this statement wrote carry its timestamp.
         await self._derive(

@@ -133,7 +133,8 @@ def _renormalize_change_log(conn: Connection, cipher: PiiCipher, batch: int) -> 
     while True:
         rows = conn.execute(
             sa.select(log.c.seq, log.c.entity, log.c.snapshot)
-            .where(log.c.seq > after, log.c.entity.in_(sorted(specs)))
+            # a change logged without a snapshot holds no ciphertext (the record's row does)
+            .where(log.c.seq > after, log.c.entity.in_(sorted(specs)), log.c.snapshot.is_not(None))
             .order_by(log.c.seq)
             .limit(batch)
         ).all()

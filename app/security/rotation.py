@@ -61,7 +61,13 @@ async def _rotate_change_log(db: Database, cipher: PiiCipher, batch: int) -> int
         async with db.writer() as session, session.begin():
             query = (
                 select(col(ChangeLog.seq), col(ChangeLog.entity), col(ChangeLog.snapshot))
-                .where(col(ChangeLog.seq) > after, col(ChangeLog.entity).in_(list(specs)))
+                # A change logged without a snapshot holds no ciphertext: the feed serves the
+                # record's row, which _rotate_records rotates.
+                .where(
+                    col(ChangeLog.seq) > after,
+                    col(ChangeLog.entity).in_(list(specs)),
+                    col(ChangeLog.snapshot).is_not(None),
+                )
                 .order_by(col(ChangeLog.seq))
                 .limit(batch)
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +24,7 @@ from app.security.pii import PiiCipher
 from app.security.principal import Principal
 from app.sync.cursor import START, FeedCursor, FeedPosition
 from app.sync.digest import DigestSet
-from app.sync.page import encode_change, encode_page
+from app.sync.page import LogRow, encode_change, encode_page
 from app.sync.repository import SyncRepository
 from app.sync.schemas import ChainProof, DigestEntry, DigestRead, NodeInfo, SnapshotPage
 
@@ -119,6 +121,64 @@ async def _position(
     return current, parsed.position
 
 
+@dataclass(slots=True)
+class _FromRecord:
+    """A change logged without a snapshot, served with its record's row as the data."""
+
+    seq: int
+    entity: str
+    record_id: Any
+    op: str
+    version: int
+    region_code: str
+    origin: str
+    changed_at: datetime
+    snapshot_text: str
+
+
+async def _served(repo: SyncRepository, rows: Sequence[Any]) -> list[LogRow]:
+    """The page's changes as they are served.
+
+    A change logged without a snapshot (a record created in bulk, see
+    :meth:`~app.ledger.unit_of_work.UnitOfWork.bulk_create`) takes its record's row, read now,
+    if the row still has the change's version; one query per entity, for the page's rows only,
+    so a page without such changes costs nothing more. When the record has moved on, the change
+    is left out: every later version has a change-log row of its own, with a snapshot, which
+    the reader receives instead (or received already). A record that is gone is left out too.
+    The caller moves the cursor past left-out changes like past any other."""
+    wanted: dict[str, list[tuple[uuid.UUID, int]]] = {}
+    for row in rows:
+        if row.snapshot_text is None and row.entity in ENTITIES:
+            wanted.setdefault(row.entity, []).append((row.record_id, int(row.version)))
+    if not wanted:
+        return list(rows)
+    current: dict[str, dict[tuple[str, int], str]] = {}
+    for entity, keys in wanted.items():
+        table = ENTITIES[entity].model.__table__  # type: ignore[attr-defined]
+        current[entity] = await repo.rows_at(table, keys)
+    served: list[LogRow] = []
+    for row in rows:
+        if row.snapshot_text is not None:
+            served.append(row)
+            continue
+        data = current.get(row.entity, {}).get((str(row.record_id), int(row.version)))
+        if data is not None:
+            served.append(
+                _FromRecord(
+                    seq=row.seq,
+                    entity=row.entity,
+                    record_id=row.record_id,
+                    op=row.op,
+                    version=row.version,
+                    region_code=row.region_code,
+                    origin=row.origin,
+                    changed_at=row.changed_at,
+                    snapshot_text=data,
+                )
+            )
+    return served
+
+
 async def changes(
     session: AsyncSession,
     principal: Principal,
@@ -131,7 +191,10 @@ async def changes(
     limit: int,
     entities: Sequence[str],
 ) -> tuple[bytes, dict[str, Any]]:
-    """One feed page as JSON bytes, and what to record about it."""
+    """One feed page as JSON bytes, and what to record about it.
+
+    The cursor moves past every change-log row the page read, served or left out (see
+    :func:`_served`): ``has_more`` and the next cursor are decided on the rows read."""
     current, after = await _position(session, codec, cursor)
     repo = SyncRepository(session)
     rows, horizon = await repo.changes(after, principal.region, entities, limit + 1)
@@ -141,7 +204,8 @@ async def changes(
     if not has_more and horizon is not None:
         # Every matching row below the horizon has been served: move past filtered-out rows.
         last = max(last, horizon)
-    encoded = [encode_change(r, pii) for r in rows]
+    served = await _served(repo, rows)
+    encoded = [encode_change(r, pii) for r in served]
     body = encode_page(
         [text for text, _data in encoded],
         next_cursor=FeedCursor(current, last).encode(codec),
@@ -157,10 +221,10 @@ async def changes(
     details = {
         "cursor_from": f"{after.xid}:{after.seq}",
         "cursor_to": f"{last.xid}:{last.seq}",
-        "count": len(rows),
+        "count": len(served),
         "sha256": hashlib.sha256(body).hexdigest(),
         "personal": personal_counts(
-            [(r.entity, data) for r, (_text, data) in zip(rows, encoded, strict=True) if data is not None]
+            [(r.entity, data) for r, (_text, data) in zip(served, encoded, strict=True) if data is not None]
         ),
     }
     return body, details

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Row, Table, Text, and_, cast, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import dialect_of
+from app.core.record import snapshot_values
 from app.core.types import utcnow
 from app.ledger.changelog import ChangeLog
 from app.security.scope import scope_pattern
@@ -39,6 +41,17 @@ _PG_FEED = text(
     ) c ON true
     """
 )
+
+
+# The rows of one table that still have the given (id, version), each as ``to_jsonb`` text (the
+# change log's snapshot form; the caller sets the zone to UTC first). The table name comes from
+# the model, never from input.
+_PG_ROWS_AT = """
+    SELECT t.id::text AS id, t.version, to_jsonb(t)::text AS data
+    FROM "{table}" t
+    JOIN unnest(CAST(:ids AS uuid[]), CAST(:versions AS int[])) AS k(id, version)
+      ON t.id = k.id AND t.version = k.version
+"""
 
 
 class SyncRepository:
@@ -84,7 +97,8 @@ class SyncRepository:
         self, after: FeedPosition, scope: str, entities: Sequence[str], limit: int
     ) -> tuple[list[Row[Any]], FeedPosition | None]:
         """Up to ``limit`` rows after ``after``, each snapshot as JSON text (``snapshot_text``,
-        passed on without decoding); with the horizon below which the log is final
+        passed on without decoding; None for a change logged without one, see :meth:`rows_at`);
+        with the horizon below which the log is final
         (PostgreSQL), so a cursor can move past rows filtered out."""
         if self.is_postgres:
             rows = (
@@ -115,6 +129,36 @@ class SyncRepository:
         rows = list((await self.session.execute(query)).all())
         head = (await self.session.execute(select(func.max(_LOG.c.seq)))).scalar()
         return rows, FeedPosition(0, int(head or 0))
+
+    async def rows_at(
+        self, table: Table, keys: Sequence[tuple[uuid.UUID, int]]
+    ) -> dict[tuple[str, int], str]:
+        """The records of ``table`` among ``keys`` (id, version) whose row still has that version,
+        by (id as text, version), each in the change log's snapshot form as JSON text: what the
+        feed serves for a change logged without a snapshot.
+
+        On PostgreSQL that is ``to_jsonb`` of the row with timestamps in UTC, the text the bulk
+        path wrote as the snapshot before it stopped writing one; the zone stays UTC for the
+        rest of the transaction (the feed reads nothing else that renders a timestamp as text).
+        On SQLite, which never logs a change without a snapshot, the row as
+        :func:`~app.core.record.snapshot_values` gives it."""
+        if not keys:
+            return {}
+        if self.is_postgres:
+            await self.session.execute(text("SET LOCAL TimeZone = 'UTC'"))
+            result = await self.session.execute(
+                text(_PG_ROWS_AT.format(table=table.name)),
+                {"ids": [k[0] for k in keys], "versions": [k[1] for k in keys]},
+            )
+            return {(str(r.id), int(r.version)): str(r.data) for r in result}
+        wanted = {(str(record_id), version) for record_id, version in keys}
+        rows = await self.session.execute(select(table).where(table.c.id.in_([k[0] for k in keys])))
+        found: dict[tuple[str, int], str] = {}
+        for row in rows.mappings():
+            key = (str(row["id"]), int(row["version"]))
+            if key in wanted:
+                found[key] = to_json(snapshot_values(table, dict(row))).decode()
+        return found
 
     async def head(self) -> FeedPosition:
         """The position after which every future change will appear."""

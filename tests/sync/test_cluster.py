@@ -23,8 +23,10 @@ from app.core.validators import normalize_region_code
 from app.ledger.actor import Actor
 from app.ledger.unit_of_work import UnitOfWork
 from app.models import import_all_models
+from tests.address.helpers import unique_road
 from tests.assessment.helpers import body as assessment_body
 from tests.care.helpers import NEEDS, need
+from tests.databases import engine_name
 from tests.factories import id_number
 from tests.recipient.helpers import household
 from tests.sync.cluster import Cluster, ClusterNode
@@ -352,3 +354,41 @@ async def test_a_care_need_reaches_the_city_with_its_version_and_its_id_number_s
     assert person not in repr(at_city)
     assert at_city["id_number_masked"] == masked
     assert at_city["id_number_enc"] != at_county["id_number_enc"]
+
+
+async def test_addresses_imported_at_a_county_reach_the_city_through_the_feed(
+    cluster: dict[str, ClusterNode],
+) -> None:
+    """On PostgreSQL the import logs its addresses without snapshots; the feed serves them
+    from their rows, and the one changed after the import at its new version only. Either
+    way the city ends with the county's addresses."""
+    city, wuxing = cluster["huzhou"], cluster["wuxing"]
+    await city.pull("wuxing")  # from here on the city follows the county's feed
+    road = unique_road()
+    lines = "".join(f"330502001000,,{road},{n},,,,,,,120.1,30.8\n" for n in range(1, 7))
+    body = ("区划代码,社区,街路巷,门牌号,小区,幢,单元,层,室,别名,经度,纬度\n" + lines).encode()
+    headers = wuxing.headers("operator", region="330502")
+    async with wuxing.client() as c:
+        r = await c.post(
+            "/api/v1/addresses/import", files={"file": ("a.csv", body, "text/csv")}, headers=headers
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["inserted"] == 6
+        listed = await c.get("/api/v1/addresses", params={"road": road, "limit": 10}, headers=headers)
+        items = listed.json()["items"]
+        r = await c.patch(
+            f"/api/v1/addresses/{items[0]['id']}",
+            json={"aliases": ["旧称"]},
+            headers={**headers, "If-Match": '"1"'},
+        )
+        assert r.status_code == 200, r.text
+        changed = r.json()
+    # On SQLite the import logs each address with its snapshot, and both versions of the
+    # changed one are applied in turn.
+    assert (await city.pull("wuxing"))["applied"] == (6 if engine_name() == "postgresql" else 7)
+    for item in [changed, *items[1:]]:
+        status, got = await _get(city, f"/api/v1/addresses/{item['id']}", "330500")
+        assert status == 200, got
+        assert got == item
+    assert await city.digest(["address"], "330502") == await wuxing.digest(["address"], "330502")
+    assert (await city.pull("wuxing"))["applied"] == 0

@@ -52,6 +52,7 @@ async def _write(node: Node) -> None:
 
 def _reference(log: ChangeLog, pii: PiiCipher) -> Change:
     """A change as the model-based encoding built it from the decoded snapshot."""
+    assert log.snapshot is not None  # one by one, every change is logged with its snapshot
     return Change(
         seq=int(log.seq or 0),
         entity=log.entity,

@@ -95,7 +95,7 @@ async def test_set_based_apply_stores_what_record_by_record_stores(
         async with db.reader() as session:
             stored = {r.id: dict(r._mapping) for r in (await session.execute(select(table))).all()}
             logged = {
-                log.record_id: log.snapshot
+                log.record_id: log.snapshot or {}
                 for log in (await session.execute(select(ChangeLog))).scalars().all()
             }
         for one_by_one, set_based, _note, _aliases in pairs:
