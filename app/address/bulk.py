@@ -49,7 +49,7 @@ from app.ledger.unit_of_work import UnitOfWork
 
 WORK_MEM = "256MB"
 ANALYZE_AFTER = 10_000
-TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))), "address_new")
+TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))))
 # The file's keys seen in earlier segments: a hash index, whose inserts cost a third of a
 # B-tree's on a million random keys.
 KEYS_DDL = "CREATE TEMP TABLE address_keys (match_key text NOT NULL, line integer NOT NULL) ON COMMIT DROP"
@@ -57,7 +57,8 @@ KEYS_INDEX = "CREATE INDEX ON address_keys USING hash (match_key)"
 # The temporary tables' statistics: a sample of 3,000 rows (not 30,000) decides their joins
 # as well, at a tenth of the cost per segment.
 TEMP_STATISTICS = 10
-NEW = table("address_new", *[column(c) for c in (*STAGE_COLUMNS, "address_code", "slow")])
+STAGE = table("address_stage", *[column(c) for c in (*STAGE_COLUMNS, "state")])
+CODES = table("address_lvl4", column("match_key"), column("prefix"))
 INSERT_COLUMNS = (
     "id",
     "region_code",
@@ -90,6 +91,8 @@ async def import_rows(
     # JIT — compiling these one-off statements costs more than running them.
     await _run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
     await _run(session, "SET LOCAL jit = off")
+    # The temporary tables' statistics come from small samples (the register's do not).
+    await _run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
     for name in (*TEMP_TABLES, "address_keys"):  # a second import in the same transaction starts afresh
         await _run(session, f"DROP TABLE IF EXISTS {name}")
     await _run(session, STAGE_DDL)
@@ -106,7 +109,8 @@ async def import_rows(
         async for _staged in segments:
             await _import_segment(uow, tally, state)
     if state.grown >= ANALYZE_AFTER:
-        await _run(session, "ANALYZE address")
+        await _analyze_register(session)
+    await _run(session, "SET LOCAL default_statistics_target TO DEFAULT")
 
 
 @dataclass
@@ -117,6 +121,36 @@ class _Progress:
     analyzed: int
     grown: int = 0
     locked: set[str] = field(default_factory=set)
+    # The locked regions that held a live, active address when locked: only there can a row
+    # name an address already in the register.
+    populated: set[str] = field(default_factory=set)
+
+
+async def _lock_regions(session: AsyncSession, state: _Progress) -> None:
+    """Lock the regions of the segment's new rows, each once per import, and note which of
+    them hold addresses. Once a region is locked nothing else adds to it until the import
+    commits, so in a region empty when locked every address that appears later is one of this
+    import's, whose keys ``address_keys`` holds: its rows need no look-up in the register."""
+    repo = AddressRepository(session)
+    for (region,) in (
+        await _run(session, "SELECT DISTINCT region_code FROM address_stage WHERE state = 'new' ORDER BY 1")
+    ).all():
+        if region in state.locked:
+            continue
+        await repo.lock_region(region)
+        state.locked.add(region)
+        held = (
+            await _run(
+                session,
+                """
+                SELECT EXISTS (SELECT 1 FROM address WHERE region_code = :region
+                               AND status = 'active' AND deleted_at IS NULL)
+                """,
+                region=region,
+            )
+        ).scalar_one()
+        if held:
+            state.populated.add(region)
 
 
 async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> None:
@@ -124,16 +158,11 @@ async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> No
     session = uow.session
     await _analyze_temp(session, "address_stage")
     await _reject_repeats(session, tally)
-    await _update_existing(uow, tally)
-    for (region,) in (
-        await _run(session, "SELECT DISTINCT region_code FROM address_stage WHERE state = 'new' ORDER BY 1")
-    ).all():
-        if region not in state.locked:
-            await AddressRepository(session).lock_region(region)
-            state.locked.add(region)
+    await _lock_regions(session, state)
+    if state.populated:
+        await _update_existing(uow, tally, sorted(state.populated))
     await _allocate(session)
     await _reject_listed(session, tally, "full")
-    await _compose_new(session)
     try:
         async with session.begin_nested():
             inserted = await _insert_new(uow)
@@ -148,7 +177,7 @@ async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> No
         # Fresh statistics now, not when autovacuum gets round to it: with the old ones the
         # planner takes a table that grew by a million rows for a small one. Taken each time
         # the register has doubled, they stay within a factor of two during the import.
-        await _run(session, "ANALYZE address")
+        await _analyze_register(session)
         state.analyzed += state.grown
         state.grown = 0
     for name in TEMP_TABLES[1:]:
@@ -158,10 +187,12 @@ async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> No
 
 def _insert_value(name: str) -> Any:
     if name == "aliases":
-        return cast(NEW.c.aliases, JSONB).label(name)
+        return cast(STAGE.c.aliases, JSONB).label(name)
     if name == "status":
         return literal("active").label(name)
-    return NEW.c[name]
+    if name == "address_code":
+        return CODES.c.prefix.label(name)
+    return STAGE.c[name]
 
 
 async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> None:
@@ -206,7 +237,8 @@ async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
     await _reject_listed(session, tally, "repeat")
 
 
-async def _update_existing(uow: UnitOfWork, tally: Tally) -> None:
+async def _update_existing(uow: UnitOfWork, tally: Tally, regions: list[str]) -> None:
+    """Rows naming a live, active address of ``regions`` (the populated ones) update it."""
     session = uow.session
     await _run(
         session,
@@ -214,8 +246,9 @@ async def _update_existing(uow: UnitOfWork, tally: Tally) -> None:
         UPDATE address_stage s SET state = 'existing', note = a.id::text
         FROM address a
         WHERE a.match_key = s.match_key AND a.status = 'active' AND a.deleted_at IS NULL
-          AND s.state = 'new'
+          AND s.state = 'new' AND s.region_code = ANY(:regions)
         """,
+        regions=regions,
     )
     existing = (
         await _run(session, "SELECT count(*) FROM address_stage WHERE state = 'existing'")
@@ -254,9 +287,15 @@ async def _update_existing(uow: UnitOfWork, tally: Tally) -> None:
 
 
 async def _analyze_temp(session: AsyncSession, name: str) -> None:
-    await _run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
+    """Statistics of a temporary table, from a small sample (the import's setting)."""
     await _run(session, f"ANALYZE {name}")
+
+
+async def _analyze_register(session: AsyncSession) -> None:
+    """Statistics of the register, from the server's usual sample."""
     await _run(session, "SET LOCAL default_statistics_target TO DEFAULT")
+    await _run(session, "ANALYZE address")
+    await _run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
 
 
 def _collated(names: list[str]) -> str:
@@ -288,30 +327,28 @@ async def _allocate_level(
     lvl = f"address_lvl{index}"
     parent = "d.region_code" if index == 0 else "p.prefix"
     join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
+    own = list(level.fields)
+    low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
+    segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
+    absent = " AND ".join(f"d.{name} = ''" for name in own)
+    # Each value with its parent's code and, where it has one already, its segment: the empty
+    # one when the level is absent, else that of a live, active address with the same leading
+    # components under the same parent (NULL: to be numbered).
     await _run(
         session,
         f"""
         CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
-        SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
-               NULL::text AS seg, NULL::text AS prefix
-        FROM (SELECT DISTINCT {", ".join(keys)} FROM address_stage WHERE state = 'new') d {join}
-        """,  # noqa: S608
-    )
-    own = list(level.fields)
-    low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
-    segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
-    absent = " AND ".join(f"{name} = ''" for name in own)
-    await _run(session, f"UPDATE {lvl} SET seg = '{'0' * level.width}' WHERE {absent}")  # noqa: S608
-    await _run(
-        session,
-        f"""
-        UPDATE {lvl} l SET seg = (
-            SELECT {segment} FROM address a
-            WHERE {" AND ".join(f"a.{k} = l.{k}" for k in keys)}
-              AND a.deleted_at IS NULL AND a.status = 'active'
-              AND a.address_code BETWEEN l.parent || {low} AND l.parent || {high}
-            LIMIT 1)
-        WHERE l.seg IS NULL
+        SELECT v.*, v.parent || v.seg AS prefix
+        FROM (
+            SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
+                   CASE WHEN {absent} THEN '{"0" * level.width}' ELSE (
+                       SELECT {segment} FROM address a
+                       WHERE {" AND ".join(f"a.{k} = d.{k}" for k in keys)}
+                         AND a.deleted_at IS NULL AND a.status = 'active'
+                         AND a.address_code BETWEEN {parent} || {low} AND {parent} || {high}
+                       LIMIT 1) END AS seg
+            FROM (SELECT DISTINCT {", ".join(keys)} FROM address_stage WHERE state = 'new') d {join}
+        ) v
         """,  # noqa: S608
     )
     await _run(
@@ -324,15 +361,16 @@ async def _allocate_level(
             SELECT p.parent, (SELECT max(a.address_code) FROM address a
                 WHERE a.address_code BETWEEN p.parent || {low} AND p.parent || {high}) AS code
             FROM (SELECT DISTINCT parent FROM need) p)
-        UPDATE {lvl} l
-        SET seg = CASE WHEN n.num <= {level.capacity} THEN lpad(n.num::text, {level.width}, '0') END
+        UPDATE {lvl} l SET seg = n.seg, prefix = l.parent || n.seg
         FROM (SELECT need.lid,
-                     coalesce(substr(top.code, {level.start + 1}, {level.width})::int, 0) + need.rn AS num
-              FROM need JOIN top USING (parent)) n
+                     CASE WHEN n.num <= {level.capacity} THEN lpad(n.num::text, {level.width}, '0') END AS seg
+              FROM need JOIN top USING (parent)
+              CROSS JOIN LATERAL (
+                  SELECT coalesce(substr(top.code, {level.start + 1}, {level.width})::int, 0) + need.rn AS num
+              ) n) n
         WHERE l.lid = n.lid
         """,  # noqa: S608
     )
-    await _run(session, f"UPDATE {lvl} SET prefix = parent || seg WHERE seg IS NOT NULL")  # noqa: S608
     await _reject_full(session, level, lvl, keys)
     await _analyze_temp(session, lvl)
     return keys
@@ -389,46 +427,31 @@ async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list
         )
 
 
-async def _compose_new(session: AsyncSession) -> None:
-    """Final codes and plates of the new rows; a row whose plate another new row drew too is
-    marked ``slow``."""
-    await _run(
-        session,
-        """
-        CREATE TEMP TABLE address_new ON COMMIT DROP AS
-        SELECT s.*, l.prefix AS address_code, false AS slow
-        FROM address_stage s JOIN address_lvl4 l ON l.match_key = s.match_key
-        WHERE s.state = 'new'
-        """,
-    )
-    await _run(
-        session,
-        """
-        UPDATE address_new SET slow = true
-        WHERE plate_code IN (SELECT plate_code FROM address_new GROUP BY 1 HAVING count(*) > 1)
-        """,
-    )
-
-
 async def _insert_new(uow: UnitOfWork) -> int:
     return await uow.bulk_create(
         Address,
         INSERT_COLUMNS,
-        select(*[_insert_value(c) for c in INSERT_COLUMNS]).where(NEW.c.slow.is_(False)),
+        select(*[_insert_value(c) for c in INSERT_COLUMNS])
+        .select_from(STAGE.join(CODES, CODES.c.match_key == STAGE.c.match_key))
+        .where(STAGE.c.state == "new"),
         audit_event=False,  # the import writes one event for the whole file
     )
 
 
 async def _mark_taken(session: AsyncSession) -> None:
-    """Mark ``slow`` the new rows whose code or plate the register holds already (a code
-    numbered after the highest under its parent is free; an empty last segment, or a plate
-    drawn at random, may not be)."""
+    """Mark ``slow`` the new rows whose code or plate is taken: held by the register already
+    (a code numbered after the highest under its parent is free; an empty last segment, or a
+    plate drawn at random, may not be), or a plate another new row of the segment drew too."""
     await _run(
         session,
         """
-        UPDATE address_new n SET slow = true
-        WHERE EXISTS (SELECT 1 FROM address a WHERE a.address_code = n.address_code)
-           OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = n.plate_code)
+        UPDATE address_stage s SET state = 'slow'
+        FROM address_lvl4 l
+        WHERE l.match_key = s.match_key AND s.state = 'new'
+          AND (EXISTS (SELECT 1 FROM address a WHERE a.address_code = l.prefix)
+               OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = s.plate_code)
+               OR s.plate_code IN (SELECT plate_code FROM address_stage WHERE state = 'new'
+                                   GROUP BY 1 HAVING count(*) > 1))
         """,
     )
 
@@ -437,7 +460,8 @@ async def _insert_slow(uow: UnitOfWork, tally: Tally) -> None:
     rows = (
         await _run(
             uow.session,
-            f"SELECT line, region_code, {', '.join(PARTS)}, aliases, lon, lat FROM address_new WHERE slow",  # noqa: S608
+            f"SELECT line, region_code, {', '.join(PARTS)}, aliases, lon, lat FROM address_stage "  # noqa: S608
+            "WHERE state = 'slow' ORDER BY line",
         )
     ).all()
     for line, region, *rest in rows:

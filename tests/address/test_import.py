@@ -3,6 +3,7 @@ the same report and the same register."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 
 import httpx
@@ -109,6 +110,43 @@ async def test_import_reports_inserted_updated_rejected(
     again = await _upload(client, h, _csv(lines[2:5]))
     assert again.json()["unchanged"] == 3
     assert again.json()["inserted"] == 0
+
+
+async def test_import_looks_up_the_register_only_where_it_held_addresses(
+    client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One township holds an address, the other none (no other test writes there): rows of
+    # the empty one are not looked up in the register, and still a row repeating a row of an
+    # earlier segment is found, and a second import finds every address of the first.
+    monkeypatch.setattr(staging, "COPY_BATCH", 2)
+    monkeypatch.setattr(staging, "SEGMENT", 2)
+    h = auth("operator", region="330521")
+    held, empty = "330521003000", "330521004000"
+    listed = await client.get(BASE, params={"region_code": empty, "limit": 1}, headers=h)
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
+    road = unique_road()
+    await create(client, h, {"region_code": held, "road": road, "house_number": "1"})
+    lines = [
+        f"{held},,{road},1,,,,,,,,",  # 2: existing, nothing new → unchanged
+        f"{empty},,{road},1,,,,,,,,",  # 3: new
+        f"{empty},,{road},2,,,,,,,,",  # 4: new (second segment from here)
+        f"{empty},,{road},1,,,,,,,,",  # 5: repeats line 3, an address of the first segment
+        f"{held},,{road},1,,,,,,,,",  # 6: repeats line 2
+        f"{empty},,{road},3,,,,,,,,",  # 7: new
+    ]
+    first = await _upload(client, h, _csv(lines))
+    assert first.status_code == 200, first.text
+    report = first.json()
+    assert (report["inserted"], report["updated"], report["unchanged"], report["rejected"]) == (3, 0, 1, 2)
+    assert {x["line"]: x["reason"] for x in report["rejections"]} == {
+        5: "repeats line 3",
+        6: "repeats line 2",
+    }
+    again = (await _upload(client, h, _csv(lines))).json()
+    assert (again["inserted"], again["unchanged"], again["rejected"]) == (0, 4, 2)
+    stored = await client.get(BASE, params={"region_code": empty, "road": road, "limit": 10}, headers=h)
+    assert sorted(i["house_number"] for i in stored.json()["items"]) == ["1", "2", "3"]
 
 
 async def test_import_continues_codes_after_existing_ones(
@@ -243,3 +281,37 @@ async def test_import_takes_the_slow_path_for_a_code_a_retired_address_holds(
     assert len(active) == 3
     assert len(set(codes)) == 3
     assert retired["address_code"] not in codes
+
+
+async def test_import_draws_again_a_plate_taken_or_drawn_twice(
+    client: httpx.AsyncClient, auth: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two rows of a segment given the same plate, a third the plate of an address already in
+    # the register (PostgreSQL: the set-based insert meets them; SQLite draws one by one and
+    # never sees these draws): every row goes in, with plates of its own.
+    h = auth("operator", region="330502")
+    road = unique_road()
+    held = await create(client, h, {"region_code": "330502001000", "road": road, "house_number": "1"})
+    twice = "2" * 20
+    drawn = iter([[twice, twice, held["plate_code"]]])
+    monkeypatch.setattr(staging, "new_plate_codes", lambda count: next(drawn))
+    lines = [f"330502001000,,{road},{n},,,,,,,," for n in (2, 3, 4)]
+    r = await _upload(client, h, _csv(lines))
+    report = r.json()
+    assert (report["rows"], report["inserted"], report["rejected"]) == (3, 3, 0), r.text
+    items = (await client.get(BASE, params={"road": road, "limit": 10}, headers=h)).json()["items"]
+    plates = [i["plate_code"] for i in items]
+    assert len(items) == 4
+    assert len(set(plates)) == 4
+    assert all(looks_like_plate(p) for p in plates)
+    assert plates.count(held["plate_code"]) == 1
+
+
+def test_imports_shorten_the_switch_interval_while_any_runs() -> None:
+    before = sys.getswitchinterval()
+    with staging.short_switches():
+        assert sys.getswitchinterval() == min(staging.SWITCH_INTERVAL, before)
+        with staging.short_switches():  # a second import overlapping the first
+            pass
+        assert sys.getswitchinterval() == min(staging.SWITCH_INTERVAL, before)
+    assert sys.getswitchinterval() == before
