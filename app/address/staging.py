@@ -30,7 +30,7 @@ from app.core.ids import uuid7s
 from app.core.tabular import Row
 
 COPY_BATCH = 10_000
-SEGMENT = 100_000
+SEGMENT = 50_000
 # While a worker thread checks rows, the event loop (which drives the COPYs and each segment's
 # statements) waits for the GIL up to the interpreter's switch interval every time it wakes:
 # 5 ms by default, which made the COPYs on the critical path take twice as long. The import
