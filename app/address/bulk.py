@@ -31,15 +31,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import cast, column, literal, select, table, text
+from sqlalchemy import cast, column, literal, select, table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
-from app.address.codes import CODE_WIDTH, LEVELS, Level
+from app.address.codes import LEVELS
 from app.address.components import Components
 from app.address.models import Address
+from app.address.numbering import allocate, analyze_temp, run
 from app.address.repository import AddressRepository
 from app.address.rows import ImportRow, RowChecker, Tally, changes_for
 from app.address.staging import PARTS, STAGE_COLUMNS, STAGE_DDL, Stager
@@ -75,10 +76,6 @@ INSERT_COLUMNS = (
 )
 
 
-async def _run(session: AsyncSession, sql: str, **params: Any) -> Any:
-    return await session.execute(text(sql), params)
-
-
 async def import_rows(
     uow: UnitOfWork,
     checker: RowChecker,
@@ -89,17 +86,17 @@ async def import_rows(
     session = uow.session
     # For this transaction only: sorts and hash joins over a segment stay in memory, and no
     # JIT — compiling these one-off statements costs more than running them.
-    await _run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
-    await _run(session, "SET LOCAL jit = off")
+    await run(session, f"SET LOCAL work_mem = '{WORK_MEM}'")
+    await run(session, "SET LOCAL jit = off")
     # The temporary tables' statistics come from small samples (the register's do not).
-    await _run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
+    await run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
     for name in (*TEMP_TABLES, "address_keys"):  # a second import in the same transaction starts afresh
-        await _run(session, f"DROP TABLE IF EXISTS {name}")
-    await _run(session, STAGE_DDL)
-    await _run(session, KEYS_DDL)
-    await _run(session, KEYS_INDEX)
+        await run(session, f"DROP TABLE IF EXISTS {name}")
+    await run(session, STAGE_DDL)
+    await run(session, KEYS_DDL)
+    await run(session, KEYS_INDEX)
     known = (
-        await _run(
+        await run(
             session, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'address'::regclass"
         )
     ).scalar_one()
@@ -110,7 +107,7 @@ async def import_rows(
             await _import_segment(uow, tally, state)
     if state.grown >= ANALYZE_AFTER:
         await _analyze_register(session)
-    await _run(session, "SET LOCAL default_statistics_target TO DEFAULT")
+    await run(session, "SET LOCAL default_statistics_target TO DEFAULT")
 
 
 @dataclass
@@ -133,14 +130,14 @@ async def _lock_regions(session: AsyncSession, state: _Progress) -> None:
     import's, whose keys ``address_keys`` holds: its rows need no look-up in the register."""
     repo = AddressRepository(session)
     for (region,) in (
-        await _run(session, "SELECT DISTINCT region_code FROM address_stage WHERE state = 'new' ORDER BY 1")
+        await run(session, "SELECT DISTINCT region_code FROM address_stage WHERE state = 'new' ORDER BY 1")
     ).all():
         if region in state.locked:
             continue
         await repo.lock_region(region)
         state.locked.add(region)
         held = (
-            await _run(
+            await run(
                 session,
                 """
                 SELECT EXISTS (SELECT 1 FROM address WHERE region_code = :region
@@ -156,12 +153,12 @@ async def _lock_regions(session: AsyncSession, state: _Progress) -> None:
 async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> None:
     """Steps 1–4 for the rows staged in ``address_stage``, which is left empty."""
     session = uow.session
-    await _analyze_temp(session, "address_stage")
+    await analyze_temp(session, "address_stage")
     await _reject_repeats(session, tally)
     await _lock_regions(session, state)
     if state.populated:
         await _update_existing(uow, tally, sorted(state.populated))
-    await _allocate(session)
+    await allocate(session)
     await _reject_listed(session, tally, "full")
     try:
         async with session.begin_nested():
@@ -181,8 +178,8 @@ async def _import_segment(uow: UnitOfWork, tally: Tally, state: _Progress) -> No
         state.analyzed += state.grown
         state.grown = 0
     for name in TEMP_TABLES[1:]:
-        await _run(session, f"DROP TABLE IF EXISTS {name}")
-    await _run(session, "TRUNCATE address_stage")
+        await run(session, f"DROP TABLE IF EXISTS {name}")
+    await run(session, "TRUNCATE address_stage")
 
 
 def _insert_value(name: str) -> Any:
@@ -197,9 +194,9 @@ def _insert_value(name: str) -> Any:
 
 async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> None:
     """Report staged rows in ``state`` (their reason is in ``note``)."""
-    count = (await _run(session, "SELECT count(*) FROM address_stage WHERE state = :s", s=state)).scalar_one()
+    count = (await run(session, "SELECT count(*) FROM address_stage WHERE state = :s", s=state)).scalar_one()
     listed = (
-        await _run(
+        await run(
             session,
             "SELECT line, note FROM address_stage WHERE state = :s ORDER BY line LIMIT :n",
             s=state,
@@ -214,7 +211,7 @@ async def _reject_listed(session: AsyncSession, tally: Tally, state: str) -> Non
 async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
     """Rows repeating a row of an earlier segment, then rows repeating an earlier row of this
     segment; the keys left are remembered for the segments to come."""
-    await _run(
+    await run(
         session,
         """
         UPDATE address_stage s SET state = 'repeat', note = 'repeats line ' || k.line
@@ -222,7 +219,7 @@ async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
         """,
     )
     # the repeated keys first (a hash aggregate), then only their later rows
-    await _run(
+    await run(
         session,
         """
         UPDATE address_stage s SET state = 'repeat', note = 'repeats line ' || f.first
@@ -231,7 +228,7 @@ async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
         WHERE s.match_key = f.match_key AND s.line <> f.first AND s.state = 'new'
         """,
     )
-    await _run(
+    await run(
         session, "INSERT INTO address_keys SELECT match_key, line FROM address_stage WHERE state = 'new'"
     )
     await _reject_listed(session, tally, "repeat")
@@ -240,7 +237,7 @@ async def _reject_repeats(session: AsyncSession, tally: Tally) -> None:
 async def _update_existing(uow: UnitOfWork, tally: Tally, regions: list[str]) -> None:
     """Rows naming a live, active address of ``regions`` (the populated ones) update it."""
     session = uow.session
-    await _run(
+    await run(
         session,
         """
         UPDATE address_stage s SET state = 'existing', note = a.id::text
@@ -251,13 +248,13 @@ async def _update_existing(uow: UnitOfWork, tally: Tally, regions: list[str]) ->
         regions=regions,
     )
     existing = (
-        await _run(session, "SELECT count(*) FROM address_stage WHERE state = 'existing'")
+        await run(session, "SELECT count(*) FROM address_stage WHERE state = 'existing'")
     ).scalar_one()
     after = 0
     updated = 0
     while True:
         chunk = (
-            await _run(
+            await run(
                 session,
                 """
                 SELECT s.line, s.note, s.aliases, s.lon, s.lat FROM address_stage s
@@ -286,145 +283,11 @@ async def _update_existing(uow: UnitOfWork, tally: Tally, regions: list[str]) ->
     tally.unchanged += int(existing) - updated
 
 
-async def _analyze_temp(session: AsyncSession, name: str) -> None:
-    """Statistics of a temporary table, from a small sample (the import's setting)."""
-    await _run(session, f"ANALYZE {name}")
-
-
 async def _analyze_register(session: AsyncSession) -> None:
     """Statistics of the register, from the server's usual sample."""
-    await _run(session, "SET LOCAL default_statistics_target TO DEFAULT")
-    await _run(session, "ANALYZE address")
-    await _run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
-
-
-def _collated(names: list[str]) -> str:
-    """An ORDER BY list in code-point order (the same on every server, whatever its collation)."""
-    return ", ".join(f'{name} COLLATE "C"' for name in names)
-
-
-def _range_sql(level_start: int, digit: str) -> str:
-    return f"'{digit * (CODE_WIDTH - level_start)}'"
-
-
-async def _allocate(session: AsyncSession) -> None:
-    """Give every new row's key a segment at each level (``address_lvl0`` … ``address_lvl4``)."""
-    # The joins here match many text columns: hashing them beats sorting them, which the
-    # planner, misjudging how many rows match, would otherwise choose.
-    await _run(session, "SET LOCAL enable_mergejoin = off")
-    keys: list[str] = ["region_code"]
-    for index, level in enumerate(LEVELS[:-1]):
-        keys = await _allocate_level(session, index, level, keys)
-    await _allocate_last(session, LEVELS[-1], keys)
-    await _run(session, "SET LOCAL enable_mergejoin TO DEFAULT")
-
-
-async def _allocate_level(
-    session: AsyncSession, index: int, level: Level, parent_keys: list[str]
-) -> list[str]:
-    """One level above the last (``address_lvl{index}``); returns the keys of its values."""
-    keys = [*parent_keys, *level.fields]
-    lvl = f"address_lvl{index}"
-    parent = "d.region_code" if index == 0 else "p.prefix"
-    join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
-    own = list(level.fields)
-    low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
-    segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
-    absent = " AND ".join(f"d.{name} = ''" for name in own)
-    # Each value with its parent's code and, where it has one already, its segment: the empty
-    # one when the level is absent, else that of a live, active address with the same leading
-    # components under the same parent (NULL: to be numbered).
-    await _run(
-        session,
-        f"""
-        CREATE TEMP TABLE {lvl} ON COMMIT DROP AS
-        SELECT v.*, v.parent || v.seg AS prefix
-        FROM (
-            SELECT row_number() OVER () AS lid, d.*, {parent} AS parent,
-                   CASE WHEN {absent} THEN '{"0" * level.width}' ELSE (
-                       SELECT {segment} FROM address a
-                       WHERE {" AND ".join(f"a.{k} = d.{k}" for k in keys)}
-                         AND a.deleted_at IS NULL AND a.status = 'active'
-                         AND a.address_code BETWEEN {parent} || {low} AND {parent} || {high}
-                       LIMIT 1) END AS seg
-            FROM (SELECT DISTINCT {", ".join(keys)} FROM address_stage WHERE state = 'new') d {join}
-        ) v
-        """,  # noqa: S608
-    )
-    await _run(
-        session,
-        f"""
-        WITH need AS (
-            SELECT lid, parent, row_number() OVER (PARTITION BY parent ORDER BY {_collated(own)}) AS rn
-            FROM {lvl} WHERE seg IS NULL),
-        top AS (
-            SELECT p.parent, (SELECT max(a.address_code) FROM address a
-                WHERE a.address_code BETWEEN p.parent || {low} AND p.parent || {high}) AS code
-            FROM (SELECT DISTINCT parent FROM need) p)
-        UPDATE {lvl} l SET seg = n.seg, prefix = l.parent || n.seg
-        FROM (SELECT need.lid,
-                     CASE WHEN n.num <= {level.capacity} THEN lpad(n.num::text, {level.width}, '0') END AS seg
-              FROM need JOIN top USING (parent)
-              CROSS JOIN LATERAL (
-                  SELECT coalesce(substr(top.code, {level.start + 1}, {level.width})::int, 0) + need.rn AS num
-              ) n) n
-        WHERE l.lid = n.lid
-        """,  # noqa: S608
-    )
-    await _reject_full(session, level, lvl, keys)
-    await _analyze_temp(session, lvl)
-    return keys
-
-
-async def _allocate_last(session: AsyncSession, level: Level, parent_keys: list[str]) -> None:
-    """The last level in one statement: its key is the whole address, so every new row is a
-    value of its own. No active address shares it (one would have the row's ``match_key``, and
-    the row would be ``existing``), so nothing is reused: a row without the level takes the
-    empty segment, the others are numbered after the highest code under their parent. The
-    table holds each row's ``match_key`` and final ``prefix`` (the address code)."""
-    index = len(LEVELS) - 1
-    own = [f"s.{name}" for name in level.fields]
-    absent = " AND ".join(f"{name} = ''" for name in own)
-    low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
-    await _run(
-        session,
-        f"""
-        CREATE TEMP TABLE address_lvl{index} ON COMMIT DROP AS
-        WITH p AS MATERIALIZED (
-            SELECT l.*, coalesce(substr((SELECT max(a.address_code) FROM address a
-                            WHERE a.address_code BETWEEN l.prefix || {low} AND l.prefix || {high}),
-                        {level.start + 1}, {level.width})::int, 0) AS top
-            FROM address_lvl{index - 1} l WHERE l.prefix IS NOT NULL)
-        SELECT d.match_key, d.parent, x.seg, d.parent || x.seg AS prefix
-        FROM (
-            SELECT s.match_key, p.prefix AS parent, p.top, {absent} AS absent,
-                   row_number() OVER (PARTITION BY p.prefix COLLATE "C", {absent}
-                                      ORDER BY {_collated(own)}) AS rn
-            FROM address_stage s JOIN p USING ({", ".join(parent_keys)})
-            WHERE s.state = 'new') d
-        CROSS JOIN LATERAL (
-            SELECT CASE WHEN d.absent THEN '{"0" * level.width}'
-                        WHEN d.top + d.rn <= {level.capacity}
-                        THEN lpad((d.top + d.rn)::text, {level.width}, '0') END AS seg) x
-        """,  # noqa: S608
-    )
-    await _reject_full(session, level, f"address_lvl{index}", ["match_key"])
-    await _analyze_temp(session, f"address_lvl{index}")
-
-
-async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list[str]) -> None:
-    """Rows under a parent with no free segment left at ``level`` are rejected (``full``)."""
-    full = (await _run(session, f"SELECT EXISTS (SELECT 1 FROM {lvl} WHERE seg IS NULL)")).scalar_one()  # noqa: S608
-    if full:
-        await _run(
-            session,
-            f"""
-            UPDATE address_stage s
-            SET state = 'full', note = 'no free {level.name} code under ' || l.parent
-            FROM {lvl} l
-            WHERE l.seg IS NULL AND s.state = 'new' AND {" AND ".join(f"s.{k} = l.{k}" for k in keys)}
-            """,  # noqa: S608
-        )
+    await run(session, "SET LOCAL default_statistics_target TO DEFAULT")
+    await run(session, "ANALYZE address")
+    await run(session, f"SET LOCAL default_statistics_target = {TEMP_STATISTICS}")
 
 
 async def _insert_new(uow: UnitOfWork) -> int:
@@ -442,7 +305,7 @@ async def _mark_taken(session: AsyncSession) -> None:
     """Mark ``slow`` the new rows whose code or plate is taken: held by the register already
     (a code numbered after the highest under its parent is free; an empty last segment, or a
     plate drawn at random, may not be), or a plate another new row of the segment drew too."""
-    await _run(
+    await run(
         session,
         """
         UPDATE address_stage s SET state = 'slow'
@@ -458,7 +321,7 @@ async def _mark_taken(session: AsyncSession) -> None:
 
 async def _insert_slow(uow: UnitOfWork, tally: Tally) -> None:
     rows = (
-        await _run(
+        await run(
             uow.session,
             f"SELECT line, region_code, {', '.join(PARTS)}, aliases, lon, lat FROM address_stage "  # noqa: S608
             "WHERE state = 'slow' ORDER BY line",
