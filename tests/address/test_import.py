@@ -103,7 +103,9 @@ async def test_import_reports_inserted_updated_rejected(
         assert looks_like_plate(item["plate_code"])
         assert item["full_name"].startswith("浙江省湖州市吴兴区月河街道米兰社区") or item["community"] == ""
     found = await client.post(f"{BASE}/match", json={"text": f"{road}5号翠苑1幢1单元102室"}, headers=h)
-    assert found.json()["candidates"][0]["address"]["id"] == rooms[("1", "102")]["id"]
+    candidates = found.json()["candidates"]
+    shown = [(c["address"]["full_name"], c["confidence"], c["match_kind"]) for c in candidates]
+    assert candidates[0]["address"]["id"] == rooms[("1", "102")]["id"], shown
     by_alias = await client.get(BASE, params={"q": "旧名乙", "road": road}, headers=h)
     assert [i["id"] for i in by_alias.json()["items"]] == [existing["id"]]
 
