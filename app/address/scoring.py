@@ -65,6 +65,9 @@ MATCHED_AT = 0.8
 CONTRADICTED = 0.6
 """The highest confidence of an entry that contradicts a number the text gives."""
 HOMOPHONE = 0.95
+REARRANGED = 0.9
+"""The highest likeness of two different names by their characters: the same characters in
+another order (二环东路, 东二环路; 凤凰一二路, 凤凰二一路) are alike, not the same name."""
 Kind = Literal["exact", "component", "fuzzy"]
 REGION_WEIGHT_BY_DEPTH = {12: 1.5, 9: 1.5, 6: 1.0}
 
@@ -143,7 +146,8 @@ def _stems(a: str, b: str) -> tuple[str, str]:
 
 def name_similarity(a: str, b: str) -> float:
     """1 for equal names; 0.95 for homophones; 0.8 when one contains the other; otherwise the
-    best of character and bigram Dice coefficients and 0.9 × how alike they sound."""
+    best of character and bigram Dice coefficients and 0.9 × how alike they sound, at most
+    :data:`REARRANGED`."""
     if a == b:
         return 1.0
     if not a or not b:
@@ -158,7 +162,7 @@ def name_similarity(a: str, b: str) -> float:
     ga = {sa[i : i + 2] for i in range(len(sa) - 1)}
     gb = {sb[i : i + 2] for i in range(len(sb) - 1)}
     grams = 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
-    return max(chars, grams, 0.9 * heard_alike(sa, sb))
+    return min(max(chars, grams, 0.9 * heard_alike(sa, sb)), REARRANGED)
 
 
 def _regions_agree(text_code: str, entry_code: str) -> bool:

@@ -26,6 +26,26 @@ def _homophone_road() -> tuple[str, str]:
     return road, road[:-1] + "接"
 
 
+async def test_a_road_of_the_same_characters_in_another_order_is_another_road(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    # 东二环路 and 二环东路 (or 测…二一四一路 and 测…二一四二路) share every character: the
+    # road the text names is the answer, the other (found through the compound both name)
+    # only a likeness.
+    h = auth("operator", region="330502")
+    core = unique_road()[1:-1]
+    named, other, compound = f"{core}二环东路", f"东{core}二环路", f"{core}苑"
+    house = await create(client, h, address(road=named, house_number="5", compound=compound, building="1"))
+    await create(client, h, address(road=other, house_number="5", compound=compound, building="1"))
+    found = await _match(client, h, f"{named}5号{compound}1幢")
+    assert (found["matched"], found["ambiguous"]) == (True, False)
+    assert found["candidates"][0]["address"]["id"] == house["id"]
+    assert found["candidates"][0]["match_kind"] == "exact"
+    assert [other in c["address"]["full_name"] for c in found["candidates"][1:]] == [True]
+    assert found["candidates"][1]["match_kind"] == "fuzzy"
+    assert found["candidates"][1]["confidence"] < found["candidates"][0]["confidence"]
+
+
 async def test_exact_component_and_absent(client: httpx.AsyncClient, auth: TokenFactory) -> None:
     h = auth("operator", region="330502")
     road = unique_road()

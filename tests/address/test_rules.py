@@ -310,6 +310,9 @@ def test_name_similarity() -> None:
     assert name_similarity("凤凰", "凤凰小区") == 0.8
     assert 0.5 <= name_similarity("人名路", "人民路") < 1.0
     assert name_similarity("人民路", "青铜路") < 0.5
+    # the same characters in another order: alike, never the same name
+    assert name_similarity("二环东路", "东二环路") == 0.9
+    assert name_similarity("测零零二一四二路", "测零零二一四一路") == 0.9
 
 
 def test_score_prefers_exact_and_less_specific() -> None:
