@@ -55,6 +55,7 @@ class FaultProxy:
     log: list[Exchange] = field(default_factory=list)
     on_answer: Callable[[int], None] | None = None
     _server: asyncio.Server | None = None
+    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -64,21 +65,32 @@ class FaultProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
 
     async def close(self) -> None:
+        """Stop listening, and end the exchanges still under way (a connection the puller left
+        open, a slow answer): each closes its sockets before the test's loop ends."""
         if self._server is not None:
             self._server.close()
+            for task in self._handlers:
+                task.cancel()
+            await asyncio.gather(*self._handlers, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
+            await asyncio.sleep(0)  # the transports closed above let go of their sockets
 
     def feed_answers(self) -> int:
         return sum(1 for e in self.log if e.path.startswith(FEED) and e.status == 200 and e.fault != "cut")
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         try:
             await self._exchange(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             _reset(writer)
         finally:
             writer.close()
+            if task is not None:
+                self._handlers.discard(task)
 
     async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
