@@ -37,10 +37,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address import service
-from app.address.codes import LEVELS
 from app.address.components import Components
 from app.address.models import Address
-from app.address.numbering import allocate, analyze_temp, run
+from app.address.numbering import LAST, TABLES, allocate, analyze_temp, run
 from app.address.repository import AddressRepository
 from app.address.rows import ImportRow, RowChecker, Tally, changes_for
 from app.address.staging import PARTS, STAGE_COLUMNS, STAGE_DDL, Stager
@@ -50,7 +49,7 @@ from app.ledger.unit_of_work import UnitOfWork
 
 WORK_MEM = "256MB"
 ANALYZE_AFTER = 10_000
-TEMP_TABLES = ("address_stage", *(f"address_lvl{i}" for i in range(len(LEVELS))))
+TEMP_TABLES = ("address_stage", *TABLES)
 # The file's keys seen in earlier segments: a hash index, whose inserts cost a third of a
 # B-tree's on a million random keys.
 KEYS_DDL = "CREATE TEMP TABLE address_keys (match_key text NOT NULL, line integer NOT NULL) ON COMMIT DROP"
@@ -59,7 +58,7 @@ KEYS_INDEX = "CREATE INDEX ON address_keys USING hash (match_key)"
 # as well, at a tenth of the cost per segment.
 TEMP_STATISTICS = 10
 STAGE = table("address_stage", *[column(c) for c in (*STAGE_COLUMNS, "state")])
-CODES = table("address_lvl4", column("match_key"), column("prefix"))
+CODES = table(LAST, column("match_key"), column("prefix"))
 INSERT_COLUMNS = (
     "id",
     "region_code",
@@ -136,17 +135,7 @@ async def _lock_regions(session: AsyncSession, state: _Progress) -> None:
             continue
         await repo.lock_region(region)
         state.locked.add(region)
-        held = (
-            await run(
-                session,
-                """
-                SELECT EXISTS (SELECT 1 FROM address WHERE region_code = :region
-                               AND status = 'active' AND deleted_at IS NULL)
-                """,
-                region=region,
-            )
-        ).scalar_one()
-        if held:
+        if await repo.holds_addresses(region):
             state.populated.add(region)
 
 
@@ -307,15 +296,15 @@ async def _mark_taken(session: AsyncSession) -> None:
     plate drawn at random, may not be), or a plate another new row of the segment drew too."""
     await run(
         session,
-        """
+        f"""
         UPDATE address_stage s SET state = 'slow'
-        FROM address_lvl4 l
+        FROM {LAST} l
         WHERE l.match_key = s.match_key AND s.state = 'new'
           AND (EXISTS (SELECT 1 FROM address a WHERE a.address_code = l.prefix)
                OR EXISTS (SELECT 1 FROM address a WHERE a.plate_code = s.plate_code)
                OR s.plate_code IN (SELECT plate_code FROM address_stage WHERE state = 'new'
                                    GROUP BY 1 HAVING count(*) > 1))
-        """,
+        """,  # noqa: S608 - the level table's name, a constant
     )
 
 

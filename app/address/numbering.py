@@ -1,5 +1,5 @@
 """Codes for an import's new rows, set-based: level by level (place, house, building, unit,
-room) in temporary tables ``address_lvl0`` … ``address_lvl4`` over the staged segment, with
+room) in temporary tables ``address_lvl0`` … ``address_lvl4`` (:data:`TABLES`) over the staged segment, with
 the rules of :mod:`app.address.allocation` (see :mod:`app.address.bulk`, which runs it)."""
 
 from __future__ import annotations
@@ -10,6 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.address.codes import CODE_WIDTH, LEVELS, Level
+
+TABLES = tuple(f"address_lvl{i}" for i in range(len(LEVELS)))
+"""The level tables, place first; the last holds each new row's ``match_key`` and its code
+(``prefix``)."""
+LAST = TABLES[-1]
 
 
 async def run(session: AsyncSession, sql: str, **params: Any) -> Any:
@@ -47,9 +52,9 @@ async def _allocate_level(
 ) -> list[str]:
     """One level above the last (``address_lvl{index}``); returns the keys of its values."""
     keys = [*parent_keys, *level.fields]
-    lvl = f"address_lvl{index}"
+    lvl = TABLES[index]
     parent = "d.region_code" if index == 0 else "p.prefix"
-    join = "" if index == 0 else f"JOIN address_lvl{index - 1} p USING ({', '.join(parent_keys)})"
+    join = "" if index == 0 else f"JOIN {TABLES[index - 1]} p USING ({', '.join(parent_keys)})"
     own = list(level.fields)
     low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
     segment = f"substr(a.address_code, {level.start + 1}, {level.width})"
@@ -105,19 +110,18 @@ async def _allocate_last(session: AsyncSession, level: Level, parent_keys: list[
     the row would be ``existing``), so nothing is reused: a row without the level takes the
     empty segment, the others are numbered after the highest code under their parent. The
     table holds each row's ``match_key`` and final ``prefix`` (the address code)."""
-    index = len(LEVELS) - 1
     own = [f"s.{name}" for name in level.fields]
     absent = " AND ".join(f"{name} = ''" for name in own)
     low, high = _range_sql(level.start, "0"), _range_sql(level.start, "9")
     await run(
         session,
         f"""
-        CREATE TEMP TABLE address_lvl{index} ON COMMIT DROP AS
+        CREATE TEMP TABLE {LAST} ON COMMIT DROP AS
         WITH p AS MATERIALIZED (
             SELECT l.*, coalesce(substr((SELECT max(a.address_code) FROM address a
                             WHERE a.address_code BETWEEN l.prefix || {low} AND l.prefix || {high}),
                         {level.start + 1}, {level.width})::int, 0) AS top
-            FROM address_lvl{index - 1} l WHERE l.prefix IS NOT NULL)
+            FROM {TABLES[-2]} l WHERE l.prefix IS NOT NULL)
         SELECT d.match_key, d.parent, x.seg, d.parent || x.seg AS prefix
         FROM (
             SELECT s.match_key, p.prefix AS parent, p.top, {absent} AS absent,
@@ -131,8 +135,8 @@ async def _allocate_last(session: AsyncSession, level: Level, parent_keys: list[
                         THEN lpad((d.top + d.rn)::text, {level.width}, '0') END AS seg) x
         """,  # noqa: S608
     )
-    await _reject_full(session, level, f"address_lvl{index}", ["match_key"])
-    await analyze_temp(session, f"address_lvl{index}")
+    await _reject_full(session, level, LAST, ["match_key"])
+    await analyze_temp(session, LAST)
 
 
 async def _reject_full(session: AsyncSession, level: Level, lvl: str, keys: list[str]) -> None:

@@ -92,6 +92,13 @@ class AddressRepository:
         query = select(func.count()).where(col(Address.plate_code) == plate_code)
         return bool((await self.session.execute(query)).scalar_one())
 
+    async def holds_addresses(self, region_code: str) -> bool:
+        """Whether a live, active address has exactly this region."""
+        query = select(
+            live().where(col(Address.region_code) == region_code, col(Address.status) == "active").exists()
+        )
+        return bool((await self.session.execute(query)).scalar_one())
+
     # code allocation
 
     async def lock_region(self, region_code: str) -> None:
